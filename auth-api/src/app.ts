@@ -1,0 +1,47 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { auditRoutes } from './audit/index.js';
+import type { AuthApiContext } from './context.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { authRoutes } from './identity/auth/index.js';
+import { userRoutes } from './identity/users/index.js';
+import { opsRoutes } from './ops/index.js';
+
+/** Contract limit for every request body; larger ones get 413. */
+const BODY_LIMIT = '64kb';
+
+/** Builds the Express app from a wired context; listening is the caller's job (tests use port 0). */
+export function buildApp(ctx: AuthApiContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', ctx.config.trustProxy);
+  app.use(helmet());
+  app.use(
+    pinoHttp({
+      logger: ctx.logger.child({ subsystem: 'http' }),
+      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      // Bodies are never logged; headers only through the redaction list.
+      serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
+    }),
+  );
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
+      ctx.metrics.httpDuration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
+  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+
+  app.use(opsRoutes(ctx.readiness, ctx.metrics));
+  app.use(authRoutes({ login: ctx.login, sessions: ctx.sessions, totp: ctx.totp, users: ctx.users, keyring: ctx.keyring, auth: ctx.auth }));
+  app.use(userRoutes({ users: ctx.users, service: ctx.userService, auth: ctx.auth }));
+  app.use(auditRoutes(ctx.audit, ctx.auth));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx.logger.child({ subsystem: 'errors' })));
+  return app;
+}

@@ -1,0 +1,125 @@
+import os from 'node:os';
+import path from 'node:path';
+import { type Env, envField, parseEnv } from '@wirefleet/shared/config';
+import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@wirefleet/shared/tokens';
+import { z } from 'zod';
+
+const DAY = 24 * 60 * 60;
+
+const schema = z.object({
+  AUTH_API_HOST: envField.host('127.0.0.1'),
+  AUTH_API_PORT: envField.port(8080),
+  /** Public base URL of this API; the `iss` of every token. */
+  AUTH_PUBLIC_URL: envField.url(['http', 'https']).optional(),
+  DATABASE_URL: envField.url(['postgres', 'postgresql']).optional(),
+  DATA_DIR: z.string().default('./.data'),
+  REDIS_URL: envField.url(['redis', 'rediss']).optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}.-]*$/, 'expected letters, digits and : _ { } . -').default('wf:'),
+  JWT_KEYS_DIR: z.string().optional(),
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => Buffer.from(value, 'base64').length === 32, 'expected 32 bytes, base64-encoded')
+    .optional(),
+  ACCESS_TOKEN_TTL_SECONDS: envField.positiveInt(MAX_ACCESS_TOKEN_TTL_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS),
+  REFRESH_TTL_SECONDS: envField.positiveInt(30 * DAY),
+  REFRESH_ABSOLUTE_TTL_SECONDS: envField.positiveInt(90 * DAY),
+  REFRESH_REUSE_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(10),
+  ARGON2_MEMORY_KIB: envField.positiveInt(48 * 1024, 4 * 1024 * 1024),
+  ARGON2_ITERATIONS: envField.positiveInt(3, 100),
+  ARGON2_PARALLELISM: envField.positiveInt(1, 16),
+  ARGON2_MAX_CONCURRENCY: envField.positiveInt(Math.max(1, os.availableParallelism()), 256),
+  ARGON2_MAX_QUEUE: z.coerce.number().int().min(0).max(100_000).default(64),
+  LOGIN_LIMIT_PER_IP_PER_MINUTE: envField.positiveInt(60),
+  LOGIN_FAILURES_PER_USER_IP: envField.positiveInt(10),
+  LOGIN_BACKOFF_AFTER_FAILURES: envField.positiveInt(5),
+  REFRESH_LIMIT_PER_IP_PER_MINUTE: envField.positiveInt(600),
+  TOTP_FAILURES_PER_USER: envField.positiveInt(5),
+  TRUST_PROXY: z.string().default('false'),
+  ADMIN_USERNAME: z.string().default('admin'),
+  ADMIN_PASSWORD: z.string().min(12, 'expected at least 12 characters').optional(),
+  LOG_LEVEL: envField.logLevel(),
+});
+
+/** Settings that may be logged. Secrets live in AuthApiSecrets, which is never logged. */
+export interface AuthApiConfig {
+  host: string;
+  port: number;
+  publicUrl: string;
+  /** Undefined means: run on the embedded PGlite database under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** Undefined means: in-process bus and memory rate limits (single-process mode). */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  keysDir: string;
+  accessTokenTtlSeconds: number;
+  refreshTtlSeconds: number;
+  refreshAbsoluteTtlSeconds: number;
+  refreshReuseGraceSeconds: number;
+  argon2: { memoryKib: number; iterations: number; parallelism: number; maxConcurrency: number; maxQueue: number };
+  limits: {
+    loginPerIpPerMinute: number;
+    loginFailuresPerUserIp: number;
+    loginBackoffAfterFailures: number;
+    refreshPerIpPerMinute: number;
+    totpFailuresPerUser: number;
+  };
+  trustProxy: boolean | number | string;
+  bootstrapAdminUsername: string;
+  logLevel: string;
+}
+
+export interface AuthApiSecrets {
+  /** 32 bytes for AES-256-GCM of TOTP secrets; generated into the keys dir when not given. */
+  dataEncryptionKey: Buffer | undefined;
+  /** Password for the first admin; generated and printed once when not given. */
+  bootstrapAdminPassword: string | undefined;
+}
+
+function parseTrustProxy(value: string): boolean | number | string {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  return value;
+}
+
+export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConfig; secrets: AuthApiSecrets } {
+  const e = parseEnv(schema, env);
+  const dataDir = path.resolve(e.DATA_DIR);
+  const config: AuthApiConfig = {
+    host: e.AUTH_API_HOST,
+    port: e.AUTH_API_PORT,
+    publicUrl: (e.AUTH_PUBLIC_URL ?? `http://${e.AUTH_API_HOST}:${e.AUTH_API_PORT}`).replace(/\/$/, ''),
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    keysDir: path.resolve(e.JWT_KEYS_DIR ?? path.join(dataDir, 'keys')),
+    accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
+    refreshTtlSeconds: e.REFRESH_TTL_SECONDS,
+    refreshAbsoluteTtlSeconds: Math.max(e.REFRESH_ABSOLUTE_TTL_SECONDS, e.REFRESH_TTL_SECONDS),
+    refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
+    argon2: {
+      memoryKib: e.ARGON2_MEMORY_KIB,
+      iterations: e.ARGON2_ITERATIONS,
+      parallelism: e.ARGON2_PARALLELISM,
+      maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
+      maxQueue: e.ARGON2_MAX_QUEUE,
+    },
+    limits: {
+      loginPerIpPerMinute: e.LOGIN_LIMIT_PER_IP_PER_MINUTE,
+      loginFailuresPerUserIp: e.LOGIN_FAILURES_PER_USER_IP,
+      loginBackoffAfterFailures: e.LOGIN_BACKOFF_AFTER_FAILURES,
+      refreshPerIpPerMinute: e.REFRESH_LIMIT_PER_IP_PER_MINUTE,
+      totpFailuresPerUser: e.TOTP_FAILURES_PER_USER,
+    },
+    trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    bootstrapAdminUsername: e.ADMIN_USERNAME,
+    logLevel: e.LOG_LEVEL,
+  };
+  const secrets: AuthApiSecrets = {
+    dataEncryptionKey: e.DATA_ENCRYPTION_KEY ? Buffer.from(e.DATA_ENCRYPTION_KEY, 'base64') : undefined,
+    bootstrapAdminPassword: e.ADMIN_PASSWORD,
+  };
+  return { config, secrets };
+}

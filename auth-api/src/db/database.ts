@@ -1,0 +1,57 @@
+import type { Logger } from '@wirefleet/shared/logging';
+import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
+import { startEmbeddedPostgres } from './embedded-postgres.js';
+
+// Postgres BIGINT (int8) arrives as a string by default; every id here fits in 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export interface Database {
+  knex: Knex;
+  /** True when running on the embedded PGlite (single process only). */
+  embedded: boolean;
+  ping(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/**
+ * Connects to DATABASE_URL, or starts the embedded PGlite under `dataDir` when there is none.
+ * Both speak the Postgres wire protocol, so everything above this line is the same code.
+ */
+export async function openDatabase(options: {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  poolMax?: number;
+  logger: Logger;
+}): Promise<Database> {
+  if (options.databaseUrl) {
+    const knex = knexFactory({
+      client: 'pg',
+      connection: options.databaseUrl,
+      pool: { min: 0, max: options.poolMax ?? 10 },
+    });
+    return { knex, embedded: false, ping: () => ping(knex), close: () => knex.destroy() };
+  }
+  const embedded = await startEmbeddedPostgres({ dataDir: `${options.dataDir}/pglite`, logger: options.logger });
+  const knex = knexFactory({ client: 'pg', connection: embedded.url, pool: { min: 0, max: embedded.maxConnections } });
+  options.logger.info({ dataDir: options.dataDir }, 'using the embedded PGlite database (single-process mode)');
+  return {
+    knex,
+    embedded: true,
+    ping: () => ping(knex),
+    async close() {
+      await knex.destroy();
+      await embedded.close();
+    },
+  };
+}
+
+async function ping(knex: Knex): Promise<boolean> {
+  try {
+    await knex.raw('SELECT 1');
+    return true;
+  } catch {
+    // Readiness only asks yes or no; the failing query is logged by whoever uses the pool.
+    return false;
+  }
+}

@@ -1,0 +1,1 @@
+export { openDatabase, type Database } from './database.js';

@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, login, startTestAuthApi, type TestAuthApi } from '../../../test/support/auth-api.js';
+
+describe('bad input gets problem JSON with stable codes', () => {
+  let t: TestAuthApi;
+  let admin: string;
+  beforeAll(async () => {
+    t = await startTestAuthApi({ redis: false });
+    admin = (await login(t.url)).access_token;
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const expectProblem = (response: Awaited<ReturnType<typeof call>>, status: number, code: string) => {
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body).toMatchObject({ status, code, type: expect.stringContaining(code), title: expect.any(String) });
+    expect(response.text).not.toMatch(/at .*\.(ts|js):\d+/);
+  };
+
+  it('malformed JSON → 400 invalid_request', async () => {
+    const response = await call(t.url, 'POST', '/v1/auth/login', { rawBody: '{"username": "a",' });
+    expectProblem(response, 400, 'invalid_request');
+    expect(response.body.errors).toEqual([{ path: '(body)', message: 'malformed JSON' }]);
+  });
+
+  it('wrong types → 400 with the field path', async () => {
+    const response = await call(t.url, 'POST', '/v1/auth/login', { body: { username: 42, password: ['x'] } });
+    expectProblem(response, 400, 'invalid_request');
+    const paths = (response.body.errors as Array<{ path: string }>).map((error) => error.path).sort();
+    expect(paths).toEqual(['password', 'username']);
+  });
+
+  it('unknown fields → 400 naming them', async () => {
+    const response = await call(t.url, 'POST', '/v1/auth/login', { body: { username: 'a', password: 'b', admin: true } });
+    expectProblem(response, 400, 'invalid_request');
+    expect(JSON.stringify(response.body.errors)).toContain('admin');
+  });
+
+  it('a body that is not an object → 400', async () => {
+    expectProblem(await call(t.url, 'POST', '/v1/auth/refresh', { rawBody: '"just a string"' }), 400, 'invalid_request');
+    expectProblem(await call(t.url, 'POST', '/v1/auth/refresh', { rawBody: '[1,2]' }), 400, 'invalid_request');
+    expectProblem(await call(t.url, 'POST', '/v1/auth/refresh', {}), 400, 'invalid_request');
+  });
+
+  it('bodies over 64 KiB → 413 payload_too_large', async () => {
+    const response = await call(t.url, 'POST', '/v1/auth/login', {
+      body: { username: 'a', password: 'x'.repeat(70 * 1024) },
+    });
+    expectProblem(response, 413, 'payload_too_large');
+  });
+
+  it('short passwords and bad roles on user creation → 400 with field errors', async () => {
+    const response = await call(t.url, 'POST', '/v1/users', {
+      token: admin,
+      body: { username: 'bob', password: 'short', role: 'root' },
+    });
+    expectProblem(response, 400, 'invalid_request');
+    const paths = (response.body.errors as Array<{ path: string }>).map((error) => error.path).sort();
+    expect(paths).toEqual(['password', 'role']);
+  });
+
+  it('unknown routes → 404 problem JSON; bad ids → 404', async () => {
+    expectProblem(await call(t.url, 'GET', '/v1/nope'), 404, 'not_found');
+    expectProblem(await call(t.url, 'GET', '/v1/users/abc', { token: admin }), 404, 'not_found');
+    expectProblem(await call(t.url, 'GET', '/v1/users/999999', { token: admin }), 404, 'not_found');
+  });
+
+  it('missing or malformed Authorization → 401', async () => {
+    expectProblem(await call(t.url, 'GET', '/v1/auth/me'), 401, 'unauthorized');
+    expectProblem(await call(t.url, 'GET', '/v1/auth/me', { headers: { authorization: 'Basic abc' } }), 401, 'unauthorized');
+    expectProblem(await call(t.url, 'GET', '/v1/auth/me', { token: 'not.a.jwt' }), 401, 'invalid_token');
+  });
+
+  it('security headers from helmet are present', async () => {
+    const response = await call(t.url, 'GET', '/healthz');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('x-powered-by')).toBeNull();
+  });
+});

@@ -1,0 +1,122 @@
+import { WirefleetError } from '@wirefleet/shared/errors';
+import type { Logger } from '@wirefleet/shared/logging';
+import type { AuditLog } from '../../audit/index.js';
+import type { LoginGuard } from '../../rate-limits/index.js';
+import type { PasswordHasher } from '../passwords/index.js';
+import type { SessionStore } from '../sessions/index.js';
+import type { AccessTokenIssuer } from '../tokens/index.js';
+import type { TotpVerifier } from '../totp/totp-service.js';
+import type { UserRecord, UserStore } from '../users/user-store.js';
+
+export interface TokenPair {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  refresh_token: string;
+  refresh_expires_in: number;
+}
+
+export interface LoginAttempt {
+  username: string;
+  password: string;
+  totpCode?: string | undefined;
+  ip: string;
+  userAgent?: string | undefined;
+}
+
+export interface LoginMetrics {
+  loginResult(result: string): void;
+}
+
+/**
+ * Password (+ TOTP) login. Unknown users, disabled users and wrong passwords take the same
+ * path through Argon2 and end in the same 401 body, so neither the answer nor its timing
+ * tells whether a username exists.
+ */
+export class LoginService {
+  constructor(
+    private readonly deps: {
+      users: UserStore;
+      hasher: PasswordHasher;
+      sessions: SessionStore;
+      tokens: AccessTokenIssuer;
+      guard: LoginGuard;
+      totp: TotpVerifier;
+      audit: AuditLog;
+      metrics: LoginMetrics;
+      logger: Logger;
+    },
+  ) {}
+
+  async login(attempt: LoginAttempt): Promise<TokenPair> {
+    const { users, hasher, guard, audit, metrics } = this.deps;
+    await guard.beforeLogin(attempt.ip, attempt.username);
+    const user = await users.findByUsername(attempt.username);
+    const passwordOk = user
+      ? await hasher.verify(user.passwordHash, attempt.password)
+      : await hasher.verifyDummy(attempt.password);
+    if (!user || !passwordOk || user.disabled) {
+      await guard.loginFailed(attempt.ip, attempt.username);
+      await audit.record({
+        type: 'auth.login_failed',
+        subject: user ? `user:${user.id}` : undefined,
+        ip: attempt.ip,
+        data: { username: attempt.username.slice(0, 64), reason: 'invalid_credentials' },
+      });
+      metrics.loginResult('invalid_credentials');
+      throw new WirefleetError('invalid_credentials');
+    }
+    if (user.totpEnabled) await this.checkSecondFactor(user, attempt);
+    await guard.loginSucceeded(attempt.ip, attempt.username);
+    this.rehashIfOutdated(user, attempt.password);
+    await users.update(user.id, { last_login_at: new Date() });
+    const pair = await this.startSession(user, attempt);
+    await audit.record({ type: 'auth.login', actor: `user:${user.id}`, subject: `user:${user.id}`, ip: attempt.ip });
+    metrics.loginResult('ok');
+    return pair;
+  }
+
+  private async checkSecondFactor(user: UserRecord, attempt: LoginAttempt): Promise<void> {
+    if (attempt.totpCode === undefined) {
+      this.deps.metrics.loginResult('totp_required');
+      throw new WirefleetError('totp_required', { detail: 'send totp_code with the password' });
+    }
+    const ok = await this.deps.totp.verifyAndClaim(user, attempt.totpCode);
+    if (!ok) {
+      await this.deps.guard.loginFailed(attempt.ip, attempt.username);
+      await this.deps.audit.record({
+        type: 'auth.login_failed',
+        subject: `user:${user.id}`,
+        ip: attempt.ip,
+        data: { username: user.username, reason: 'totp_invalid' },
+      });
+      this.deps.metrics.loginResult('totp_invalid');
+      throw new WirefleetError('totp_invalid');
+    }
+  }
+
+  private async startSession(user: UserRecord, attempt: LoginAttempt): Promise<TokenPair> {
+    const refresh = await this.deps.sessions.create(user.id, { ip: attempt.ip, userAgent: attempt.userAgent });
+    const access = this.deps.tokens.issue({ sub: `user:${user.id}`, role: user.role, sid: refresh.sid });
+    return {
+      access_token: access.token,
+      token_type: 'Bearer',
+      expires_in: access.expiresIn,
+      refresh_token: refresh.refreshToken,
+      refresh_expires_in: refresh.refreshExpiresIn,
+    };
+  }
+
+  /**
+   * Parameters were raised since this hash was made: replace it now that the plaintext is at
+   * hand. Off the response path, so the login does not pay for a second Argon2 run.
+   */
+  private rehashIfOutdated(user: UserRecord, password: string): void {
+    if (!this.deps.hasher.needsRehash(user.passwordHash)) return;
+    this.deps.hasher
+      .hash(password)
+      .then((hash) => this.deps.users.update(user.id, { password_hash: hash }))
+      .then(() => this.deps.logger.info({ userId: user.id }, 'password re-hashed with current parameters'))
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, userId: user.id }, 'password re-hash failed'));
+  }
+}

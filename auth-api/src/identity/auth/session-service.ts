@@ -1,0 +1,86 @@
+import type { Bus } from '@wirefleet/shared/bus';
+import { WirefleetError } from '@wirefleet/shared/errors';
+import type { Logger } from '@wirefleet/shared/logging';
+import type { AuditLog } from '../../audit/index.js';
+import type { LoginGuard } from '../../rate-limits/index.js';
+import type { SessionStore } from '../sessions/index.js';
+import type { AccessTokenIssuer } from '../tokens/index.js';
+import type { TokenPair } from './login-service.js';
+
+export interface RefreshMetrics {
+  refreshResult(result: string): void;
+}
+
+/** Refresh rotation, logout, and telling the gateways when a session dies. */
+export class SessionService {
+  constructor(
+    private readonly deps: {
+      sessions: SessionStore;
+      tokens: AccessTokenIssuer;
+      guard: LoginGuard;
+      audit: AuditLog;
+      bus: Bus;
+      metrics: RefreshMetrics;
+      logger: Logger;
+    },
+  ) {}
+
+  async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
+    await this.deps.guard.beforeRefresh(ip);
+    const outcome = await this.deps.sessions.rotate(refreshToken);
+    this.deps.metrics.refreshResult(outcome.kind);
+    if (outcome.kind === 'rotated') {
+      const access = this.deps.tokens.issue({ sub: `user:${outcome.userId}`, role: outcome.role, sid: outcome.sid });
+      return {
+        access_token: access.token,
+        token_type: 'Bearer',
+        expires_in: access.expiresIn,
+        refresh_token: outcome.refreshToken,
+        refresh_expires_in: outcome.refreshExpiresIn,
+      };
+    }
+    if (outcome.kind === 'invalid') throw new WirefleetError('invalid_grant');
+    if (outcome.familyRevoked) {
+      await this.deps.audit.record({
+        type: 'auth.refresh_reuse',
+        subject: `user:${outcome.userId}`,
+        ip,
+        data: { sid: outcome.sid, action: 'family_revoked' },
+      });
+      await this.announceRevoked(outcome.userId, [outcome.sid]);
+    }
+    throw new WirefleetError('token_reused', {
+      detail: outcome.withinGrace
+        ? 'this refresh token was just rotated; use its successor'
+        : 'this refresh token was already used; the session is revoked',
+    });
+  }
+
+  /** Revokes the caller's session (and the one a presented refresh token belongs to, if it is theirs). */
+  async logout(claims: { sub: string; sid: string }, userId: number, refreshToken: string | undefined, ip: string): Promise<void> {
+    const sids = new Set([claims.sid]);
+    if (refreshToken) {
+      const owner = await this.deps.sessions.sessionOfRefreshToken(refreshToken);
+      if (owner && owner.userId === userId) sids.add(owner.sid);
+    }
+    const revoked: string[] = [];
+    for (const sid of sids) if (await this.deps.sessions.revoke(sid, 'logout')) revoked.push(sid);
+    await this.deps.audit.record({ type: 'auth.logout', actor: claims.sub, subject: claims.sub, ip, data: { sids: [...sids] } });
+    await this.announceRevoked(userId, [...sids]);
+  }
+
+  /**
+   * Publishes `session.revoked` to the user's room; every gateway instance closes that
+   * session's connections with 4001. A Bus failure is logged, not thrown: the revocation
+   * itself is committed, and the connection dies at token expiry at the latest.
+   */
+  async announceRevoked(userId: number, sids: string[]): Promise<void> {
+    for (const sid of sids) {
+      try {
+        await this.deps.bus.publish(`user:${userId}`, 'session.revoked', { sid });
+      } catch (error) {
+        this.deps.logger.error({ err: error, userId, sid }, 'could not announce session revocation');
+      }
+    }
+  }
+}

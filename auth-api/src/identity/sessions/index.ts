@@ -1,0 +1,1 @@
+export { SessionStore, type SessionPolicy, type IssuedRefresh, type RotationOutcome } from './session-store.js';

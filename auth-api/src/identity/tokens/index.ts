@@ -1,0 +1,1 @@
+export { AccessTokenIssuer, type IssuedAccessToken } from './access-token-issuer.js';

@@ -1,0 +1,2 @@
+export { AuthApiMetrics } from './metrics.js';
+export { opsRoutes, type ReadinessCheck } from './ops-routes.js';

@@ -1,0 +1,120 @@
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { type Bus, InProcessBus, RedisBus } from '@wirefleet/shared/bus';
+import { createLogger, type Logger } from '@wirefleet/shared/logging';
+import { migrateLatest } from '@wirefleet/migrations';
+import { Redis } from 'ioredis';
+import { buildApp } from './app.js';
+import type { AuthApiConfig, AuthApiSecrets } from './config.js';
+import { type AuthApiContext, createContext } from './context.js';
+import { openDatabase } from './db/index.js';
+import { Keyring, loadOrCreateDataKey } from './identity/keys/index.js';
+import { SecretBox } from './identity/totp/secret-box.js';
+import { type BootstrapAdmin, ensureBootstrapAdmin } from './identity/users/bootstrap-admin.js';
+import { memoryLimiterFactory, redisLimiterFactory } from './rate-limits/index.js';
+
+export interface RunningAuthApi {
+  url: string;
+  port: number;
+  context: AuthApiContext;
+  /** Set when this start created the first admin with a generated password. */
+  bootstrapAdmin: BootstrapAdmin | undefined;
+  close(): Promise<void>;
+}
+
+export interface StartOverrides {
+  logger?: Logger;
+  /** Use this bus instead of the one REDIS_URL implies (single-process stacks share one). */
+  bus?: Bus;
+  now?: () => number;
+}
+
+/**
+ * Starts the auth-api: database (migrated), Redis, bus, keys, then the HTTP listener.
+ * Everything it opens, `close()` closes, in reverse order.
+ */
+export async function startAuthApi(
+  config: AuthApiConfig,
+  secrets: AuthApiSecrets,
+  overrides: StartOverrides = {},
+): Promise<RunningAuthApi> {
+  const logger = overrides.logger ?? createLogger({ service: 'auth-api', level: config.logLevel });
+  const closers: Array<() => Promise<void>> = [];
+  try {
+    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+    closers.push(() => database.close());
+    const applied = await migrateLatest(database.knex);
+    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+    let redis: Redis | undefined;
+    if (config.redisUrl) {
+      // No offline queue: while Redis is down, calls fail fast (rate limits fall back to
+      // memory, readiness says 503) instead of piling up behind a dead connection.
+      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+      redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+      await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis unreachable at start'));
+      closers.push(async () => redis!.disconnect());
+    }
+    const bus =
+      overrides.bus ??
+      (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : new InProcessBus());
+    if (!overrides.bus) closers.push(() => bus.close());
+
+    const keyring = Keyring.open(config.keysDir);
+    const secretBox = new SecretBox(loadOrCreateDataKey(config.keysDir, secrets.dataEncryptionKey));
+    const readiness: Record<string, () => Promise<boolean>> = { database: () => database.ping() };
+    if (redis) {
+      const client = redis;
+      readiness.redis = async () => (await client.ping()) === 'PONG';
+    }
+    const context = createContext(config, {
+      db: database.knex,
+      bus,
+      keyring,
+      secretBox,
+      limiter: redis ? redisLimiterFactory(redis, config.redisKeyPrefix) : memoryLimiterFactory(),
+      logger,
+      readiness,
+      ...(overrides.now ? { now: overrides.now } : {}),
+    });
+    await context.hasher.verifyDummy('warm-up');
+    const bootstrapAdmin = await ensureBootstrapAdmin(
+      context.users,
+      context.hasher,
+      config.bootstrapAdminUsername,
+      secrets.bootstrapAdminPassword,
+    );
+
+    const server = await listen(buildApp(context), config.host, config.port);
+    closers.push(() => closeServer(server));
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url }, 'auth-api listening');
+    return { url, port, context, bootstrapAdmin, close: () => closeAll(closers) };
+  } catch (error) {
+    await closeAll(closers);
+    throw error;
+  }
+}
+
+function listen(app: ReturnType<typeof buildApp>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.once('error', reject);
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+    // In-flight requests get a moment to finish before their sockets are cut.
+    setTimeout(() => server.closeAllConnections(), 5_000).unref();
+  });
+}
+
+async function closeAll(closers: Array<() => Promise<void>>): Promise<void> {
+  for (const close of closers.reverse()) {
+    await close().catch(() => undefined);
+  }
+}

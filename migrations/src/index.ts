@@ -1,0 +1,41 @@
+import type { Knex } from 'knex';
+import * as identity from './migrations/20261123_001_identity.js';
+
+interface Migration {
+  up(knex: Knex): Promise<void>;
+  down(knex: Knex): Promise<void>;
+}
+
+/**
+ * Every migration, in order. Listed statically rather than globbed from disk so the same
+ * list works from TypeScript sources and from the compiled dist/ output.
+ */
+const migrations: Array<[name: string, migration: Migration]> = [['20261123_001_identity', identity]];
+
+export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => migrations,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};
+
+const config = { migrationSource, tableName: 'knex_migrations' } as const;
+
+/** Applies every pending migration; returns the names applied. */
+export async function migrateLatest(knex: Knex): Promise<string[]> {
+  const [, applied] = (await knex.migrate.latest(config)) as [number, string[]];
+  return applied;
+}
+
+/** Rolls back every applied migration (used by tests and `npm run migrate -- down --all`). */
+export async function migrateDownAll(knex: Knex): Promise<string[]> {
+  const [, reverted] = (await knex.migrate.rollback(config, true)) as [number, string[]];
+  return reverted;
+}
+
+/** Rolls back the last batch. */
+export async function migrateDown(knex: Knex): Promise<string[]> {
+  const [, reverted] = (await knex.migrate.rollback(config)) as [number, string[]];
+  return reverted;
+}
+
+export const migrationNames = migrations.map(([name]) => name);

@@ -1,0 +1,137 @@
+/**
+ * One event of a room as every subscriber and every history reader sees it. Listeners share
+ * one object per delivery, so they must treat it as read-only.
+ */
+export interface BusEvent {
+  room: string;
+  /** Dotted name, e.g. `session.revoked`, `config.changed`. */
+  event: string;
+  /** The published payload after a JSON round trip (`undefined` becomes `null`). */
+  data: unknown;
+  /** Where this event sits in the room's history; see {@link compareOffsets}. */
+  offset: string;
+  /** When the event was appended, in ms since the epoch (the Bus's clock, not the publisher's). */
+  ts: number;
+}
+
+/** Answer of {@link Bus.history}. */
+export interface HistoryResult {
+  /** Events after `since`, oldest first; always empty when `recovered` is false. */
+  events: BusEvent[];
+  /**
+   * False when the events after `since` can no longer be given in full: history was trimmed
+   * past `since`, the room's history was reset (new epoch), or `since` is not an offset this
+   * room issued. The caller must then resync from authoritative state and continue from `offset`.
+   */
+  recovered: boolean;
+  /** Current top offset of the room: the offset to pass as `since` next time. */
+  offset: string;
+}
+
+/**
+ * Carries room events between services: the auth-api publishes, every gateway instance
+ * subscribes to the rooms it has local connections for and replays history to clients that
+ * reconnect with `since`.
+ *
+ * Offsets are opaque to clients, only meaningful for the room that issued them, and strictly
+ * increase within one history generation of a room. Delivery is at most once per listener and
+ * in offset order. To hand a reconnecting client a gap-free stream, subscribe first, then call
+ * `history(room, since)` and drop live events whose offset is not after the last one sent
+ * (compare with {@link compareOffsets}).
+ */
+export interface Bus {
+  /**
+   * Appends to the room's history and delivers to every subscriber of the room, on every
+   * instance, atomically (history + publish in one step), so history and live delivery agree
+   * on content and order. Returns the event with its offset. `data` must be JSON-serialisable.
+   * A rejection means the outcome is unknown (the event may still have been appended).
+   */
+  publish(room: string, event: string, data: unknown): Promise<BusEvent>;
+  /**
+   * Delivers live events of `room` to `listener` until the returned function is called. Every
+   * event published after the returned promise resolves is delivered. An instance holds one
+   * underlying subscription per room no matter how many listeners (ref-counted) and drops it
+   * when the last listener leaves. A listener that throws is logged and does not affect the
+   * others. Calling the returned function more than once is harmless.
+   */
+  subscribe(room: string, listener: (event: BusEvent) => void): Promise<() => Promise<void>>;
+  /**
+   * Events after `since` (exclusive), oldest first. recovered=false when history no longer
+   * reaches back to `since` or the room's history was reset (epoch changed) since that offset
+   * was issued — never a silent gap. since undefined → no events, recovered true, just the
+   * current offset.
+   */
+  history(room: string, since?: string): Promise<HistoryResult>;
+  /** Reachability for /readyz: false when the Bus cannot currently publish or receive. */
+  ping(): Promise<boolean>;
+  /** Drops every subscription and releases connections; the Bus is unusable afterwards. */
+  close(): Promise<void>;
+}
+
+/** An offset taken apart: `<epoch>-<seq>`, both non-negative decimal integers. */
+export interface ParsedOffset {
+  /** Identifies one history generation of a room; a reset starts a new epoch. */
+  epoch: string;
+  /** Position within the epoch; the first event of an epoch has seq 1, seq 0 means "before it". */
+  seq: number;
+}
+
+// No leading zeros, so that one offset has exactly one spelling and string equality works.
+const OFFSET_PATTERN = /^(0|[1-9]\d{0,19})-(0|[1-9]\d{0,15})$/;
+
+/** Parses an offset; undefined for anything a Bus could not have issued (e.g. a client's garbage). */
+export function parseOffset(offset: string): ParsedOffset | undefined {
+  const match = OFFSET_PATTERN.exec(offset);
+  if (!match) return undefined;
+  const seq = Number(match[2]);
+  if (!Number.isSafeInteger(seq)) return undefined;
+  return { epoch: match[1]!, seq };
+}
+
+export function formatOffset(epoch: string, seq: number): string {
+  return `${epoch}-${seq}`;
+}
+
+/**
+ * Orders two offsets of the same room: negative when `a` is older, 0 when equal, positive when
+ * newer. Epochs compare numerically first; both implementations derive a new epoch from the
+ * clock, so a later generation normally sorts after an earlier one, but only offsets of the
+ * same epoch are guaranteed to be ordered. Throws TypeError on a malformed offset — validate
+ * client input with {@link parseOffset} first.
+ */
+export function compareOffsets(a: string, b: string): number {
+  const pa = parseOffset(a);
+  const pb = parseOffset(b);
+  if (!pa || !pb) throw new TypeError(`malformed bus offset: ${JSON.stringify(pa ? b : a)}`);
+  if (pa.epoch !== pb.epoch) {
+    // Decimal strings without leading zeros: the longer one is larger, else lexicographic.
+    const byLength = pa.epoch.length - pb.epoch.length;
+    if (byLength !== 0) return Math.sign(byLength);
+    return pa.epoch < pb.epoch ? -1 : 1;
+  }
+  return Math.sign(pa.seq - pb.seq);
+}
+
+const MAX_ROOM_LENGTH = 200;
+
+/**
+ * Rooms and event names end up in Redis keys, channels and log lines; reject what would make
+ * those ambiguous or unbounded rather than encode it.
+ */
+export function assertRoomAndEvent(room: string, event?: string): void {
+  if (typeof room !== 'string' || room.length === 0 || room.length > MAX_ROOM_LENGTH || /\s/.test(room)) {
+    throw new TypeError(
+      `invalid bus room ${JSON.stringify(room)}: 1-${MAX_ROOM_LENGTH} chars, no whitespace`,
+    );
+  }
+  if (event !== undefined && (typeof event !== 'string' || event.length === 0 || event.length > 100)) {
+    throw new TypeError(`invalid bus event name ${JSON.stringify(event)}`);
+  }
+}
+
+/** Serialises `data` the way every Bus transports it; throws when it is not JSON-serialisable. */
+export function encodeData(data: unknown): string {
+  const json = JSON.stringify(data ?? null) as string | undefined;
+  if (json === undefined) throw new TypeError('bus event data must be JSON-serialisable');
+  return json;
+}

@@ -1,0 +1,309 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import { createLogger } from '../logging/index.js';
+import {
+  assertRoomAndEvent,
+  type Bus,
+  type BusEvent,
+  encodeData,
+  formatOffset,
+  type HistoryResult,
+  parseOffset,
+} from './bus.js';
+import {
+  decodeEntry,
+  decodeMessage,
+  defineBusScripts,
+  encodeBody,
+  type RoomKeys,
+  readHistory,
+  roomKeys,
+  roomOfChannel,
+  runPublish,
+} from './redis-wire.js';
+
+export interface RedisBusOptions {
+  /** Used when `redis` is not given; the Bus then owns (and closes) its connections. */
+  url?: string;
+  /**
+   * A command connection to share (without ioredis's own `keyPrefix`); the Bus duplicates it for
+   * subscribing and never closes it. Its retry/offline-queue options are the owner's choice.
+   */
+  redis?: Redis;
+  /** Every key and channel starts with this (production: `wf:`; tests: one prefix per file). */
+  keyPrefix: string;
+  /** Events kept per room, trimmed exactly (default 1,000). */
+  historySize?: number;
+  /** When set, a room's history expires after this long without a publish (a new epoch follows). */
+  historyTtlSeconds?: number;
+  /** Upper bound for any Redis round trip of an owned connection (default 5,000 ms). */
+  commandTimeoutMs?: number;
+  logger?: Logger;
+}
+
+type Listener = (event: BusEvent) => void;
+
+interface RoomState {
+  listeners: Set<{ listener: Listener }>;
+  /** Newest offset delivered to the listeners; live duplicates of catch-up events are dropped. */
+  last?: string;
+  /** Where a catch-up after a reconnect starts: the room's top before SUBSCRIBE, then `last`. */
+  resumeFrom?: string;
+  /** Set while a catch-up runs: live events wait here so they cannot overtake older missed ones. */
+  buffer?: BusEvent[];
+}
+
+/**
+ * The Bus over Redis (≥ 6.2 for exclusive XRANGE): a capped Stream per room for history, a
+ * channel per room for live delivery, both written by one Lua script. One command connection and
+ * one lazily created subscriber connection per instance.
+ *
+ * Owned connections use `maxRetriesPerRequest: 1` with the offline queue on: a command issued
+ * while disconnected waits for one reconnect attempt (so a publish right after startup works) and
+ * then rejects instead of ioredis's default 20 attempts; `commandTimeout` bounds a hung server.
+ * ioredis's own resubscribe after reconnect (`autoResubscribe`, from subscriptions acknowledged
+ * before the drop) is switched off for the subscriber: this class resubscribes every room that
+ * still has listeners itself, then replays from history what was published while disconnected
+ * (deduplicated by offset), which ioredis cannot do. A gap history cannot fill is logged as error.
+ */
+export class RedisBus implements Bus {
+  private readonly cmd: Redis;
+  private readonly ownsCmd: boolean;
+  private sub: Redis | undefined;
+  private readonly prefix: string;
+  private readonly historySize: number;
+  private readonly ttl: number;
+  private readonly logger: Logger;
+  private readonly rooms = new Map<string, RoomState>();
+  /** Per room, the tail of its subscribe/unsubscribe/catch-up operations, run one at a time. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private closed = false;
+
+  constructor(options: RedisBusOptions) {
+    if (!options.keyPrefix) throw new TypeError('RedisBus needs a keyPrefix');
+    this.prefix = options.keyPrefix;
+    this.historySize = options.historySize ?? 1000;
+    if (!Number.isInteger(this.historySize) || this.historySize < 1) {
+      throw new RangeError(`historySize must be a positive integer, got ${this.historySize}`);
+    }
+    this.ttl = options.historyTtlSeconds ?? 0;
+    this.logger = (options.logger ?? createLogger({ service: 'bus' })).child({ component: 'redis-bus' });
+    const connection: RedisOptions = {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      commandTimeout: options.commandTimeoutMs ?? 5000,
+    };
+    if (options.redis) {
+      this.cmd = options.redis;
+      this.ownsCmd = false;
+    } else if (options.url) {
+      this.cmd = new Redis(options.url, connection);
+      this.ownsCmd = true;
+      this.cmd.on('error', (err) => this.logger.warn({ err }, 'bus command connection error'));
+    } else {
+      throw new TypeError('RedisBus needs a url or a redis connection');
+    }
+    defineBusScripts(this.cmd);
+  }
+
+  async publish(room: string, event: string, data: unknown): Promise<BusEvent> {
+    this.assertOpen();
+    assertRoomAndEvent(room, event);
+    const dataJson = encodeData(data);
+    const body = encodeBody(event, dataJson);
+    const { offset, ts } = await runPublish(this.cmd, this.keys(room), body, this.historySize, this.ttl);
+    return { room, event, data: JSON.parse(dataJson), offset, ts };
+  }
+
+  async subscribe(room: string, listener: Listener): Promise<() => Promise<void>> {
+    this.assertOpen();
+    assertRoomAndEvent(room);
+    const entry = { listener };
+    const { channel } = this.keys(room);
+    let joined: RoomState | undefined;
+    await this.serial(room, async () => {
+      this.assertOpen();
+      joined = this.rooms.get(room);
+      if (joined) {
+        joined.listeners.add(entry);
+        return;
+      }
+      // The top before SUBSCRIBE is ≤ every event that will arrive live, so catching up from it
+      // after a reconnect can only add events, never skip any.
+      const { offset } = await this.history(room);
+      joined = { listeners: new Set([entry]), resumeFrom: offset };
+      this.rooms.set(room, joined);
+      const sub = this.subscriber();
+      try {
+        await sub.subscribe(channel);
+      } catch (err) {
+        this.rooms.delete(room);
+        // A timed-out SUBSCRIBE can still reach Redis later; queue the undo behind it.
+        sub
+          .unsubscribe(channel)
+          .catch((e: unknown) => this.logger.debug({ err: e, room }, 'bus undo failed'));
+        throw err;
+      }
+    });
+    let left = false;
+    return async () => {
+      if (left) return;
+      left = true;
+      const state = joined;
+      // Removed at once, so nothing is delivered after this call even while UNSUBSCRIBE is pending.
+      state?.listeners.delete(entry);
+      await this.serial(room, async () => {
+        if (!state || state.listeners.size > 0 || this.rooms.get(room) !== state || this.closed) return;
+        this.rooms.delete(room);
+        await this.sub?.unsubscribe(channel);
+      });
+    };
+  }
+
+  async history(room: string, since?: string): Promise<HistoryResult> {
+    assertRoomAndEvent(room);
+    const parsed = since === undefined ? undefined : parseOffset(since);
+    const { epoch, top, entries } = await readHistory(this.cmd, this.keys(room), parsed, this.ttl);
+    const offset = formatOffset(epoch, top);
+    if (since === undefined) return { events: [], recovered: true, offset };
+    if (!parsed || parsed.epoch !== epoch || parsed.seq > top)
+      return { events: [], recovered: false, offset };
+    const events = entries.map((e) => decodeEntry(room, e));
+    const complete =
+      events.length === top - parsed.seq &&
+      events.every((e, i) => e !== undefined && e.offset === formatOffset(epoch, parsed.seq + 1 + i));
+    if (!complete) {
+      if (events.includes(undefined)) this.logger.error({ room, since }, 'malformed bus history entry');
+      return { events: [], recovered: false, offset };
+    }
+    return { events: events as BusEvent[], recovered: true, offset };
+  }
+
+  async ping(): Promise<boolean> {
+    if (this.closed || this.cmd.status !== 'ready') return false;
+    if (this.sub && this.sub.status !== 'ready') return false;
+    try {
+      return (await this.cmd.ping()) === 'PONG';
+    } catch (err) {
+      this.logger.debug({ err }, 'bus ping failed');
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const state of this.rooms.values()) state.listeners.clear();
+    this.rooms.clear();
+    const connections = this.ownsCmd ? [this.sub, this.cmd] : [this.sub];
+    await Promise.all(
+      connections.map(async (conn) => {
+        if (!conn) return;
+        if (conn.status !== 'ready') return conn.disconnect();
+        // QUIT fails when the connection drops meanwhile; disconnecting is all that is left.
+        await conn.quit().catch(() => conn.disconnect());
+      }),
+    );
+  }
+
+  private subscriber(): Redis {
+    if (this.sub) return this.sub;
+    const sub = this.cmd.duplicate({
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: true,
+      autoResubscribe: false,
+      commandTimeout: this.cmd.options.commandTimeout ?? 5000,
+    });
+    let connectedBefore = false;
+    sub.on('ready', () => {
+      if (connectedBefore && !this.closed) this.resume();
+      connectedBefore = true;
+    });
+    sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
+    sub.on('error', (err) => this.logger.warn({ err }, 'bus subscriber connection error'));
+    this.sub = sub;
+    return sub;
+  }
+
+  /** After a reconnect: resubscribe every room with listeners and replay what was missed. */
+  private resume(): void {
+    const rooms = [...this.rooms.entries()];
+    this.logger.info({ rooms: rooms.length }, 'bus subscriber reconnected, resubscribing');
+    for (const [, state] of rooms) state.buffer ??= [];
+    for (const [room, state] of rooms) void this.serial(room, () => this.catchUp(room, state));
+  }
+
+  private async catchUp(room: string, state: RoomState): Promise<void> {
+    try {
+      if (this.rooms.get(room) !== state || !this.sub) return;
+      await this.sub.subscribe(this.keys(room).channel);
+      if (!state.resumeFrom) return;
+      const result = await this.history(room, state.resumeFrom);
+      if (!result.recovered) {
+        this.logger.error(
+          { room, since: state.resumeFrom, offset: result.offset },
+          'bus events published while disconnected are lost for live listeners (history does not reach back)',
+        );
+        state.resumeFrom = result.offset;
+      }
+      for (const event of result.events) this.deliver(state, event);
+    } catch (err) {
+      this.logger.error({ err, room }, 'bus could not resubscribe or catch up a room after reconnect');
+    } finally {
+      const buffered = state.buffer ?? [];
+      state.buffer = undefined;
+      for (const event of buffered) this.deliver(state, event);
+    }
+  }
+
+  private onMessage(channel: string, message: string): void {
+    const room = roomOfChannel(this.prefix, channel);
+    const event = room === undefined ? undefined : decodeMessage(room, message);
+    if (room === undefined || event === undefined) {
+      this.logger.error({ channel, message: message.slice(0, 500) }, 'malformed bus message dropped');
+      return;
+    }
+    const state = this.rooms.get(room);
+    // Only between the last listener leaving and UNSUBSCRIBE being acknowledged.
+    if (!state) return;
+    if (state.buffer) state.buffer.push(event);
+    else this.deliver(state, event);
+  }
+
+  private deliver(state: RoomState, event: BusEvent): void {
+    const last = state.last === undefined ? undefined : parseOffset(state.last);
+    const next = parseOffset(event.offset)!;
+    if (last && last.epoch === next.epoch && next.seq <= last.seq) return;
+    state.last = event.offset;
+    state.resumeFrom = event.offset;
+    for (const entry of [...state.listeners]) {
+      if (!state.listeners.has(entry)) continue;
+      try {
+        entry.listener(event);
+      } catch (err) {
+        this.logger.error(
+          { err, room: event.room, event: event.event, offset: event.offset },
+          'bus listener threw',
+        );
+      }
+    }
+  }
+
+  private keys(room: string): RoomKeys {
+    return roomKeys(this.prefix, room);
+  }
+
+  private serial(room: string, op: () => Promise<void>): Promise<void> {
+    const run = (this.chains.get(room) ?? Promise.resolve()).then(op);
+    const tail = run.catch(() => undefined); // the caller of `op` sees its error; the chain goes on
+    this.chains.set(room, tail);
+    void tail.then(() => {
+      if (this.chains.get(room) === tail) this.chains.delete(room);
+    });
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error('bus is closed');
+  }
+}

@@ -1,0 +1,1 @@
+export { parseEnv, envField, ConfigError, type Env } from './env.js';

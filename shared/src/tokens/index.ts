@@ -1,0 +1,14 @@
+export * from './claims.js';
+export { TokenError, type TokenFailure } from './token-error.js';
+export {
+  type PublicJwk,
+  type Jwks,
+  type KeySet,
+  type VerificationKey,
+  type RemoteJwksOptions,
+  importPublicJwk,
+  StaticKeySet,
+  RemoteJwksKeySet,
+} from './key-set.js';
+export { verifyCompactJws, parseJwsHeader, type JwsHeader, type VerifiedJws } from './verify-jws.js';
+export { AccessTokenVerifier, checkAccessClaims, type AccessTokenVerifierOptions } from './verify-access-token.js';

@@ -1,0 +1,40 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const root = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+
+// Tests run against the workspaces' TypeScript sources, without a build step. (At run time
+// the same mapping comes from the `source` export condition; aliases also cover vitest's
+// global-setup runner, which ignores custom conditions.)
+export default defineConfig({
+  resolve: {
+    alias: [
+      { find: /^@wirefleet\/shared\/(.*)$/, replacement: root('./shared/src/$1/index.ts') },
+      { find: /^@wirefleet\/migrations$/, replacement: root('./migrations/src/index.ts') },
+      { find: /^@wirefleet\/auth-api$/, replacement: root('./auth-api/src/index.ts') },
+    ],
+  },
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['*/src/**/*.test.ts'],
+          exclude: ['**/*.int.test.ts', '**/node_modules/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['*/src/**/*.int.test.ts', 'test/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          globalSetup: ['test/support/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
