@@ -1,5 +1,6 @@
 import {
   createHmac,
+  createPublicKey,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
@@ -102,11 +103,19 @@ export function signCompactJws(
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 
-export function createTokenFactory(options: { issuer?: string; now?: () => number } = {}): TokenFactory {
+/**
+ * `key` signs with an existing key (e.g. a running auth-api's active key), so a service that
+ * only trusts its own JWKS sees each forged case fail for its own reason, not "unknown kid".
+ */
+export function createTokenFactory(
+  options: { issuer?: string; now?: () => number; key?: { kid: string; privateKey: KeyObject } } = {},
+): TokenFactory {
   const issuer = options.issuer ?? DEFAULT_TEST_ISSUER;
   const now = options.now ?? Date.now;
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const kid = `test-${randomUUID()}`;
+  const { privateKey, publicKey } = options.key
+    ? { privateKey: options.key.privateKey, publicKey: createPublicKey(options.key.privateKey) }
+    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const kid = options.key?.kid ?? `test-${randomUUID()}`;
   const exported = publicKey.export({ format: 'jwk' });
   const jwk: PublicJwk = {
     kty: 'EC',

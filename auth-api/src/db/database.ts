@@ -33,7 +33,13 @@ export async function openDatabase(options: {
     return { knex, embedded: false, ping: () => ping(knex), close: () => knex.destroy() };
   }
   const embedded = await startEmbeddedPostgres({ dataDir: `${options.dataDir}/pglite`, logger: options.logger });
-  const knex = knexFactory({ client: 'pg', connection: embedded.url, pool: { min: 0, max: embedded.maxConnections } });
+  // One connection: a query issued outside a held transaction must fail fast, not wait a minute.
+  const knex = knexFactory({
+    client: 'pg',
+    connection: embedded.url,
+    pool: { min: 0, max: embedded.maxConnections },
+    acquireConnectionTimeout: 10_000,
+  });
   options.logger.info({ dataDir: options.dataDir }, 'using the embedded PGlite database (single-process mode)');
   return {
     knex,

@@ -135,9 +135,13 @@ function logPostgresLine(log: Logger | undefined, line: string): void {
   }
 }
 
+/** Lock files this process holds: tells our own live lock from a stale one that got our pid. */
+const heldLocks = new Set<string>();
+
 /**
- * Creates the lock file exclusively, holding our pid. A lock whose pid is gone (the process
- * crashed) is stale and taken over; a live one, including our own process, is refused.
+ * Creates the lock file exclusively, holding our pid. A lock whose process is gone (a crash) is
+ * stale and taken over; so is one carrying our own pid that this process does not hold, which
+ * happens when a container restarts and the app gets the same pid (often 1) again.
  */
 async function acquireLock(lockPath: string): Promise<() => Promise<void>> {
   for (let attempt = 0; attempt < 2; attempt++) {
@@ -148,15 +152,20 @@ async function acquireLock(lockPath: string): Promise<() => Promise<void>> {
       } finally {
         await handle.close();
       }
-      return () => rm(lockPath, { force: true });
+      heldLocks.add(lockPath);
+      return async () => {
+        heldLocks.delete(lockPath);
+        await rm(lockPath, { force: true });
+      };
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err;
     }
     const holder = await readLockHolder(lockPath);
-    if (holder !== undefined && isAlive(holder)) {
+    const live = holder === process.pid ? heldLocks.has(lockPath) : holder !== undefined && isAlive(holder);
+    if (live) {
       throw new Error(
-        `embedded postgres: ${path.dirname(lockPath)} is in use by process ${holder}; ` +
-          'PGlite allows one process per data dir',
+        `embedded postgres: ${path.dirname(lockPath)} is in use by process ${holder}; PGlite allows ` +
+          `one process per data dir (delete ${lockPath} only if that process is not a Wirefleet instance)`,
       );
     }
     await rm(lockPath, { force: true });

@@ -184,6 +184,8 @@ export function busContractSuite(name: string, makeBus: () => Promise<BusFixture
       await bus.close();
       expect(await bus.ping()).toBe(false);
       await expect(bus.publish(uniqueRoom(), 'a', 1)).rejects.toThrow(/closed/);
+      await expect(bus.history(uniqueRoom())).rejects.toThrow(/closed/);
+      await expect(bus.subscribe(uniqueRoom(), () => {})).rejects.toThrow(/closed/);
     });
 
     it('delivers across instances and shares history between them', async (ctx) => {

@@ -135,3 +135,10 @@ export function encodeData(data: unknown): string {
   if (json === undefined) throw new TypeError('bus event data must be JSON-serialisable');
   return json;
 }
+
+/** Validates a size or duration option; returns it unchanged. */
+export function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}

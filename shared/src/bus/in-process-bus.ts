@@ -8,6 +8,7 @@ import {
   formatOffset,
   type HistoryResult,
   parseOffset,
+  positiveInteger,
 } from './bus.js';
 
 export interface InProcessBusOptions {
@@ -48,10 +49,7 @@ export class InProcessBus implements Bus {
   private closed = false;
 
   constructor(options: InProcessBusOptions = {}) {
-    this.historySize = options.historySize ?? 1000;
-    if (!Number.isInteger(this.historySize) || this.historySize < 1) {
-      throw new RangeError(`historySize must be a positive integer, got ${this.historySize}`);
-    }
+    this.historySize = positiveInteger('historySize', options.historySize ?? 1000);
     this.logger = (options.logger ?? createLogger({ service: 'bus' })).child({ component: 'in-process-bus' });
   }
 
@@ -89,6 +87,7 @@ export class InProcessBus implements Bus {
   }
 
   async history(room: string, since?: string): Promise<HistoryResult> {
+    this.assertOpen();
     assertRoomAndEvent(room);
     const state = this.rooms.get(room);
     const top = state?.seq ?? 0;

@@ -9,6 +9,7 @@ import {
   formatOffset,
   type HistoryResult,
   parseOffset,
+  positiveInteger,
 } from './bus.js';
 import {
   decodeEntry,
@@ -53,6 +54,9 @@ interface RoomState {
   buffer?: BusEvent[];
 }
 
+/** See the class comment; `commandTimeout` is added per instance. */
+const CONNECTION: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true };
+
 /**
  * The Bus over Redis (≥ 6.2 for exclusive XRANGE): a capped Stream per room for history, a
  * channel per room for live delivery, both written by one Lua script. One command connection and
@@ -73,6 +77,7 @@ export class RedisBus implements Bus {
   private readonly prefix: string;
   private readonly historySize: number;
   private readonly ttl: number;
+  private readonly connection: RedisOptions;
   private readonly logger: Logger;
   private readonly rooms = new Map<string, RoomState>();
   /** Per room, the tail of its subscribe/unsubscribe/catch-up operations, run one at a time. */
@@ -82,22 +87,19 @@ export class RedisBus implements Bus {
   constructor(options: RedisBusOptions) {
     if (!options.keyPrefix) throw new TypeError('RedisBus needs a keyPrefix');
     this.prefix = options.keyPrefix;
-    this.historySize = options.historySize ?? 1000;
-    if (!Number.isInteger(this.historySize) || this.historySize < 1) {
-      throw new RangeError(`historySize must be a positive integer, got ${this.historySize}`);
-    }
-    this.ttl = options.historyTtlSeconds ?? 0;
+    this.historySize = positiveInteger('historySize', options.historySize ?? 1000);
+    // 0 tells the scripts "no expiry".
+    this.ttl =
+      options.historyTtlSeconds === undefined
+        ? 0
+        : positiveInteger('historyTtlSeconds', options.historyTtlSeconds);
     this.logger = (options.logger ?? createLogger({ service: 'bus' })).child({ component: 'redis-bus' });
-    const connection: RedisOptions = {
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
-      commandTimeout: options.commandTimeoutMs ?? 5000,
-    };
+    this.connection = { ...CONNECTION, commandTimeout: options.commandTimeoutMs ?? 5000 };
     if (options.redis) {
       this.cmd = options.redis;
       this.ownsCmd = false;
     } else if (options.url) {
-      this.cmd = new Redis(options.url, connection);
+      this.cmd = new Redis(options.url, this.connection);
       this.ownsCmd = true;
       this.cmd.on('error', (err) => this.logger.warn({ err }, 'bus command connection error'));
     } else {
@@ -161,6 +163,7 @@ export class RedisBus implements Bus {
   }
 
   async history(room: string, since?: string): Promise<HistoryResult> {
+    this.assertOpen();
     assertRoomAndEvent(room);
     const parsed = since === undefined ? undefined : parseOffset(since);
     const { epoch, top, entries } = await readHistory(this.cmd, this.keys(room), parsed, this.ttl);
@@ -208,12 +211,7 @@ export class RedisBus implements Bus {
 
   private subscriber(): Redis {
     if (this.sub) return this.sub;
-    const sub = this.cmd.duplicate({
-      maxRetriesPerRequest: 1,
-      enableOfflineQueue: true,
-      autoResubscribe: false,
-      commandTimeout: this.cmd.options.commandTimeout ?? 5000,
-    });
+    const sub = this.cmd.duplicate({ ...this.connection, autoResubscribe: false });
     let connectedBefore = false;
     sub.on('ready', () => {
       if (connectedBefore && !this.closed) this.resume();

@@ -11,8 +11,8 @@ export interface RotationResult {
 
 /**
  * One rotation step: the standby key becomes active, the active key starts retiring, a new
- * standby key is created, and retiring keys older than `removeRetiringAfterSeconds` are
- * removed (by then every access token they signed has expired).
+ * standby key is created, and keys that were already retiring for `removeRetiringAfterSeconds`
+ * are removed (by then every access token they signed has expired).
  */
 export function rotateKeys(dir: string, removeRetiringAfterSeconds: number, now = new Date()): RotationResult {
   ensureKeysDir(dir);
@@ -35,7 +35,9 @@ export function rotateKeys(dir: string, removeRetiringAfterSeconds: number, now 
 
   const removed: string[] = [];
   const kept = keys.filter((key) => {
+    // The key retired by this very rotation always stays: tokens it signed a moment ago are live.
     const expired =
+      key !== oldActive &&
       key.status === 'retiring' &&
       key.retired_at !== undefined &&
       now.getTime() - Date.parse(key.retired_at) >= removeRetiringAfterSeconds * 1000;

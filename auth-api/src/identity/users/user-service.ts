@@ -63,12 +63,19 @@ export class UserService {
   async delete(id: number, actor: string, ip?: string): Promise<void> {
     const before = await this.deps.users.findById(id);
     if (!before) throw new WirefleetError('not_found');
-    await this.endSessions(id, 'user_deleted');
-    await this.deps.db.transaction(async (trx) => {
+    // Revoke first, inside the transaction, so no refresh can slip in between; announce after commit.
+    const sids = await this.deps.db.transaction(async (trx) => {
       if (before.role === 'admin' && !before.disabled) await this.keepOneAdmin(trx);
+      const revoked = await trx('sessions')
+        .where({ user_id: id })
+        .whereNull('revoked_at')
+        .update({ revoked_at: trx.fn.now(), revoked_reason: 'user_deleted' })
+        .returning<{ id: string }[]>('id');
       await this.deps.users.delete(id, trx);
       await this.deps.audit.record({ type: 'user.deleted', actor, subject: `user:${id}`, ip, data: { username: before.username } }, trx);
+      return revoked.map((row) => row.id);
     });
+    await this.deps.sessions.announceRevoked(id, sids);
   }
 
   /** Refuses a change that would leave no enabled admin (nobody could manage users any more). */

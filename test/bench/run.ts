@@ -1,0 +1,114 @@
+/**
+ * `npm run bench [-- --only <suite>[,<suite>…]] [-- --quick] [-- --out <file>]`
+ *
+ * Runs every suite registered in test/bench/suites/*.ts (each exports `suite: BenchSuite`),
+ * prints progress to stderr, and writes docs/benchmarks.md from the results.
+ *
+ * How the report is written:
+ * - a full run (no `--only`) regenerates the whole file;
+ * - `--only` re-measures the named suites and merges by section: each suite's section sits
+ *   between `<!-- bench:section <name> -->` markers, the ones not run are kept as they were,
+ *   and every section carries its own date and machine line, so mixing runs stays honest;
+ * - `--quick` (small counts, for a smoke run of the harness) prints the report to stdout and
+ *   leaves docs/benchmarks.md alone, so a smoke run never overwrites real figures; give
+ *   `--out <file>` to write it somewhere anyway.
+ * The exit code is 1 when a suite failed (its section then says so).
+ */
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import { loadSuites } from './registry.js';
+import { parseSections, renderReport, renderSection, type SuiteOutcome } from './report.js';
+import { machineInfo } from './support/machine.js';
+import { releaseTemplateDatabase } from './support/services.js';
+import type { BenchContext, BenchResult, BenchSuite } from './types.js';
+
+const DEFAULT_OUT = new URL('../../docs/benchmarks.md', import.meta.url);
+
+function stamp(): string {
+  return new Date().toISOString().slice(11, 19);
+}
+
+function contextFor(suite: BenchSuite, quick: boolean): BenchContext {
+  return {
+    quick,
+    progress: (message) => process.stderr.write(`[${stamp()}] ${suite.name}: ${message}\n`),
+    scale: (full, small) => (quick ? small : full),
+  };
+}
+
+/** Fills in ratios the suite left out, so every row with a baseline shows one. */
+function withRatios(results: BenchResult[]): BenchResult[] {
+  return results.map((result) =>
+    result.ratio === undefined && result.baseline && result.baseline.value !== 0
+      ? { ...result, ratio: result.value / result.baseline.value }
+      : result,
+  );
+}
+
+async function runSuite(suite: BenchSuite, quick: boolean): Promise<SuiteOutcome> {
+  const ctx = contextFor(suite, quick);
+  const started = Date.now();
+  ctx.progress('starting');
+  try {
+    const results = withRatios(await suite.run(ctx));
+    const seconds = (Date.now() - started) / 1000;
+    ctx.progress(`done in ${seconds.toFixed(0)} s`);
+    return { suite, results, seconds };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    ctx.progress(`FAILED: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    return { suite, results: [], error: message, seconds: (Date.now() - started) / 1000 };
+  }
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      only: { type: 'string', multiple: true },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
+    },
+  });
+  const quick = values.quick ?? false;
+  const all = await loadSuites();
+  const wanted = (values.only ?? []).flatMap((value) => value.split(',')).filter(Boolean);
+  const unknown = wanted.filter((name) => !all.some((suite) => suite.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(`unknown suite(s): ${unknown.join(', ')}; known: ${all.map((suite) => suite.name).join(', ')}\n`);
+    return 2;
+  }
+  const selected = wanted.length > 0 ? all.filter((suite) => wanted.includes(suite.name)) : all;
+
+  const machine = machineInfo();
+  const outcomes: SuiteOutcome[] = [];
+  try {
+    for (const suite of selected) outcomes.push(await runSuite(suite, quick));
+  } finally {
+    await releaseTemplateDatabase().catch((error: unknown) => process.stderr.write(`could not drop the template: ${error}\n`));
+  }
+
+  const out = values.out ?? (quick ? undefined : DEFAULT_OUT);
+  const existing = out && wanted.length > 0 && fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const report = renderReport({
+    suites: all,
+    fresh: new Map(outcomes.map((outcome) => [outcome.suite.name, renderSection(outcome, machine, quick)])),
+    kept: parseSections(existing),
+    machine,
+  });
+  if (out) {
+    fs.writeFileSync(out, report);
+    process.stderr.write(`[${stamp()}] wrote ${out instanceof URL ? out.pathname : out}\n`);
+  } else {
+    process.stdout.write(report);
+  }
+  return outcomes.some((outcome) => outcome.error) ? 1 : 0;
+}
+
+// Exit explicitly: a suite that leaked a socket or timer must not keep the run alive.
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
