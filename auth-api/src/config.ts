@@ -85,7 +85,9 @@ function parseTrustProxy(value: string): boolean | number | string {
 
 export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConfig; secrets: AuthApiSecrets } {
   const e = parseEnv(schema, env);
-  const dataDir = path.resolve(e.DATA_DIR);
+  // npm runs workspace scripts inside the workspace folder; INIT_CWD is where the user typed
+  // the command, so `./.data` means the same folder for `npm start` and `npm run admin`.
+  const dataDir = path.resolve(env.INIT_CWD ?? process.cwd(), e.DATA_DIR);
   const config: AuthApiConfig = {
     host: e.AUTH_API_HOST,
     port: e.AUTH_API_PORT,
@@ -94,7 +96,7 @@ export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConf
     dataDir,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    keysDir: path.resolve(e.JWT_KEYS_DIR ?? path.join(dataDir, 'keys')),
+    keysDir: e.JWT_KEYS_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.JWT_KEYS_DIR) : path.join(dataDir, 'keys'),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: e.REFRESH_TTL_SECONDS,
     refreshAbsoluteTtlSeconds: Math.max(e.REFRESH_ABSOLUTE_TTL_SECONDS, e.REFRESH_TTL_SECONDS),

@@ -1,0 +1,58 @@
+import { loadAuthApiConfig, startAuthApi } from '@wirefleet/auth-api';
+import { ConfigError } from '@wirefleet/shared/config';
+import { InProcessBus } from '@wirefleet/shared/bus';
+
+/**
+ * `npm start`: the whole stack in one process on embedded defaults. Without DATABASE_URL
+ * the auth-api runs on PGlite under ./.data; without REDIS_URL the services share one
+ * in-process bus. Later components (gateway, simulated agents) join here as they land.
+ */
+async function main(): Promise<void> {
+  const { config, secrets } = loadAuthApiConfig();
+  const bus = config.redisUrl ? undefined : new InProcessBus();
+  const api = await startAuthApi(config, secrets, bus ? { bus } : {});
+
+  const lines = [
+    '',
+    'Wirefleet is running.',
+    `  auth-api   ${api.url}   (JWKS: ${api.url}/.well-known/jwks.json, health: ${api.url}/readyz)`,
+    `  database   ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pglite`}`,
+    `  bus        ${config.redisUrl ? 'Redis (REDIS_URL)' : 'in-process (single-process mode)'}`,
+  ];
+  if (api.bootstrapAdmin?.generatedPassword) {
+    lines.push(
+      '',
+      `  First start: admin user "${api.bootstrapAdmin.username}", password ${api.bootstrapAdmin.generatedPassword}`,
+      '  It is shown only now. (Lost it? Stop the stack and run: npm run admin -- reset-password --username admin)',
+    );
+  } else {
+    lines.push('', `  Log in as the admin you created on first start (user "${config.bootstrapAdminUsername}").`);
+  }
+  lines.push(
+    '',
+    `  Try: curl -s ${api.url}/v1/auth/login -H 'content-type: application/json' -d '{"username":"admin","password":"…"}'`,
+    '',
+  );
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write('stopping…\n');
+    await api.close();
+    await bus?.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`wirefleet: ${error.message}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`wirefleet: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
