@@ -12,6 +12,7 @@ export default defineConfig({
       { find: /^@wirefleet\/shared\/(.*)$/, replacement: root('./shared/src/$1/index.ts') },
       { find: /^@wirefleet\/migrations$/, replacement: root('./migrations/src/index.ts') },
       { find: /^@wirefleet\/auth-api$/, replacement: root('./auth-api/src/index.ts') },
+      { find: /^@wirefleet\/gateway-service$/, replacement: root('./gateway-service/src/index.ts') },
     ],
   },
   test: {

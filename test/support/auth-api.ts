@@ -9,6 +9,7 @@ import { createTestRedis, type TestRedis } from './redis.js';
 
 export const ADMIN_USERNAME = 'admin';
 export const ADMIN_PASSWORD = 'correct horse battery staple';
+export const TEST_ISSUER = 'http://auth.wirefleet.test';
 
 export interface TestAuthApi {
   api: RunningAuthApi;
@@ -42,6 +43,8 @@ export async function startTestAuthApi(options: TestAuthApiOptions = {}): Promis
   const { config, secrets } = loadAuthApiConfig({
     AUTH_API_HOST: '127.0.0.1',
     AUTH_API_PORT: '0',
+    // A fixed issuer: with port 0 the listening URL is only known after start.
+    AUTH_PUBLIC_URL: TEST_ISSUER,
     DATABASE_URL: db.url,
     ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: redis.prefix } : {}),
     JWT_KEYS_DIR: keysDir,

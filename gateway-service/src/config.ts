@@ -1,0 +1,73 @@
+import { randomBytes } from 'node:crypto';
+import { type Env, envField, parseEnv } from '@wirefleet/shared/config';
+import { DEFAULT_MAX_FRAME_BYTES } from '@wirefleet/shared/protocol';
+import { z } from 'zod';
+
+const schema = z.object({
+  GATEWAY_HOST: envField.host('127.0.0.1'),
+  GATEWAY_PORT: envField.port(9000),
+  REDIS_URL: envField.url(['redis', 'rediss']).optional(),
+  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}.-]*$/, 'expected letters, digits and : _ { } . -').default('wf:'),
+  AUTH_JWKS_URL: envField.url(['http', 'https']).default('http://127.0.0.1:8080/.well-known/jwks.json'),
+  AUTH_JWKS_FILE: z.string().optional(),
+  AUTH_ISSUER: envField.url(['http', 'https']).optional(),
+  ALLOWED_ORIGINS: envField.csv().default([]),
+  GATEWAY_MAX_PAYLOAD: envField.positiveInt(DEFAULT_MAX_FRAME_BYTES, 16 * 1024 * 1024),
+  GATEWAY_MAX_BACKPRESSURE: envField.positiveInt(1024 * 1024),
+  GATEWAY_RATE_LIMIT_PER_SECOND: envField.positiveInt(50),
+  GATEWAY_RATE_LIMIT_BURST: envField.positiveInt(100),
+  GATEWAY_MAX_CONNECTIONS_PER_USER: envField.positiveInt(20),
+  GATEWAY_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(8).max(960).default(120),
+  GATEWAY_NODE_LEASE_SECONDS: envField.positiveInt(30, 3600),
+  GATEWAY_ALLOW_UWS_FALLBACK: envField.boolean(false),
+  GATEWAY_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, _ . -').optional(),
+  LOG_LEVEL: envField.logLevel(),
+});
+
+export interface GatewayConfig {
+  host: string;
+  port: number;
+  /** Undefined: in-process bus (single-process mode only). */
+  redisUrl: string | undefined;
+  redisKeyPrefix: string;
+  jwksUrl: string;
+  /** A JWKS on disk instead of fetching one (air-gapped setups, tests). */
+  jwksFile: string | undefined;
+  /** Expected `iss`; defaults to the origin of AUTH_JWKS_URL (the auth-api's public URL). */
+  issuer: string;
+  /** Browser origins allowed to connect; requests without Origin (non-browsers) always may. */
+  allowedOrigins: string[];
+  maxPayloadBytes: number;
+  /** Outgoing bytes buffered for one slow client before it is closed with 4009. */
+  maxBackpressureBytes: number;
+  rateLimit: { perSecond: number; burst: number };
+  maxConnectionsPerUser: number;
+  idleTimeoutSeconds: number;
+  nodeLeaseSeconds: number;
+  allowUwsFallback: boolean;
+  instanceId: string;
+  logLevel: string;
+}
+
+export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const e = parseEnv(schema, env);
+  return {
+    host: e.GATEWAY_HOST,
+    port: e.GATEWAY_PORT,
+    redisUrl: e.REDIS_URL,
+    redisKeyPrefix: e.REDIS_KEY_PREFIX,
+    jwksUrl: e.AUTH_JWKS_URL,
+    jwksFile: e.AUTH_JWKS_FILE,
+    issuer: (e.AUTH_ISSUER ?? new URL(e.AUTH_JWKS_URL).origin).replace(/\/$/, ''),
+    allowedOrigins: e.ALLOWED_ORIGINS.map((origin) => origin.replace(/\/$/, '')),
+    maxPayloadBytes: e.GATEWAY_MAX_PAYLOAD,
+    maxBackpressureBytes: e.GATEWAY_MAX_BACKPRESSURE,
+    rateLimit: { perSecond: e.GATEWAY_RATE_LIMIT_PER_SECOND, burst: e.GATEWAY_RATE_LIMIT_BURST },
+    maxConnectionsPerUser: e.GATEWAY_MAX_CONNECTIONS_PER_USER,
+    idleTimeoutSeconds: e.GATEWAY_IDLE_TIMEOUT_SECONDS,
+    nodeLeaseSeconds: e.GATEWAY_NODE_LEASE_SECONDS,
+    allowUwsFallback: e.GATEWAY_ALLOW_UWS_FALLBACK,
+    instanceId: e.GATEWAY_INSTANCE_ID ?? `gw-${randomBytes(4).toString('hex')}`,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,27 @@
+import type { EventFrame } from '@wirefleet/shared/protocol';
+import type { Role } from '@wirefleet/shared/tokens';
+import type { WebSocket } from 'uWebSockets.js';
+import type { TokenBucket } from './token-bucket.js';
+
+/**
+ * What the gateway knows about one connection; uWS keeps it as the socket's user data.
+ * `ws` is set on open and cleared on close: after close the socket must not be touched.
+ */
+export interface Connection {
+  id: string;
+  sub: string;
+  kind: 'user' | 'node';
+  /** The numeric id in `sub`. */
+  subjectId: number;
+  role: Role;
+  sid: string;
+  /** Token expiry, seconds since the epoch; a `refresh` frame moves it. */
+  expiresAt: number;
+  ip: string;
+  rooms: Set<string>;
+  /** Rooms being joined: live events that arrive while history is replayed wait here. */
+  pending: Map<string, EventFrame[]>;
+  bucket: TokenBucket;
+  badFrames: number;
+  ws: WebSocket<Connection> | undefined;
+}

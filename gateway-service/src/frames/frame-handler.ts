@@ -1,0 +1,169 @@
+import type { Bus } from '@wirefleet/shared/bus';
+import type { IngestKind, IngestSink } from '@wirefleet/shared/ingest';
+import type { Logger } from '@wirefleet/shared/logging';
+import {
+  type ClientFrame,
+  CloseCode,
+  clientFrame,
+  type FrameErrorCode,
+  nodeEventSchemas,
+  type NodePublishableEvent,
+  type ServerFrame,
+} from '@wirefleet/shared/protocol';
+import { type AccessTokenVerifier, TokenError } from '@wirefleet/shared/tokens';
+import type { Connection } from '../connections/connection.js';
+import type { ConnectionRegistry } from '../connections/connection-registry.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
+import { mayPublish, maySubscribe } from '../rooms/room-policy.js';
+import type { RoomHub } from '../rooms/room-hub.js';
+
+/** After this many malformed or forbidden frames a connection is closed with 4000. */
+const MAX_BAD_FRAMES = 20;
+
+const INGEST_KIND: Record<NodePublishableEvent, IngestKind> = {
+  status: 'node.status',
+  'config.applied': 'node.config_applied',
+  'command.result': 'node.command_result',
+};
+
+export interface FrameHandlerDeps {
+  hub: RoomHub;
+  bus: Bus;
+  verifier: AccessTokenVerifier;
+  registry: ConnectionRegistry;
+  ingest: IngestSink;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  instanceId: string;
+  maxPayloadBytes: number;
+  send(connection: Connection, frame: ServerFrame): void;
+  close(connection: Connection, code: number, reason: string): void;
+  now(): number;
+}
+
+/** Everything a client may say after the upgrade: parse, authorise, act, answer. */
+export class FrameHandler {
+  constructor(private readonly deps: FrameHandlerDeps) {}
+
+  handle(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
+    const { deps } = this;
+    if (!connection.bucket.take(deps.now())) {
+      deps.close(connection, CloseCode.RATE_LIMITED, 'rate limited');
+      return;
+    }
+    if (isBinary || message.byteLength > deps.maxPayloadBytes) {
+      deps.close(connection, CloseCode.PROTOCOL_VIOLATION, isBinary ? 'binary frames are not accepted' : 'frame too large');
+      return;
+    }
+    // The ArrayBuffer is only valid during this callback: decode it now.
+    const text = Buffer.from(message).toString('utf8');
+    let frame: ClientFrame;
+    try {
+      const parsed = clientFrame.safeParse(JSON.parse(text));
+      if (!parsed.success) {
+        this.refuse(connection, 'bad_request', parsed.error.issues[0]?.message ?? 'invalid frame', idOf(text));
+        return;
+      }
+      frame = parsed.data;
+    } catch {
+      this.refuse(connection, 'bad_request', 'frames must be JSON text', undefined);
+      return;
+    }
+    deps.metrics.messagesIn.inc({ type: frame.type });
+    this.dispatch(connection, frame).catch((error: unknown) => {
+      deps.logger.error({ err: error, conn: connection.id, type: frame.type }, 'frame handling failed');
+      if (connection.ws) deps.send(connection, errorFrame('internal_error', 'could not handle the frame', frame.id));
+    });
+  }
+
+  private async dispatch(connection: Connection, frame: ClientFrame): Promise<void> {
+    const { deps } = this;
+    switch (frame.type) {
+      case 'ping':
+        deps.send(connection, frame.id ? { type: 'pong', id: frame.id } : { type: 'pong' });
+        return;
+      case 'subscribe': {
+        if (!maySubscribe(connection, frame.room)) return this.refuse(connection, 'forbidden', `may not subscribe to ${frame.room}`, frame.id);
+        await deps.hub.join(connection, frame.room, frame.since, { id: frame.id });
+        return;
+      }
+      case 'unsubscribe':
+        deps.hub.leave(connection, frame.room);
+        deps.send(connection, withId({ type: 'unsubscribed', room: frame.room }, frame.id));
+        return;
+      case 'publish':
+        return this.publish(connection, frame);
+      case 'refresh':
+        return this.refresh(connection, frame);
+    }
+  }
+
+  private async publish(connection: Connection, frame: Extract<ClientFrame, { type: 'publish' }>): Promise<void> {
+    const { deps } = this;
+    if (!mayPublish(connection, frame.room, frame.event)) {
+      return this.refuse(connection, 'forbidden', `may not publish ${frame.event} to ${frame.room}`, frame.id);
+    }
+    const event = frame.event as NodePublishableEvent;
+    const data = nodeEventSchemas[event].safeParse(frame.data);
+    if (!data.success) {
+      return this.refuse(connection, 'bad_request', `${event}: ${data.error.issues[0]?.message ?? 'invalid data'}`, frame.id);
+    }
+    const published = await deps.bus.publish(frame.room, event, data.data);
+    await deps.ingest.append({
+      kind: INGEST_KIND[event],
+      node_id: connection.subjectId,
+      data: data.data,
+      ts: published.ts,
+      gateway: deps.instanceId,
+      conn_id: connection.id,
+      offset: published.offset,
+    });
+    if (frame.id && connection.ws) deps.send(connection, { type: 'published', room: frame.room, offset: published.offset, id: frame.id });
+  }
+
+  private async refresh(connection: Connection, frame: Extract<ClientFrame, { type: 'refresh' }>): Promise<void> {
+    const { deps } = this;
+    try {
+      const claims = await deps.verifier.verify(frame.token);
+      if (claims.sub !== connection.sub) {
+        return this.refuse(connection, 'forbidden', 'a refresh token must be for the same subject', frame.id);
+      }
+      if (!connection.ws) return;
+      connection.expiresAt = claims.exp;
+      deps.registry.changeSid(connection, claims.sid);
+      deps.send(connection, withId({ type: 'refreshed', expires_at: claims.exp }, frame.id));
+    } catch (error) {
+      if (!(error instanceof TokenError)) throw error;
+      deps.metrics.authFailures.inc({ reason: error.reason });
+      // A bad refresh leaves the connection as it was: it still closes at the old expiry.
+      deps.send(connection, errorFrame('unauthorized', `refresh refused: ${error.reason}`, frame.id));
+    }
+  }
+
+  private refuse(connection: Connection, code: FrameErrorCode, message: string, id: string | undefined): void {
+    connection.badFrames += 1;
+    if (connection.badFrames > MAX_BAD_FRAMES) {
+      this.deps.close(connection, CloseCode.PROTOCOL_VIOLATION, 'too many bad frames');
+      return;
+    }
+    if (connection.ws) this.deps.send(connection, errorFrame(code, message, id));
+  }
+}
+
+function errorFrame(code: FrameErrorCode, message: string, id: string | undefined): ServerFrame {
+  return withId({ type: 'error', code, message }, id);
+}
+
+function withId<F extends ServerFrame>(frame: F, id: string | undefined): F {
+  return id === undefined ? frame : { ...frame, id };
+}
+
+/** Best effort: echo the id of a frame that failed validation, so the client can match the error. */
+function idOf(text: string): string | undefined {
+  try {
+    const value = (JSON.parse(text) as { id?: unknown }).id;
+    return typeof value === 'string' && value.length <= 64 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

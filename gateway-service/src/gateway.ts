@@ -1,0 +1,210 @@
+import type { Bus } from '@wirefleet/shared/bus';
+import type { IngestSink } from '@wirefleet/shared/ingest';
+import type { Logger } from '@wirefleet/shared/logging';
+import { CloseCode, parseRoom, type ServerFrame } from '@wirefleet/shared/protocol';
+import { AccessTokenVerifier, type KeySet } from '@wirefleet/shared/tokens';
+import type { TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
+import type { GatewayConfig } from './config.js';
+import type { Connection } from './connections/connection.js';
+import { ConnectionRegistry } from './connections/connection-registry.js';
+import { sweepConnections } from './connections/housekeeping.js';
+import { FrameHandler } from './frames/frame-handler.js';
+import { NodePresence, CONTROL_ROOM } from './nodes/node-presence.js';
+import type { NodeLeases } from './nodes/node-leases.js';
+import { registerHttpRoutes } from './ops/http-routes.js';
+import { GatewayMetrics } from './ops/metrics.js';
+import { automaticRooms } from './rooms/room-policy.js';
+import { RoomHub, type TopicTransport } from './rooms/room-hub.js';
+import { createUpgradeHandler } from './upgrade/upgrade-handler.js';
+import type { UwsModule } from './uws/load-uws.js';
+
+export interface GatewayDeps {
+  uws: UwsModule;
+  bus: Bus;
+  keySet: KeySet;
+  ingest: IngestSink;
+  leases: NodeLeases;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface Gateway {
+  app: TemplatedApp;
+  metrics: GatewayMetrics;
+  registry: ConnectionRegistry;
+  hub: RoomHub;
+  listen(host: string, port: number): Promise<number>;
+  /** Stops accepting, closes every connection with 1001, stops timers. */
+  drain(): Promise<void>;
+}
+
+const SWEEP_INTERVAL_MS = 250;
+
+/** Wires one gateway instance: uWS app, rooms, frames, node presence, housekeeping. */
+export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
+  const now = deps.now ?? Date.now;
+  const logger = deps.logger;
+  const app = deps.uws.App();
+  const registry = new ConnectionRegistry();
+  let draining = false;
+  let listenSocket: us_listen_socket | undefined;
+
+  const close = (connection: Connection, code: number, reason: string) => {
+    const ws = connection.ws;
+    if (!ws) return;
+    metrics.closes.inc({ code: String(code) });
+    ws.end(code, reason);
+  };
+  const sendRaw = (connection: Connection, frames: string[]) => {
+    const ws = connection.ws;
+    if (!ws || frames.length === 0) return;
+    // Sends from outside a uWS callback (after an await, from Redis) must be corked.
+    ws.cork(() => {
+      for (const frame of frames) ws.send(frame);
+    });
+  };
+  const send = (connection: Connection, frame: ServerFrame) => sendRaw(connection, [JSON.stringify(frame)]);
+
+  const transport: TopicTransport = {
+    publish: (topic, frame) => {
+      const receivers = app.numSubscribers(topic);
+      if (receivers > 0) app.publish(topic, frame, false);
+      return receivers;
+    },
+    send: sendRaw,
+    subscribe: (connection, topic) => connection.ws?.subscribe(topic),
+    unsubscribe: (connection, topic) => connection.ws?.unsubscribe(topic),
+  };
+  const hub = new RoomHub(deps.bus, transport, logger.child({ subsystem: 'rooms' }), (_room, deliveries) =>
+    metrics.messagesOut.inc(deliveries),
+  );
+  const metrics = new GatewayMetrics({ connections: () => registry.size, rooms: () => hub.roomCount });
+  const verifier = new AccessTokenVerifier({ keySet: deps.keySet, issuer: config.issuer, now });
+  const presence = new NodePresence({
+    bus: deps.bus,
+    leases: deps.leases,
+    ingest: deps.ingest,
+    registry,
+    instanceId: config.instanceId,
+    logger: logger.child({ subsystem: 'nodes' }),
+    close,
+    now,
+  });
+  const frames = new FrameHandler({
+    hub,
+    bus: deps.bus,
+    verifier,
+    registry,
+    ingest: deps.ingest,
+    metrics,
+    logger: logger.child({ subsystem: 'frames' }),
+    instanceId: config.instanceId,
+    maxPayloadBytes: config.maxPayloadBytes,
+    send,
+    close,
+    now,
+  });
+
+  // Server events that act on connections: a logout closes the session's sockets, a deleted
+  // node loses its connection.
+  hub.observe((event) => {
+    const room = parseRoom(event.room);
+    if (room?.kind === 'user' && event.event === 'session.revoked') {
+      const sid = (event.data as { sid?: unknown } | null)?.sid;
+      if (typeof sid !== 'string') return;
+      for (const connection of registry.ofSession(sid)) close(connection, CloseCode.TOKEN_EXPIRED, 'session revoked');
+    } else if (room?.kind === 'node' && event.event === 'node.deleted') {
+      for (const connection of registry.ofSubject(event.room)) close(connection, CloseCode.FORBIDDEN, 'node deleted');
+    }
+  });
+  const control = deps.bus.subscribe(CONTROL_ROOM, (event) => presence.onControlEvent(event));
+  control.catch((error: unknown) => logger.error({ err: error }, 'could not subscribe to the control room'));
+
+  app.ws<Connection>('/ws', {
+    // uWS hard limits sit above the contract limits so that *we* answer with the contract's
+    // close codes (4000 for a large frame, 4009 for a slow reader) before uWS cuts a socket.
+    maxPayloadLength: config.maxPayloadBytes * 2,
+    maxBackpressure: config.maxBackpressureBytes * 4,
+    closeOnBackpressureLimit: 1,
+    idleTimeout: config.idleTimeoutSeconds,
+    sendPingsAutomatically: true,
+    upgrade: createUpgradeHandler({
+      verifier,
+      registry,
+      metrics,
+      logger,
+      allowedOrigins: config.allowedOrigins,
+      maxConnectionsPerUser: config.maxConnectionsPerUser,
+      rateLimit: config.rateLimit,
+      isDraining: () => draining,
+      now,
+    }),
+    open: (ws: WebSocket<Connection>) => {
+      const connection = ws.getUserData();
+      connection.ws = ws;
+      registry.add(connection);
+      const rooms = automaticRooms(connection);
+      send(connection, { type: 'welcome', conn_id: connection.id, sub: connection.sub, rooms, expires_at: connection.expiresAt });
+      for (const room of rooms) {
+        hub.join(connection, room).catch((error: unknown) => logger.error({ err: error, room }, 'automatic join failed'));
+      }
+      if (connection.kind === 'node') {
+        presence.connected(connection).catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
+      }
+    },
+    message: (ws, message, isBinary) => frames.handle(ws.getUserData(), message, isBinary),
+    close: (ws, code) => {
+      const connection = ws.getUserData();
+      connection.ws = undefined;
+      registry.remove(connection);
+      hub.leaveAll(connection);
+      if (connection.kind === 'node') {
+        presence.disconnected(connection, code).catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
+      }
+    },
+  });
+  registerHttpRoutes(app, metrics, () => deps.bus.ping());
+
+  let ticks = 0;
+  const sweeper = setInterval(() => {
+    ticks += 1;
+    sweepConnections(
+      registry,
+      { maxBackpressureBytes: config.maxBackpressureBytes, nowSeconds: Math.floor(now() / 1000), checkExpiry: ticks % 4 === 0 },
+      close,
+      () => metrics.slowConsumerCloses.inc(),
+    );
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
+  const renewer = setInterval(
+    () => {
+      presence.renewAll().catch((error: unknown) => logger.warn({ err: error }, 'lease renewal sweep failed'));
+    },
+    (config.nodeLeaseSeconds * 1000) / 3,
+  );
+  renewer.unref();
+
+  return {
+    app,
+    metrics,
+    registry,
+    hub,
+    listen: (host, port) =>
+      new Promise((resolve, reject) => {
+        app.listen(host, port, (socket) => {
+          if (!socket) return reject(new Error(`gateway could not listen on ${host}:${port}`));
+          listenSocket = socket;
+          resolve(deps.uws.us_socket_local_port(socket as unknown as Parameters<UwsModule['us_socket_local_port']>[0]));
+        });
+      }),
+    async drain() {
+      draining = true;
+      if (listenSocket) deps.uws.us_listen_socket_close(listenSocket);
+      listenSocket = undefined;
+      clearInterval(sweeper);
+      clearInterval(renewer);
+      for (const connection of [...registry.values()]) close(connection, CloseCode.GOING_AWAY, 'server shutting down');
+      await control.then((stop) => stop()).catch(() => undefined);
+    },
+  };
+}

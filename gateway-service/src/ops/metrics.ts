@@ -1,0 +1,61 @@
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+
+/** Gateway metrics on a registry of its own (several instances may share a test process). */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  private readonly registers = [this.registry];
+  readonly upgrades = new Counter({
+    name: 'wirefleet_gateway_upgrades_total',
+    help: 'WebSocket upgrade attempts by result',
+    labelNames: ['result'] as const,
+    registers: this.registers,
+  });
+  readonly authFailures = new Counter({
+    name: 'wirefleet_gateway_auth_failures_total',
+    help: 'Rejected upgrade or refresh tokens by reason',
+    labelNames: ['reason'] as const,
+    registers: this.registers,
+  });
+  readonly messagesIn = new Counter({
+    name: 'wirefleet_gateway_messages_in_total',
+    help: 'Frames received from clients, by frame type',
+    labelNames: ['type'] as const,
+    registers: this.registers,
+  });
+  readonly messagesOut = new Counter({
+    name: 'wirefleet_gateway_messages_out_total',
+    help: 'Event frames delivered to clients (one per subscriber)',
+    registers: this.registers,
+  });
+  readonly closes = new Counter({
+    name: 'wirefleet_gateway_closes_total',
+    help: 'Connections closed by the server, by close code',
+    labelNames: ['code'] as const,
+    registers: this.registers,
+  });
+  readonly slowConsumerCloses = new Counter({
+    name: 'wirefleet_gateway_slow_consumer_closes_total',
+    help: 'Connections closed with 4009 because they read too slowly',
+    registers: this.registers,
+  });
+
+  constructor(sizes: { connections: () => number; rooms: () => number }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'wirefleet_gateway_' });
+    new Gauge({
+      name: 'wirefleet_gateway_connections',
+      help: 'Open WebSocket connections',
+      registers: this.registers,
+      collect() {
+        this.set(sizes.connections());
+      },
+    });
+    new Gauge({
+      name: 'wirefleet_gateway_rooms',
+      help: 'Rooms with at least one local connection',
+      registers: this.registers,
+      collect() {
+        this.set(sizes.rooms());
+      },
+    });
+  }
+}

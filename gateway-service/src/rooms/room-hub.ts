@@ -1,0 +1,182 @@
+import { type Bus, type BusEvent, compareOffsets, parseOffset } from '@wirefleet/shared/bus';
+import type { Logger } from '@wirefleet/shared/logging';
+import type { EventFrame } from '@wirefleet/shared/protocol';
+import type { Connection } from '../connections/connection.js';
+
+/** How the hub reaches uWebSockets.js: one topic per room, and per-socket sends. */
+export interface TopicTransport {
+  /** Sends `frame` to every socket subscribed to `topic`; returns how many it reached. */
+  publish(topic: string, frame: string): number;
+  send(connection: Connection, frames: string[]): void;
+  subscribe(connection: Connection, topic: string): void;
+  unsubscribe(connection: Connection, topic: string): void;
+}
+
+interface RoomState {
+  members: Set<Connection>;
+  /** Resolves once the Bus delivers this room here; yields the function that stops it. */
+  subscription: Promise<() => Promise<void>>;
+}
+
+export interface JoinResult {
+  offset: string;
+  recovered: boolean;
+}
+
+/**
+ * Bridges Bus rooms to uWebSockets.js topics on this instance. A room is subscribed on the
+ * Bus while at least one local connection is in it; each Bus event is serialised once and
+ * handed to uWS, which fans it out in C++.
+ *
+ * Joining is gap-free: the connection is registered as "pending" before the Bus subscription
+ * and history are awaited, live events meanwhile are buffered for it, and it is added to the
+ * uWS topic only after history + buffer were sent — in one synchronous step, so nothing can
+ * slip between the replay and live delivery.
+ */
+export class RoomHub {
+  private readonly rooms = new Map<string, RoomState>();
+  private readonly observers: Array<(event: BusEvent) => void> = [];
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly transport: TopicTransport,
+    private readonly logger: Logger,
+    private readonly onDelivered: (room: string, deliveries: number) => void = () => undefined,
+  ) {}
+
+  /** Sees every event of every room this instance is subscribed to (session revocation, node deletion). */
+  observe(observer: (event: BusEvent) => void): void {
+    this.observers.push(observer);
+  }
+
+  get roomCount(): number {
+    return this.rooms.size;
+  }
+
+  /**
+   * Joins `room`, replaying events after `since`. With `acknowledge`, a `subscribed` frame
+   * (carrying that id) goes out first, so the client knows `recovered` before the replay.
+   */
+  async join(
+    connection: Connection,
+    room: string,
+    since?: string,
+    acknowledge?: { id?: string | undefined },
+  ): Promise<JoinResult | undefined> {
+    if (connection.rooms.has(room) || connection.pending.has(room)) {
+      const history = await this.bus.history(room);
+      const result = { offset: history.offset, recovered: true };
+      if (acknowledge && connection.ws) this.transport.send(connection, [subscribedFrame(room, result, acknowledge.id)]);
+      return result;
+    }
+    connection.pending.set(room, []);
+    const state = this.enter(connection, room);
+    try {
+      await state.subscription;
+      const history = await this.bus.history(room, since);
+      return this.completeJoin(connection, room, since, history, acknowledge);
+    } catch (error) {
+      connection.pending.delete(room);
+      this.leave(connection, room);
+      throw error;
+    }
+  }
+
+  private completeJoin(
+    connection: Connection,
+    room: string,
+    since: string | undefined,
+    history: { events: BusEvent[]; recovered: boolean; offset: string },
+    acknowledge: { id?: string | undefined } | undefined,
+  ): JoinResult | undefined {
+    const buffered = connection.pending.get(room);
+    connection.pending.delete(room);
+    // Closed or left while we waited: nothing to deliver.
+    if (!buffered || !connection.ws || !this.rooms.get(room)?.members.has(connection)) return undefined;
+    const result = { offset: history.offset, recovered: since === undefined ? true : history.recovered };
+    const frames: string[] = acknowledge ? [subscribedFrame(room, result, acknowledge.id)] : [];
+    let last = history.offset;
+    if (since !== undefined && history.recovered) {
+      for (const event of history.events) frames.push(serialiseEvent(event));
+    }
+    for (const frame of buffered) {
+      if (isAfter(frame.offset, last)) {
+        frames.push(JSON.stringify(frame));
+        last = frame.offset;
+      }
+    }
+    connection.rooms.add(room);
+    this.transport.send(connection, frames);
+    this.transport.subscribe(connection, room);
+    return result;
+  }
+
+  leave(connection: Connection, room: string): void {
+    connection.rooms.delete(room);
+    connection.pending.delete(room);
+    if (connection.ws) this.transport.unsubscribe(connection, room);
+    const state = this.rooms.get(room);
+    if (!state?.members.delete(connection) || state.members.size > 0) return;
+    this.rooms.delete(room);
+    state.subscription
+      .then((stop) => stop())
+      .catch((error: unknown) => this.logger.warn({ err: error, room }, 'could not drop a bus subscription'));
+  }
+
+  /** On close: uWS already dropped the socket's topics; only the bookkeeping remains. */
+  leaveAll(connection: Connection): void {
+    for (const room of [...connection.rooms, ...connection.pending.keys()]) this.leave(connection, room);
+  }
+
+  private enter(connection: Connection, room: string): RoomState {
+    let state = this.rooms.get(room);
+    if (!state) {
+      const subscription = this.bus.subscribe(room, (event) => this.deliver(event));
+      state = { members: new Set(), subscription };
+      this.rooms.set(room, state);
+      subscription.catch((error: unknown) => {
+        this.logger.error({ err: error, room }, 'bus subscription failed');
+        if (this.rooms.get(room) === state) this.rooms.delete(room);
+      });
+    }
+    state.members.add(connection);
+    return state;
+  }
+
+  private deliver(event: BusEvent): void {
+    const state = this.rooms.get(event.room);
+    if (state) {
+      const frame = serialiseEvent(event);
+      for (const member of state.members) {
+        const pending = member.pending.get(event.room);
+        if (pending) pending.push(toEventFrame(event));
+      }
+      this.onDelivered(event.room, this.transport.publish(event.room, frame));
+    }
+    for (const observer of this.observers) {
+      try {
+        observer(event);
+      } catch (error) {
+        this.logger.error({ err: error, room: event.room, event: event.event }, 'room observer failed');
+      }
+    }
+  }
+}
+
+function subscribedFrame(room: string, result: JoinResult, id: string | undefined): string {
+  return JSON.stringify({ type: 'subscribed', room, offset: result.offset, recovered: result.recovered, ...(id ? { id } : {}) });
+}
+
+function toEventFrame(event: BusEvent): EventFrame {
+  return { type: 'event', room: event.room, event: event.event, data: event.data, offset: event.offset, ts: event.ts };
+}
+
+export function serialiseEvent(event: BusEvent): string {
+  return JSON.stringify(toEventFrame(event));
+}
+
+/** True when `offset` comes after `reference` (an unparseable one is treated as newer). */
+function isAfter(offset: string, reference: string): boolean {
+  if (!parseOffset(offset) || !parseOffset(reference)) return true;
+  return compareOffsets(offset, reference) > 0;
+}

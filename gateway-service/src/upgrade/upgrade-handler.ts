@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@wirefleet/shared/logging';
+import { type AccessTokenVerifier, parseSubject, TokenError } from '@wirefleet/shared/tokens';
+import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
+import type { Connection } from '../connections/connection.js';
+import type { ConnectionRegistry } from '../connections/connection-registry.js';
+import { TokenBucket } from '../connections/token-bucket.js';
+import type { GatewayMetrics } from '../ops/metrics.js';
+import { BEARER_PROTOCOL, tokenFromProtocolHeader } from './bearer-protocol.js';
+import { originAllowed } from './origin-policy.js';
+
+export interface UpgradeDeps {
+  verifier: AccessTokenVerifier;
+  registry: ConnectionRegistry;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  allowedOrigins: string[];
+  maxConnectionsPerUser: number;
+  rateLimit: { perSecond: number; burst: number };
+  isDraining(): boolean;
+  now(): number;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  401: '401 Unauthorized',
+  403: '403 Forbidden',
+  429: '429 Too Many Requests',
+  503: '503 Service Unavailable',
+};
+
+function reject(res: HttpResponse, status: number, code: string, detail: string): void {
+  res.cork(() => {
+    res
+      .writeStatus(STATUS_TEXT[status] ?? `${status} Error`)
+      .writeHeader('content-type', 'application/problem+json')
+      .end(JSON.stringify({ type: `https://wirefleet.dev/problems/${code}`, title: detail, status, code }));
+  });
+}
+
+/**
+ * The WebSocket upgrade: Origin and token are checked *before* the upgrade, so a refused
+ * client gets a plain HTTP 401/403 and never an open socket. uWS request objects die at the
+ * first await, so every header is copied first and `onAborted` guards the late answer.
+ */
+export function createUpgradeHandler(deps: UpgradeDeps) {
+  return (res: HttpResponse, req: HttpRequest, context: us_socket_context_t): void => {
+    const key = req.getHeader('sec-websocket-key');
+    const protocolHeader = req.getHeader('sec-websocket-protocol');
+    const extensions = req.getHeader('sec-websocket-extensions');
+    const origin = req.getHeader('origin');
+    const ip = Buffer.from(res.getRemoteAddressAsText()).toString();
+    let aborted = false;
+    res.onAborted(() => {
+      aborted = true;
+    });
+
+    if (deps.isDraining()) {
+      deps.metrics.upgrades.inc({ result: 'draining' });
+      return reject(res, 503, 'not_ready', 'the gateway is shutting down');
+    }
+    if (!originAllowed(origin, deps.allowedOrigins)) {
+      deps.metrics.upgrades.inc({ result: 'bad_origin' });
+      return reject(res, 403, 'forbidden', 'origin not allowed');
+    }
+    const token = tokenFromProtocolHeader(protocolHeader);
+    if (!token) {
+      deps.metrics.upgrades.inc({ result: 'no_token' });
+      deps.metrics.authFailures.inc({ reason: 'missing' });
+      return reject(res, 401, 'unauthorized', 'offer the subprotocols "bearer, <access token>"');
+    }
+
+    deps.verifier.verify(token).then(
+      (claims) => {
+        if (aborted) return;
+        if (deps.registry.countOfSubject(claims.sub) >= deps.maxConnectionsPerUser && claims.role !== 'node') {
+          deps.metrics.upgrades.inc({ result: 'too_many_connections' });
+          return reject(res, 429, 'rate_limited', 'too many open connections for this user');
+        }
+        const subject = parseSubject(claims.sub);
+        const connection: Connection = {
+          id: randomUUID(),
+          sub: claims.sub,
+          kind: subject.kind,
+          subjectId: subject.id,
+          role: claims.role,
+          sid: claims.sid,
+          expiresAt: claims.exp,
+          ip,
+          rooms: new Set(),
+          pending: new Map(),
+          bucket: new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst, deps.now()),
+          badFrames: 0,
+          ws: undefined,
+        };
+        deps.metrics.upgrades.inc({ result: 'ok' });
+        res.cork(() => {
+          res.upgrade(connection, key, BEARER_PROTOCOL, extensions, context);
+        });
+      },
+      (error: unknown) => {
+        if (aborted) return;
+        const reason = error instanceof TokenError ? error.reason : 'error';
+        if (!(error instanceof TokenError)) deps.logger.error({ err: error }, 'token verification failed unexpectedly');
+        deps.metrics.upgrades.inc({ result: 'bad_token' });
+        deps.metrics.authFailures.inc({ reason });
+        reject(res, 401, 'invalid_token', 'the access token is invalid or expired');
+      },
+    );
+  };
+}

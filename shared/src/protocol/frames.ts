@@ -1,0 +1,81 @@
+import { z } from 'zod';
+
+/** Most bytes a text frame may carry (GATEWAY_MAX_PAYLOAD). */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+
+const frameId = z.string().min(1).max(64).optional();
+const roomField = z.string().min(1).max(64);
+
+/** Client → server frames. Unknown fields are refused so typos surface as errors. */
+export const clientFrame = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('subscribe'),
+    room: roomField,
+    since: z.string().min(1).max(64).optional(),
+    id: frameId,
+  }),
+  z.strictObject({ type: z.literal('unsubscribe'), room: roomField, id: frameId }),
+  z.strictObject({
+    type: z.literal('publish'),
+    room: roomField,
+    event: z.string().min(1).max(64),
+    data: z.unknown(),
+    id: frameId,
+  }),
+  z.strictObject({ type: z.literal('refresh'), token: z.string().min(1).max(16 * 1024), id: frameId }),
+  z.strictObject({ type: z.literal('ping'), id: frameId }),
+]);
+export type ClientFrame = z.infer<typeof clientFrame>;
+
+/** Error codes of `error` frames. */
+export type FrameErrorCode = 'bad_request' | 'forbidden' | 'unauthorized' | 'rate_limited' | 'internal_error';
+
+/** Server → client frames. */
+export type ServerFrame =
+  | { type: 'welcome'; conn_id: string; sub: string; rooms: string[]; expires_at: number }
+  | { type: 'subscribed'; room: string; offset: string; recovered: boolean; id?: string }
+  | { type: 'unsubscribed'; room: string; id?: string }
+  | { type: 'published'; room: string; offset: string; id?: string }
+  | { type: 'refreshed'; expires_at: number; id?: string }
+  | { type: 'event'; room: string; event: string; data: unknown; offset: string; ts: number }
+  | { type: 'error'; code: FrameErrorCode; message: string; id?: string }
+  | { type: 'pong'; id?: string };
+
+export type EventFrame = Extract<ServerFrame, { type: 'event' }>;
+
+/** Payloads of node → server events (at least these fields; more are allowed). */
+export const statusEventData = z.object({
+  applied_revision: z.number().int().min(0),
+  peers: z
+    .array(
+      z.object({
+        public_key: z.string().max(64),
+        endpoint: z.string().max(300).optional(),
+        latest_handshake: z.number().optional(),
+        rx_bytes: z.number().min(0),
+        tx_bytes: z.number().min(0),
+      }),
+    )
+    .max(20_000),
+  state_digest: z.string().max(128),
+  drift: z.boolean(),
+});
+
+export const configAppliedEventData = z.object({
+  revision: z.number().int().min(0),
+  ok: z.boolean(),
+  error: z.string().max(4096).optional(),
+});
+
+export const commandResultEventData = z.object({
+  command_id: z.union([z.string().max(64), z.number().int()]),
+  ok: z.boolean(),
+  output: z.unknown().optional(),
+  error: z.string().max(4096).optional(),
+});
+
+export const nodeEventSchemas = {
+  status: statusEventData,
+  'config.applied': configAppliedEventData,
+  'command.result': commandResultEventData,
+} as const;

@@ -1,0 +1,3 @@
+export * from './close-codes.js';
+export * from './rooms.js';
+export * from './frames.js';
