@@ -56,17 +56,20 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
 
     if (deps.isDraining()) {
       deps.metrics.upgrades.inc({ result: 'draining' });
-      return reject(res, 503, 'not_ready', 'the gateway is shutting down');
+      reject(res, 503, 'not_ready', 'the gateway is shutting down');
+      return;
     }
     if (!originAllowed(origin, deps.allowedOrigins)) {
       deps.metrics.upgrades.inc({ result: 'bad_origin' });
-      return reject(res, 403, 'forbidden', 'origin not allowed');
+      reject(res, 403, 'forbidden', 'origin not allowed');
+      return;
     }
     const token = tokenFromProtocolHeader(protocolHeader);
     if (!token) {
       deps.metrics.upgrades.inc({ result: 'no_token' });
       deps.metrics.authFailures.inc({ reason: 'missing' });
-      return reject(res, 401, 'unauthorized', 'offer the subprotocols "bearer, <access token>"');
+      reject(res, 401, 'unauthorized', 'offer the subprotocols "bearer, <access token>"');
+      return;
     }
 
     deps.verifier.verify(token).then(
