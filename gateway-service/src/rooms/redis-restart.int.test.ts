@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningGateway } from '../start.js';
+import { startTestAuthApi, type TestAuthApi, TEST_ISSUER } from '../../../test/support/auth-api.js';
+import { createTokenFactory, type TokenFactory } from '../../../test/support/forged-tokens.js';
+import { startTestGateway } from '../../../test/support/gateway.js';
+import { startPrivateRedis, type PrivateRedis } from '../../../test/support/redis-server.js';
+import { connect } from '../../../test/support/ws-client.js';
+
+describe('Redis stops and starts again under a running gateway', () => {
+  let auth: TestAuthApi;
+  let redis: PrivateRedis;
+  let gateway: RunningGateway;
+  let tokens: TokenFactory;
+  let base: string;
+  beforeAll(async () => {
+    auth = await startTestAuthApi({ redis: false });
+    redis = await startPrivateRedis();
+    gateway = await startTestGateway({ authUrl: auth.url, issuer: TEST_ISSUER, redisUrl: redis.url, redisPrefix: 'wf:' });
+    tokens = createTokenFactory({ issuer: TEST_ISSUER, key: auth.api.context.keyring.signingKey() });
+    base = gateway.url.replace('ws://', 'http://').replace('/ws', '');
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await redis.stop();
+    await auth.close();
+  });
+
+  it('/readyz is 503 while Redis is down, the gateway stays up, and delivery resumes afterwards', async () => {
+    const node = await connect(gateway.url, tokens.sign({ sub: 'node:5', role: 'node' }));
+    await node.next((frame) => frame.type === 'welcome');
+    const viewer = await connect(gateway.url, tokens.sign({ sub: 'user:1', role: 'viewer' }));
+    viewer.send({ type: 'subscribe', room: 'node:5', id: 's' });
+    await viewer.next((frame) => frame.type === 'subscribed');
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+
+    await redis.stop();
+    await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 10_000 }).toBe(503);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+
+    await redis.start();
+    await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+    const status = { applied_revision: 7, peers: [], state_digest: 'd', drift: false };
+    // The room subscription comes back by itself; publish until the viewer sees it.
+    await expect
+      .poll(
+        async () => {
+          node.send({ type: 'publish', room: 'node:5', event: 'status', data: status });
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          return viewer.frames.some((frame) => frame.type === 'event' && frame.room === 'node:5');
+        },
+        { timeout: 15_000, interval: 300 },
+      )
+      .toBe(true);
+    expect(viewer.ws.readyState).toBe(viewer.ws.OPEN);
+    node.close();
+    viewer.close();
+  });
+});
