@@ -18,8 +18,10 @@ export async function loadSuites(): Promise<BenchSuite[]> {
   for (const file of files) {
     const module: Record<string, unknown> = await import(pathToFileURL(path.join(SUITES_DIR, file)).href);
     const suite = module.suite;
-    if (!isBenchSuite(suite)) throw new Error(`test/bench/suites/${file} does not export \`suite: BenchSuite\``);
-    if (suites.some((known) => known.name === suite.name)) throw new Error(`duplicate suite name ${suite.name}`);
+    if (!isBenchSuite(suite))
+      throw new Error(`test/bench/suites/${file} does not export \`suite: BenchSuite\``);
+    if (suites.some((known) => known.name === suite.name))
+      throw new Error(`duplicate suite name ${suite.name}`);
     suites.push(suite);
   }
   return suites;

@@ -7,6 +7,8 @@ export interface SuiteOutcome {
   results: BenchResult[];
   error?: string;
   seconds: number;
+  /** 1-minute load average when the suite started: a busy shared machine shows here. */
+  loadAverage: number;
 }
 
 const HOW_TAKEN = [
@@ -27,7 +29,7 @@ const HOW_TAKEN = [
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   const abs = Math.abs(value);
-  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
+  const digits = Number.isInteger(value) || abs >= 100 ? 0 : abs >= 10 ? 1 : 2;
   return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
@@ -41,7 +43,14 @@ function row(result: BenchResult): string {
     : '—';
   const ratio = result.ratio !== undefined ? `${result.ratio.toFixed(2)}×` : '—';
   const met = result.met === undefined ? '—' : result.met ? '✅ met' : '❌ missed';
-  const columns = [result.metric, `${formatNumber(result.value)} ${result.unit}`, baseline, ratio, result.goal ?? '—', met];
+  const columns = [
+    result.metric,
+    `${formatNumber(result.value)} ${result.unit}`,
+    baseline,
+    ratio,
+    result.goal ?? '—',
+    met,
+  ];
   return `| ${columns.map(cell).join(' | ')} |`;
 }
 
@@ -54,7 +63,10 @@ export function renderSection(outcome: SuiteOutcome, machine: MachineInfo, quick
   const { open, close } = sectionMarkers(suite.name);
   const lines = [open, `## ${suite.title}`, ''];
   const mode = quick ? '**quick smoke run: counts too small to be a measurement**' : 'full run';
-  lines.push(`_Measured ${machine.date} on ${describeMachine(machine)}; ${mode}; took ${Math.round(outcome.seconds)} s._`);
+  lines.push(
+    `_Measured ${machine.date} on ${describeMachine(machine)}; ${mode}; took ${Math.round(outcome.seconds)} s; ` +
+      `1-min load average at start ${outcome.loadAverage.toFixed(2)}._`,
+  );
   lines.push('', suite.description, '');
   if (outcome.error) lines.push(`**This suite failed:** \`${cell(outcome.error)}\``, '');
   if (results.length > 0) {

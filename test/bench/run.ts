@@ -15,6 +15,7 @@
  * The exit code is 1 when a suite failed (its section then says so).
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadSuites } from './registry.js';
 import { parseSections, renderReport, renderSection, type SuiteOutcome } from './report.js';
@@ -48,16 +49,17 @@ function withRatios(results: BenchResult[]): BenchResult[] {
 async function runSuite(suite: BenchSuite, quick: boolean): Promise<SuiteOutcome> {
   const ctx = contextFor(suite, quick);
   const started = Date.now();
-  ctx.progress('starting');
+  const loadAverage = os.loadavg()[0] ?? 0;
+  ctx.progress(`starting (1-min load average ${loadAverage.toFixed(2)})`);
   try {
     const results = withRatios(await suite.run(ctx));
     const seconds = (Date.now() - started) / 1000;
     ctx.progress(`done in ${seconds.toFixed(0)} s`);
-    return { suite, results, seconds };
+    return { suite, results, seconds, loadAverage };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     ctx.progress(`FAILED: ${error instanceof Error ? (error.stack ?? message) : message}`);
-    return { suite, results: [], error: message, seconds: (Date.now() - started) / 1000 };
+    return { suite, results: [], error: message, seconds: (Date.now() - started) / 1000, loadAverage };
   }
 }
 
@@ -74,7 +76,9 @@ async function main(): Promise<number> {
   const wanted = (values.only ?? []).flatMap((value) => value.split(',')).filter(Boolean);
   const unknown = wanted.filter((name) => !all.some((suite) => suite.name === name));
   if (unknown.length > 0) {
-    process.stderr.write(`unknown suite(s): ${unknown.join(', ')}; known: ${all.map((suite) => suite.name).join(', ')}\n`);
+    process.stderr.write(
+      `unknown suite(s): ${unknown.join(', ')}; known: ${all.map((suite) => suite.name).join(', ')}\n`,
+    );
     return 2;
   }
   const selected = wanted.length > 0 ? all.filter((suite) => wanted.includes(suite.name)) : all;
@@ -84,7 +88,9 @@ async function main(): Promise<number> {
   try {
     for (const suite of selected) outcomes.push(await runSuite(suite, quick));
   } finally {
-    await releaseTemplateDatabase().catch((error: unknown) => process.stderr.write(`could not drop the template: ${error}\n`));
+    await releaseTemplateDatabase().catch((error: unknown) =>
+      process.stderr.write(`could not drop the template: ${error}\n`),
+    );
   }
 
   const out = values.out ?? (quick ? undefined : DEFAULT_OUT);
@@ -108,7 +114,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `bench: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

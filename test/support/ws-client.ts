@@ -8,7 +8,7 @@ export interface TestSocket {
   send(frame: unknown): void;
   sendRaw(data: string | Buffer): void;
   /** Resolves with the first frame (already received or future) that matches. */
-  next<F extends ServerFrame = ServerFrame>(match: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<F>;
+  next<F = ServerFrame>(match: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<F>;
   closed: Promise<{ code: number; reason: string }>;
   close(): void;
 }

@@ -40,11 +40,20 @@ export async function spawnService(options: {
   env: Record<string, string>;
   startTimeoutMs?: number;
 }): Promise<ChildService> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', options.script], {
-    cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  // BENCH_CPU_PROF_DIR=<dir> makes every child write a V8 CPU profile there on exit (for finding
+  // where a server spends its time; open the .cpuprofile in Chrome DevTools or speedscope).
+  const profile = process.env.BENCH_CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+    : [];
+  const child = spawn(
+    process.execPath,
+    [...profile, '--conditions=source', '--import', 'tsx', options.script],
+    {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -68,7 +77,8 @@ export async function spawnService(options: {
   };
   const deadline = Date.now() + (options.startTimeoutMs ?? 60_000);
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${options.script} exited with ${child.exitCode}:\n${service.tail()}`);
+    if (child.exitCode !== null)
+      throw new Error(`${options.script} exited with ${child.exitCode}:\n${service.tail()}`);
     const healthy = await fetch(`${url}/healthz`).then(
       (response) => response.ok,
       () => false,

@@ -32,7 +32,10 @@ export class JsonClient {
           port: this.base.port,
           method,
           path,
-          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          headers:
+            payload === undefined
+              ? {}
+              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
         },
         (res) => {
           const chunks: Buffer[] = [];

@@ -10,7 +10,8 @@ export interface MemoryReading {
 
 export function readMemory(pid: number): MemoryReading {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  const field = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
   return { rssKiB: field('VmRSS'), hwmKiB: field('VmHWM') };
 }
 
@@ -44,7 +45,12 @@ export function machineCpuSeconds(): { busy: number; total: number } {
  * (Postgres, Redis, the kernel). Shows which side is the bottleneck on a shared 2-core box.
  */
 export class CpuWindow {
-  private readonly start: { self: number; other: number; machine: { busy: number; total: number }; wall: number };
+  private readonly start: {
+    self: number;
+    other: number;
+    machine: { busy: number; total: number };
+    wall: number;
+  };
 
   constructor(private readonly otherPid: number | undefined) {
     this.start = this.read();
@@ -72,7 +78,10 @@ export class CpuWindow {
   }
 }
 
-export function describeCpu(cpu: { client: number; server: number; rest: number; idle: number }, serverLabel: string): string {
+export function describeCpu(
+  cpu: { client: number; server: number; rest: number; idle: number },
+  serverLabel: string,
+): string {
   const f = (value: number) => value.toFixed(2);
-  return `CPU in cores: load generator ${f(cpu.client)}, ${serverLabel} ${f(cpu.server)}, Postgres/Redis/kernel ${f(cpu.rest)}, idle ${f(cpu.idle)}`;
+  return `CPU in cores: load generator ${f(cpu.client)}, ${serverLabel} ${f(cpu.server)}, everything else (Postgres, Redis, kernel, other tenants) ${f(cpu.rest)}, idle ${f(cpu.idle)}`;
 }
