@@ -47,16 +47,16 @@ export function connect(url: string, token: string, options: ConnectOptions = {}
         frames,
         send: (frame) => ws.send(JSON.stringify(frame)),
         sendRaw: (data) => ws.send(data),
-        next: <F extends ServerFrame>(match: (frame: ServerFrame) => boolean, timeoutMs = 5_000) =>
+        next: <F = ServerFrame>(match: (frame: ServerFrame) => boolean, timeoutMs = 5_000) =>
           new Promise<F>((resolveFrame, rejectFrame) => {
             const found = frames.find(match);
-            if (found) return resolveFrame(found as F);
+            if (found) return resolveFrame(found as unknown as F);
             const timer = setTimeout(() => rejectFrame(new Error('timed out waiting for a frame')), timeoutMs);
             waiters.push({
               match,
               resolve: (frame) => {
                 clearTimeout(timer);
-                resolveFrame(frame as F);
+                resolveFrame(frame as unknown as F);
               },
             });
           }),
