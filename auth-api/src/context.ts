@@ -19,6 +19,8 @@ import { type LimiterFactory, LoginGuard } from './rate-limits/index.js';
 /** What the wiring needs from outside: connections and the few things tests swap. */
 export interface ContextDeps {
   db: Knex;
+  /** Asynchronous-commit pool for refresh rotation (defaults to `db`). */
+  relaxedDb?: Knex;
   bus: Bus;
   keyring: Keyring;
   secretBox: SecretBox;
@@ -59,7 +61,7 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
     refreshTtlSeconds: config.refreshTtlSeconds,
     absoluteTtlSeconds: config.refreshAbsoluteTtlSeconds,
     reuseGraceSeconds: config.refreshReuseGraceSeconds,
-  });
+  }, deps.relaxedDb ?? db);
   const tokens = new AccessTokenIssuer(keyring, config.publicUrl, config.accessTokenTtlSeconds, deps.now);
   const guard = new LoginGuard(deps.limiter, config.limits);
   const totp = new TotpService({ users, box: deps.secretBox, guard, audit, issuer: 'Wirefleet', ...(deps.now ? { now: deps.now } : {}) });

@@ -69,6 +69,7 @@ export async function startAuthApi(
     }
     const context = createContext(config, {
       db: database.knex,
+      relaxedDb: database.relaxed,
       bus,
       keyring,
       secretBox,

@@ -34,9 +34,14 @@ interface SpentRow {
  * grace window revokes the whole family (the token was stolen, or the client is broken).
  */
 export class SessionStore {
+  /**
+   * `rotationDb` runs the rotation statement; it may be a pool with asynchronous commit
+   * (see Database.relaxed), because losing a rotation in a crash only forces a new login.
+   */
   constructor(
     private readonly db: Knex,
     private readonly policy: SessionPolicy,
+    private readonly rotationDb: Knex = db,
   ) {}
 
   async create(userId: number, meta: { ip?: string; userAgent?: string }): Promise<IssuedRefresh> {
@@ -69,7 +74,7 @@ export class SessionStore {
   async rotate(token: string): Promise<RotationOutcome> {
     const hash = hashRefreshToken(token);
     const next = newRefreshToken();
-    const { rows } = await this.db.raw<{ rows: SpentRow[] }>(
+    const { rows } = await this.rotationDb.raw<{ rows: SpentRow[] }>(
       `WITH spent AS (
          UPDATE refresh_tokens t SET rotated_at = now()
            FROM sessions s JOIN users u ON u.id = s.user_id
