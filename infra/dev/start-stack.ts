@@ -1,6 +1,8 @@
 import { loadAuthApiConfig, startAuthApi } from '@wirefleet/auth-api';
-import { ConfigError } from '@wirefleet/shared/config';
+import { loadGatewayConfig, startGateway, UwsFallbackError } from '@wirefleet/gateway-service';
 import { InProcessBus } from '@wirefleet/shared/bus';
+import { ConfigError } from '@wirefleet/shared/config';
+import { InProcessIngest } from '@wirefleet/shared/ingest';
 
 /**
  * `npm start`: the whole stack in one process on embedded defaults. Without DATABASE_URL
@@ -11,11 +13,18 @@ async function main(): Promise<void> {
   const { config, secrets } = loadAuthApiConfig();
   const bus = config.redisUrl ? undefined : new InProcessBus();
   const api = await startAuthApi(config, secrets, bus ? { bus } : {});
+  // The gateway trusts the auth-api's keys directly (same process) and shares its bus.
+  const gatewayConfig = loadGatewayConfig({ AUTH_ISSUER: config.publicUrl, ...process.env });
+  const gateway = await startGateway(gatewayConfig, {
+    keySet: api.context.keyring,
+    ...(bus ? { bus, ingest: new InProcessIngest() } : {}),
+  });
 
   const lines = [
     '',
     'Wirefleet is running.',
     `  auth-api   ${api.url}   (JWKS: ${api.url}/.well-known/jwks.json, health: ${api.url}/readyz)`,
+    `  gateway    ${gateway.url}   (WebSocket; token in Sec-WebSocket-Protocol: bearer, <jwt>)`,
     `  database   ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pglite`}`,
     `  bus        ${config.redisUrl ? 'Redis (REDIS_URL)' : 'in-process (single-process mode)'}`,
   ];
@@ -40,6 +49,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write('stopping…\n');
+    await gateway.close();
     await api.close();
     await bus?.close();
     process.exit(0);
@@ -49,7 +59,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof UwsFallbackError) {
     process.stderr.write(`wirefleet: ${error.message}\n`);
     process.exit(2);
   }
