@@ -7,7 +7,7 @@ import type { TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
 import type { GatewayConfig } from './config.js';
 import type { Connection } from './connections/connection.js';
 import { ConnectionRegistry } from './connections/connection-registry.js';
-import { sweepConnections } from './connections/housekeeping.js';
+import { closeSlowConsumers, sweepConnections } from './connections/housekeeping.js';
 import { FrameHandler } from './frames/frame-handler.js';
 import { NodePresence, CONTROL_ROOM } from './nodes/node-presence.js';
 import type { NodeLeases } from './nodes/node-leases.js';
@@ -75,9 +75,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     subscribe: (connection, topic) => connection.ws?.subscribe(topic),
     unsubscribe: (connection, topic) => connection.ws?.unsubscribe(topic),
   };
-  const hub = new RoomHub(deps.bus, transport, logger.child({ subsystem: 'rooms' }), (_room, deliveries) =>
-    metrics.messagesOut.inc(deliveries),
-  );
+  const slowConsumer = () => metrics.slowConsumerCloses.inc();
+  const hub = new RoomHub(deps.bus, transport, logger.child({ subsystem: 'rooms' }), {
+    everyBytes: Math.max(1, Math.floor(config.maxBackpressureBytes / 4)),
+    check: (members) => closeSlowConsumers(members, config.maxBackpressureBytes, close, slowConsumer),
+    delivered: (_room, deliveries) => metrics.messagesOut.inc(deliveries),
+  });
   const metrics = new GatewayMetrics({ connections: () => registry.size, rooms: () => hub.roomCount });
   const verifier = new AccessTokenVerifier({ keySet: deps.keySet, issuer: config.issuer, now });
   const presence = new NodePresence({
@@ -172,7 +175,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       registry,
       { maxBackpressureBytes: config.maxBackpressureBytes, nowSeconds: Math.floor(now() / 1000), checkExpiry: ticks % 4 === 0 },
       close,
-      () => metrics.slowConsumerCloses.inc(),
+      slowConsumer,
     );
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();

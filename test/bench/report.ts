@@ -23,7 +23,10 @@ const HOW_TAKEN = [
   'request in the measured window; throughputs count completed requests over the wall-clock window.',
   '',
   'Each section says when and on what it was measured: `npm run bench -- --only <suite>` refreshes one',
-  'section and keeps the others, so sections can come from different runs.',
+  'section and keeps the others, so sections can come from different runs. The machine may be shared with',
+  'other work: each section gives the 1-minute load average at its start (near 0 on an idle machine), and',
+  'where it matters the notes say how much CPU went to parties other than the one measured. Re-run a',
+  'section whose figures look off before drawing conclusions from it.',
 ].join('\n');
 
 export function formatNumber(value: number): string {

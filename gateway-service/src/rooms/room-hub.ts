@@ -14,9 +14,29 @@ export interface TopicTransport {
 
 interface RoomState {
   members: Set<Connection>;
+  /** Bytes published to the room since its members' buffers were last checked. */
+  bytesSinceCheck: number;
   /** Resolves once the Bus delivers this room here; yields the function that stops it. */
   subscription: Promise<() => Promise<void>>;
 }
+
+/**
+ * Slow-consumer detection at delivery time. Checking every member on every event would cost
+ * a native call per delivery; instead a room's members are checked each time the room has
+ * published `everyBytes` (a fraction of the buffer limit), so a burst cannot carry a reader
+ * from "fine" to uWS's hard limit unnoticed. A periodic sweep covers the rest.
+ */
+export interface ConsumerChecks {
+  everyBytes: number;
+  check(members: Iterable<Connection>): void;
+  delivered(room: string, deliveries: number): void;
+}
+
+const NO_CONSUMER_CHECKS: ConsumerChecks = {
+  everyBytes: Number.POSITIVE_INFINITY,
+  check: () => undefined,
+  delivered: () => undefined,
+};
 
 export interface JoinResult {
   offset: string;
@@ -36,12 +56,13 @@ export interface JoinResult {
 export class RoomHub {
   private readonly rooms = new Map<string, RoomState>();
   private readonly observers: Array<(event: BusEvent) => void> = [];
+  private readonly joining = new Map<string, Promise<JoinResult | undefined>>();
 
   constructor(
     private readonly bus: Bus,
     private readonly transport: TopicTransport,
     private readonly logger: Logger,
-    private readonly onDelivered: (room: string, deliveries: number) => void = () => undefined,
+    private readonly consumers: ConsumerChecks = NO_CONSUMER_CHECKS,
   ) {}
 
   /** Sees every event of every room this instance is subscribed to (session revocation, node deletion). */
@@ -63,11 +84,39 @@ export class RoomHub {
     since?: string,
     acknowledge?: { id?: string | undefined },
   ): Promise<JoinResult | undefined> {
-    if (connection.rooms.has(room) || connection.pending.has(room)) {
-      const history = await this.bus.history(room);
-      const result = { offset: history.offset, recovered: true };
-      if (acknowledge && connection.ws) this.transport.send(connection, [subscribedFrame(room, result, acknowledge.id)]);
-      return result;
+    // One join per room and connection at a time: a `subscribe` racing the automatic join
+    // of the same room waits for it, then proceeds as a re-subscribe.
+    const key = `${connection.id}\u0000${room}`;
+    const previous = this.joining.get(key);
+    const current = (previous ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.joinNow(connection, room, since, acknowledge));
+    this.joining.set(key, current);
+    try {
+      return await current;
+    } finally {
+      if (this.joining.get(key) === current) this.joining.delete(key);
+    }
+  }
+
+  private async joinNow(
+    connection: Connection,
+    room: string,
+    since: string | undefined,
+    acknowledge: { id?: string | undefined } | undefined,
+  ): Promise<JoinResult | undefined> {
+    if (!connection.ws) return undefined;
+    if (connection.rooms.has(room)) {
+      if (since === undefined) {
+        const history = await this.bus.history(room);
+        const result = { offset: history.offset, recovered: true };
+        if (acknowledge && connection.ws) this.transport.send(connection, [subscribedFrame(room, result, acknowledge.id)]);
+        return result;
+      }
+      // Already live in the room (e.g. joined automatically on connect) but the client asks
+      // for a replay: leave the topic and buffer live events, then replay as for a new join.
+      connection.rooms.delete(room);
+      this.transport.unsubscribe(connection, room);
     }
     connection.pending.set(room, []);
     const state = this.enter(connection, room);
@@ -132,7 +181,7 @@ export class RoomHub {
     let state = this.rooms.get(room);
     if (!state) {
       const subscription = this.bus.subscribe(room, (event) => this.deliver(event));
-      state = { members: new Set(), subscription };
+      state = { members: new Set(), subscription, bytesSinceCheck: 0 };
       this.rooms.set(room, state);
       subscription.catch((error: unknown) => {
         this.logger.error({ err: error, room }, 'bus subscription failed');
@@ -151,7 +200,12 @@ export class RoomHub {
         const pending = member.pending.get(event.room);
         if (pending) pending.push(toEventFrame(event));
       }
-      this.onDelivered(event.room, this.transport.publish(event.room, frame));
+      this.consumers.delivered(event.room, this.transport.publish(event.room, frame));
+      state.bytesSinceCheck += frame.length;
+      if (state.bytesSinceCheck >= this.consumers.everyBytes) {
+        state.bytesSinceCheck = 0;
+        this.consumers.check(state.members);
+      }
     }
     for (const observer of this.observers) {
       try {
