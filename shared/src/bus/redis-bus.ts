@@ -211,7 +211,10 @@ export class RedisBus implements Bus {
 
   private subscriber(): Redis {
     if (this.sub) return this.sub;
-    const sub = this.cmd.duplicate({ ...this.connection, autoResubscribe: false });
+    // No ready check: ioredis runs it with INFO, which Redis refuses once a queued SUBSCRIBE
+    // has put the connection in subscriber mode ("only subscriber commands may be used") —
+    // seen under load as the first subscriptions of a freshly started gateway failing.
+    const sub = this.cmd.duplicate({ ...this.connection, autoResubscribe: false, enableReadyCheck: false });
     let connectedBefore = false;
     sub.on('ready', () => {
       if (connectedBefore && !this.closed) this.resume();
