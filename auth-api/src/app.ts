@@ -1,9 +1,9 @@
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { auditRoutes } from './audit/index.js';
 import type { AuthApiContext } from './context.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { requestLog } from './http/request-log.js';
 import { authRoutes } from './identity/auth/index.js';
 import { userRoutes } from './identity/users/index.js';
 import { opsRoutes } from './ops/index.js';
@@ -17,14 +17,7 @@ export function buildApp(ctx: AuthApiContext): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
   app.use(helmet());
-  app.use(
-    pinoHttp({
-      logger: ctx.logger.child({ subsystem: 'http' }),
-      customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
-      // Bodies are never logged; headers only through the redaction list.
-      serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
-    }),
-  );
+  app.use(requestLog(ctx.logger.child({ subsystem: 'http' })));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {

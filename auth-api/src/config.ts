@@ -9,6 +9,7 @@ const DAY = 24 * 60 * 60;
 const schema = z.object({
   AUTH_API_HOST: envField.host('127.0.0.1'),
   AUTH_API_PORT: envField.port(8080),
+  AUTH_API_WORKERS: envField.positiveInt(1, 64),
   /** Public base URL of this API; the `iss` of every token. */
   AUTH_PUBLIC_URL: envField.url(['http', 'https']).optional(),
   DATABASE_URL: envField.url(['postgres', 'postgresql']).optional(),
@@ -44,6 +45,8 @@ const schema = z.object({
 export interface AuthApiConfig {
   host: string;
   port: number;
+  /** Processes sharing the port (node:cluster); 1 runs in-process. */
+  workers: number;
   publicUrl: string;
   /** Undefined means: run on the embedded PGlite database under `dataDir`. */
   databaseUrl: string | undefined;
@@ -91,6 +94,7 @@ export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConf
   const config: AuthApiConfig = {
     host: e.AUTH_API_HOST,
     port: e.AUTH_API_PORT,
+    workers: e.AUTH_API_WORKERS,
     publicUrl: (e.AUTH_PUBLIC_URL ?? `http://${e.AUTH_API_HOST}:${e.AUTH_API_PORT}`).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
     dataDir,

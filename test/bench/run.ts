@@ -14,6 +14,7 @@
  *   `--out <file>` to write it somewhere anyway.
  * The exit code is 1 when a suite failed (its section then says so).
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
@@ -83,6 +84,9 @@ async function main(): Promise<number> {
   }
   const selected = wanted.length > 0 ? all.filter((suite) => wanted.includes(suite.name)) : all;
 
+  // Servers run from their compiled build, as in production: build first.
+  process.stderr.write('[bench] npm run build\n');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const machine = machineInfo();
   const outcomes: SuiteOutcome[] = [];
   try {

@@ -116,7 +116,8 @@ export async function startChildAuthApi(
   try {
     const port = await freePort();
     const service = await spawnService({
-      script: 'auth-api/src/main.ts',
+      // The compiled build, as production runs it (run.ts builds first); tsx would add ~80 MiB.
+      script: 'auth-api/dist/main.js',
       port,
       env: {
         ...benchAuthEnv(),

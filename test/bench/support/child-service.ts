@@ -31,8 +31,9 @@ function exited(child: ChildProcess): Promise<void> {
 }
 
 /**
- * Runs a TypeScript entry point in its own Node process, exactly as `npm start` would
- * (`node --conditions=source --import tsx <script>`), and waits until `GET /healthz` answers.
+ * Runs an entry point in its own Node process and waits until `GET /healthz` answers. A
+ * compiled `.js` entry runs as production does (`node dist/main.js`); a `.ts` one runs as
+ * `npm start` does (`node --conditions=source --import tsx <script>`).
  */
 export async function spawnService(options: {
   script: string;
@@ -47,7 +48,7 @@ export async function spawnService(options: {
     : [];
   const child = spawn(
     process.execPath,
-    [...profile, '--conditions=source', '--import', 'tsx', options.script],
+    [...profile, ...(options.script.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : []), options.script],
     {
       cwd: REPO_ROOT,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },

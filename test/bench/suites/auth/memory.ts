@@ -7,7 +7,6 @@ import {
   startChildAuthApi,
 } from '../../support/auth-api.js';
 import { readMemory } from '../../support/procfs.js';
-import { tsxOverheadKiB } from '../../support/tsx-overhead.js';
 import type { BenchContext, BenchResult } from '../../types.js';
 
 const MiB = 1024;
@@ -51,9 +50,6 @@ export async function measureLoginFloodMemory(ctx: BenchContext): Promise<BenchR
     const peakMiB = after.hwmKiB / MiB;
     const others = [...statuses.entries()].filter(([status]) => ![200, 401, 503].includes(status));
     ctx.progress(`flood answered in ${seconds.toFixed(1)} s; peak ${peakMiB.toFixed(0)} MiB`);
-    ctx.progress('measuring what the tsx loader adds to an idle process');
-    const tsx = await tsxOverheadKiB();
-    const tsxMiB = (tsx.tsxKiB - tsx.plainKiB) / MiB;
     const count200 = statuses.get(200) ?? 0;
     const count503 = statuses.get(503) ?? 0;
     return [
@@ -65,21 +61,12 @@ export async function measureLoginFloodMemory(ctx: BenchContext): Promise<BenchR
         goal: `≤ hash bound × 48 MiB + 150 MiB = ${argon2.maxConcurrency} × ${argon2.memoryKib / MiB} + 150 = ${boundMiB} MiB`,
         met: peakMiB <= boundMiB,
         notes:
-          `VmHWM of the auth-api process (started like \`npm start\`, i.e. with tsx compiling the sources in ` +
-          `process); VmHWM before the flood was ${(idle.hwmKiB / MiB).toFixed(0)} MiB, the 10 ms VmRSS sampler ` +
+          `VmHWM of the auth-api process (the compiled build, \`node auth-api/dist/main.js\`, as production ` +
+          `runs it); VmHWM before the flood was ${(idle.hwmKiB / MiB).toFixed(0)} MiB, the 10 ms VmRSS sampler ` +
           `saw at most ${(sampledPeakKiB / MiB).toFixed(0)} MiB, RSS after the flood ${(after.rssKiB / MiB).toFixed(0)} MiB. ` +
           `Peak − rest = ${(peakMiB - idle.rssKiB / MiB).toFixed(0)} MiB, against ${argon2.maxConcurrency} × ` +
           `${argon2.memoryKib / MiB} = ${(argon2.maxConcurrency * argon2.memoryKib) / MiB} MiB of hashing memory. ` +
           `Hash bound = ARGON2_MAX_CONCURRENCY (default: cores) = ${argon2.maxConcurrency}. The flood took ${seconds.toFixed(1)} s.`,
-      },
-      {
-        metric: 'RSS the tsx loader adds (idle Express server)',
-        value: tsxMiB,
-        unit: 'MiB',
-        baseline: { label: 'same server without --import tsx', value: tsx.plainKiB / MiB },
-        notes:
-          `The auth-api above runs from sources through tsx, as \`npm start\` does; a built \`start:dist\` ` +
-          `process would not carry this, so its peak would be about ${(peakMiB - tsxMiB).toFixed(0)} MiB (an estimate, not a measurement).`,
       },
       {
         metric: 'Flood logins answered 200',

@@ -1,0 +1,2 @@
+export { enqueue, bumpRevisions, type OutboxEvent } from './outbox.js';
+export { OutboxRelay } from './relay.js';
