@@ -33,6 +33,7 @@ export function buildApp(ctx: AuthApiContext): Express {
   app.use(authRoutes({ login: ctx.login, sessions: ctx.sessions, totp: ctx.totp, users: ctx.users, keyring: ctx.keyring, auth: ctx.auth }));
   app.use(userRoutes({ users: ctx.users, service: ctx.userService, auth: ctx.auth }));
   app.use(auditRoutes(ctx.audit, ctx.auth));
+  for (const router of ctx.fleet.routers(ctx.auth)) app.use(router);
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger.child({ subsystem: 'errors' })));

@@ -2,6 +2,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { type Env, envField, parseEnv } from '@wirefleet/shared/config';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@wirefleet/shared/tokens';
+import { cidr, parseCidr } from '@wirefleet/shared/schemas';
 import { z } from 'zod';
 
 const DAY = 24 * 60 * 60;
@@ -36,6 +37,10 @@ const schema = z.object({
   REFRESH_LIMIT_PER_IP_PER_MINUTE: envField.positiveInt(600),
   TOTP_FAILURES_PER_USER: envField.positiveInt(5),
   TRUST_PROXY: z.string().default('false'),
+  FLEET_NETWORK_CIDR: cidr.default('100.96.0.0/16').refine((value) => parseCidr(value)?.version === 4, 'IPv4 only for now (the schema is ready for IPv6)'),
+  GATEWAY_PUBLIC_URL: envField.url(['ws', 'wss']).default('ws://127.0.0.1:9000/ws'),
+  COMMAND_TTL_SECONDS: envField.positiveInt(300, 7 * 24 * 3600),
+  ENROLL_LIMIT_PER_IP_PER_MINUTE: envField.positiveInt(30),
   ADMIN_USERNAME: z.string().default('admin'),
   ADMIN_PASSWORD: z.string().min(12, 'expected at least 12 characters').optional(),
   LOG_LEVEL: envField.logLevel(),
@@ -66,8 +71,16 @@ export interface AuthApiConfig {
     loginBackoffAfterFailures: number;
     refreshPerIpPerMinute: number;
     totpFailuresPerUser: number;
+    enrollPerIpPerMinute: number;
   };
   trustProxy: boolean | number | string;
+  fleet: {
+    /** The tunnel network every node and device gets an address in. */
+    networkCidr: string;
+    /** Handed to enrolling agents: where they connect. */
+    gatewayPublicUrl: string;
+    commandTtlSeconds: number;
+  };
   bootstrapAdminUsername: string;
   logLevel: string;
 }
@@ -118,8 +131,14 @@ export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConf
       loginBackoffAfterFailures: e.LOGIN_BACKOFF_AFTER_FAILURES,
       refreshPerIpPerMinute: e.REFRESH_LIMIT_PER_IP_PER_MINUTE,
       totpFailuresPerUser: e.TOTP_FAILURES_PER_USER,
+      enrollPerIpPerMinute: e.ENROLL_LIMIT_PER_IP_PER_MINUTE,
     },
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
+    fleet: {
+      networkCidr: e.FLEET_NETWORK_CIDR,
+      gatewayPublicUrl: e.GATEWAY_PUBLIC_URL,
+      commandTtlSeconds: e.COMMAND_TTL_SECONDS,
+    },
     bootstrapAdminUsername: e.ADMIN_USERNAME,
     logLevel: e.LOG_LEVEL,
   };

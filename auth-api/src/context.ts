@@ -15,6 +15,10 @@ import { TotpService } from './identity/totp/totp-service.js';
 import { UserService, UserStore } from './identity/users/index.js';
 import { AuthApiMetrics, type ReadinessCheck } from './ops/index.js';
 import { type LimiterFactory, LoginGuard } from './rate-limits/index.js';
+import { createFleet, type Fleet } from './fleet/fleet.js';
+import type { Network } from './fleet/network/index.js';
+import type { IngestSource } from '@wirefleet/shared/ingest';
+import { parseSubject } from '@wirefleet/shared/tokens';
 
 /** What the wiring needs from outside: connections and the few things tests swap. */
 export interface ContextDeps {
@@ -27,6 +31,9 @@ export interface ContextDeps {
   limiter: LimiterFactory;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
+  network: Network;
+  /** Where node telemetry comes from (the gateways' ingest stream, or in-process). */
+  ingest: IngestSource;
   now?: () => number;
 }
 
@@ -47,6 +54,7 @@ export interface AuthApiContext {
   audit: AuditLog;
   auth: Authenticator;
   verifier: AccessTokenVerifier;
+  fleet: Fleet;
   readiness: Record<string, ReadinessCheck>;
 }
 
@@ -87,11 +95,25 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
   });
   const userService = new UserService({ db, users, hasher, sessionStore, sessions, audit });
   const verifier = new AccessTokenVerifier({ keySet: keyring, issuer: config.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
+  const fleet = createFleet(
+    {
+      db,
+      network: deps.network,
+      audit,
+      bus,
+      keyring,
+      tokens,
+      guard,
+      config: config.fleet,
+      logger: subsystemLogger(logger, 'fleet'),
+    },
+    deps.ingest,
+  );
   const auth = createAuthenticator(
     verifier,
     async (claims) => {
-      // Node tokens are checked against node credentials by the fleet routes.
-      if (claims.role === 'node') return true;
+      // A node token lives as long as the node and its current credential; a user token as its session.
+      if (claims.role === 'node') return fleet.nodes.credentialValid(parseSubject(claims.sub).id, claims.sid);
       return (await sessionStore.activeSessionUser(claims.sid)) !== undefined;
     },
     (reason) => metrics.authFailures.inc({ reason }),
@@ -113,6 +135,7 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
     audit,
     auth,
     verifier,
+    fleet,
     readiness: deps.readiness,
   };
 }

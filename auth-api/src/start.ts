@@ -3,7 +3,11 @@ import type { Server } from 'node:http';
 import { type Bus, InProcessBus, RedisBus } from '@wirefleet/shared/bus';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { migrateLatest } from '@wirefleet/migrations';
+import { type IngestSource, InProcessIngest } from '@wirefleet/shared/ingest';
 import { Redis } from 'ioredis';
+import { randomBytes } from 'node:crypto';
+import { ensureNetwork } from './fleet/network/index.js';
+import { RedisIngestSource } from './fleet/ingest/index.js';
 import { buildApp } from './app.js';
 import type { AuthApiConfig, AuthApiSecrets } from './config.js';
 import { type AuthApiContext, createContext } from './context.js';
@@ -26,6 +30,10 @@ export interface StartOverrides {
   logger?: Logger;
   /** Use this bus instead of the one REDIS_URL implies (single-process stacks share one). */
   bus?: Bus;
+  /** Where node telemetry comes from when there is no Redis (single-process stacks share one). */
+  ingest?: IngestSource;
+  /** Leave the outbox relay, ingest consumer and sweeper stopped (tests drive them by hand). */
+  background?: boolean;
   now?: () => number;
 }
 
@@ -60,6 +68,17 @@ export async function startAuthApi(
       (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : new InProcessBus());
     if (!overrides.bus) closers.push(() => bus.close());
 
+    const network = await ensureNetwork(database.knex, config.fleet.networkCidr);
+    const ingest: IngestSource =
+      overrides.ingest ??
+      (redis
+        ? new RedisIngestSource({
+            redis,
+            prefix: config.redisKeyPrefix,
+            consumer: `api-${randomBytes(4).toString('hex')}`,
+            logger: logger.child({ subsystem: 'ingest' }),
+          })
+        : new InProcessIngest());
     const keyring = Keyring.open(config.keysDir);
     const secretBox = new SecretBox(loadOrCreateDataKey(config.keysDir, secrets.dataEncryptionKey));
     const readiness: Record<string, () => Promise<boolean>> = { database: () => database.ping() };
@@ -76,8 +95,14 @@ export async function startAuthApi(
       limiter: redis ? redisLimiterFactory(redis, config.redisKeyPrefix) : memoryLimiterFactory(),
       logger,
       readiness,
+      network,
+      ingest,
       ...(overrides.now ? { now: overrides.now } : {}),
     });
+    if (overrides.background !== false) {
+      context.fleet.start();
+      closers.push(() => context.fleet.stop());
+    }
     await context.hasher.verifyDummy('warm-up');
     const bootstrapAdmin = await ensureBootstrapAdmin(
       context.users,

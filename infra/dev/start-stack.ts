@@ -12,12 +12,14 @@ import { InProcessIngest } from '@wirefleet/shared/ingest';
 async function main(): Promise<void> {
   const { config, secrets } = loadAuthApiConfig();
   const bus = config.redisUrl ? undefined : new InProcessBus();
-  const api = await startAuthApi(config, secrets, bus ? { bus } : {});
+  // Without Redis, node telemetry flows from the gateway to the auth-api through memory.
+  const ingest = config.redisUrl ? undefined : new InProcessIngest();
+  const api = await startAuthApi(config, secrets, bus && ingest ? { bus, ingest } : {});
   // The gateway trusts the auth-api's keys directly (same process) and shares its bus.
   const gatewayConfig = loadGatewayConfig({ AUTH_ISSUER: config.publicUrl, ...process.env });
   const gateway = await startGateway(gatewayConfig, {
     keySet: api.context.keyring,
-    ...(bus ? { bus, ingest: new InProcessIngest() } : {}),
+    ...(bus && ingest ? { bus, ingest } : {}),
   });
 
   const lines = [

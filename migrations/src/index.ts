@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import * as identity from './migrations/20261123_001_identity.js';
+import * as fleet from './migrations/20261123_002_fleet.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -10,7 +11,10 @@ interface Migration {
  * Every migration, in order. Listed statically rather than globbed from disk so the same
  * list works from TypeScript sources and from the compiled dist/ output.
  */
-const migrations: Array<[name: string, migration: Migration]> = [['20261123_001_identity', identity]];
+const migrations: Array<[name: string, migration: Migration]> = [
+  ['20261123_001_identity', identity],
+  ['20261123_002_fleet', fleet],
+];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => migrations,

@@ -2,7 +2,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
 import { migrateDownAll, migrateLatest, migrationNames } from './index.js';
 
-const TABLES = ['users', 'sessions', 'refresh_tokens', 'audit_events'];
+const TABLES = [
+  'users',
+  'sessions',
+  'refresh_tokens',
+  'audit_events',
+  'networks',
+  'enrollment_keys',
+  'nodes',
+  'devices',
+  'ip_allocations',
+  'port_forwards',
+  'service_templates',
+  'commands',
+  'outbox_events',
+];
 
 async function tables(db: TestDatabase): Promise<string[]> {
   const rows = await db.knex('information_schema.tables').where({ table_schema: 'public' }).select('table_name');

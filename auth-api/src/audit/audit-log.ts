@@ -11,7 +11,19 @@ export type AuditEventType =
   | 'auth.totp_disabled'
   | 'user.created'
   | 'user.updated'
-  | 'user.deleted';
+  | 'user.deleted'
+  | 'enrollment_key.created'
+  | 'enrollment_key.used'
+  | 'enrollment_key.revoked'
+  | 'node.enrolled'
+  | 'node.updated'
+  | 'node.deleted'
+  | 'device.created'
+  | 'device.deleted'
+  | 'port_forward.created'
+  | 'port_forward.updated'
+  | 'port_forward.deleted'
+  | 'command.created';
 
 export interface AuditEvent {
   type: AuditEventType;

@@ -7,6 +7,7 @@ export interface LoginLimits {
   loginBackoffAfterFailures: number;
   refreshPerIpPerMinute: number;
   totpFailuresPerUser: number;
+  enrollPerIpPerMinute: number;
 }
 
 /** The longest an account backs off after consecutive failures. */
@@ -28,6 +29,8 @@ export class LoginGuard {
   private readonly accountLock: RateLimiterAbstract;
   private readonly refreshPerIp: RateLimiterAbstract;
   private readonly totpFailures: RateLimiterAbstract;
+  private readonly enrollPerIp: RateLimiterAbstract;
+  private readonly nodeTokenFailures: RateLimiterAbstract;
 
   constructor(
     limiter: LimiterFactory,
@@ -41,6 +44,8 @@ export class LoginGuard {
     });
     this.accountFailures = limiter('login_account_failures', { points: 1_000_000, durationSeconds: 60 * 60 });
     this.accountLock = limiter('login_account_lock', { points: 1, durationSeconds: 1 });
+    this.enrollPerIp = limiter('enroll_ip', { points: limits.enrollPerIpPerMinute, durationSeconds: 60 });
+    this.nodeTokenFailures = limiter('node_token_ip', { points: 20, durationSeconds: 60, blockDurationSeconds: 5 * 60 });
     this.refreshPerIp = limiter('refresh_ip', { points: limits.refreshPerIpPerMinute, durationSeconds: 60 });
     this.totpFailures = limiter('totp_user', {
       points: limits.totpFailuresPerUser,
@@ -71,6 +76,19 @@ export class LoginGuard {
 
   beforeRefresh(ip: string): Promise<void> {
     return consumeOrThrow(this.refreshPerIp, ip);
+  }
+
+  /** Every enrollment attempt spends a point: keys are secrets worth guessing. */
+  beforeEnroll(ip: string): Promise<void> {
+    return consumeOrThrow(this.enrollPerIp, ip);
+  }
+
+  beforeNodeToken(ip: string): Promise<void> {
+    return throwIfExhausted(this.nodeTokenFailures, ip);
+  }
+
+  async nodeTokenFailed(ip: string): Promise<void> {
+    await recordFailure(this.nodeTokenFailures, ip);
   }
 
   beforeTotp(userId: number): Promise<void> {

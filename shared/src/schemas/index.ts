@@ -1,2 +1,4 @@
 export * from './common.js';
 export * from './identity.js';
+export * from './net.js';
+export * from './fleet.js';

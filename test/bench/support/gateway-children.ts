@@ -30,7 +30,7 @@ export function spawnNode(options: { args: string[]; env?: Record<string, string
   const raise = process.getuid?.() === 0 ? `ulimit -n ${CHILD_NOFILE} 2>/dev/null; ` : '';
   const child = spawn('bash', ['-c', `${raise}exec "$0" "$@"`, process.execPath, ...options.args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_DRAIN_MS: process.env.BENCH_DRAIN_MS ?? '20', ...options.env },
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

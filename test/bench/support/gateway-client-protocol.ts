@@ -28,6 +28,7 @@ export type WorkerCommand =
       mode: 'count' | 'latency' | 'idle';
     }
   | { type: 'snapshot'; id: number }
+  | { type: 'reset'; id: number }
   | { type: 'close'; id: number };
 
 export type WorkerReply =

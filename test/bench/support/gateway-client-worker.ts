@@ -7,7 +7,7 @@ import type { WorkerCommand, WorkerReply, WorkerTarget } from './gateway-client-
 import { FrameReader, HandshakeRefused, OPCODE, RawSocket } from './gateway-ws-wire.js';
 
 /** In count mode the sockets are read in bursts this far apart (see `drainLoop`). */
-const DRAIN_EVERY_MS = 20;
+const DRAIN_EVERY_MS = Number(process.env.BENCH_DRAIN_MS ?? 20);
 /** Event frames are ~200 bytes; welcome, subscribed and Socket.IO pings are shorter or come first. */
 const MIN_EVENT_BYTES = 16;
 /** Safety net: whatever the parent does, this process does not outlive a bench run. */
@@ -24,12 +24,12 @@ function nowMicros(): number {
 }
 
 /** The publisher's stamp: `"t":<µs of the monotonic clock>` inside the event's data. */
-function stampOf(payload: Buffer): number | undefined {
-  const at = payload.indexOf('"t":');
-  if (at < 0) return undefined;
+function stampOf(buffer: Buffer, start: number, end: number): number | undefined {
+  const at = buffer.indexOf('"t":', start);
+  if (at < 0 || at >= end) return undefined;
   let value = 0;
-  for (let i = at + 4; i < payload.length; i += 1) {
-    const digit = payload[i]! - 48;
+  for (let i = at + 4; i < end; i += 1) {
+    const digit = buffer[i]! - 48;
     if (digit < 0 || digit > 9) break;
     value = value * 10 + digit;
   }
@@ -51,21 +51,21 @@ async function openOne(target: WorkerTarget, token: string | undefined, localAdd
   });
   const waiters: Array<{ match: (text: string) => boolean; resolve: (text: string) => void }> = [];
   let greeted = target.protocol === 'uws';
-  const reader = new FrameReader((opcode, payload) => {
-    if (opcode === OPCODE.ping) return raw.send(OPCODE.pong, Buffer.from(payload));
+  const reader = new FrameReader((opcode, buffer, start, end) => {
+    if (opcode === OPCODE.ping) return raw.send(OPCODE.pong, Buffer.from(buffer.subarray(start, end)));
     if (opcode !== OPCODE.text) return;
     // Engine.IO's heartbeat is the text "2", answered with "3".
-    if (target.protocol === 'socketio' && payload.length === 1 && payload[0] === 0x32) return raw.send(OPCODE.text, '3');
+    if (target.protocol === 'socketio' && end - start === 1 && buffer[start] === 0x32) return raw.send(OPCODE.text, '3');
     if (!greeted) {
-      const text = payload.toString('utf8');
+      const text = buffer.toString('utf8', start, end);
       const index = waiters.findIndex((waiter) => waiter.match(text));
       if (index >= 0) waiters.splice(index, 1)[0]!.resolve(text);
       return;
     }
-    if (payload.length < MIN_EVENT_BYTES) return;
+    if (end - start < MIN_EVENT_BYTES) return;
     frames += 1;
     if (mode === 'latency') {
-      const stamp = stampOf(payload);
+      const stamp = stampOf(buffer, start, end);
       if (stamp !== undefined) latencies.push(nowMicros() - stamp);
     }
   });
@@ -166,6 +166,20 @@ process.on('message', (message: WorkerCommand) => {
         reply({ type: 'snapshot', id: message.id, frames, closed, latencies: taken, at: nowMicros() });
       }),
     );
+  } else if (message.type === 'reset') {
+    // Ready for the next server: drop every client and every count.
+    clearInterval(drainTimer);
+    drainTimer = undefined;
+    for (const socket of sockets) {
+      // Not a close by the server: keep it out of the next run's count.
+      socket.onClose = () => undefined;
+      socket.destroy();
+    }
+    sockets.length = 0;
+    frames = 0;
+    closed = 0;
+    latencies = [];
+    reply({ type: 'closed', id: message.id });
   } else if (message.type === 'close') {
     clearInterval(drainTimer);
     for (const socket of sockets) socket.destroy();

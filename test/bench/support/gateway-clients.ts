@@ -139,6 +139,11 @@ export class ClientPool {
     };
   }
 
+  /** Closes every client (the workers stay, for the next server). */
+  async reset(): Promise<void> {
+    await Promise.all(this.workers.map((worker) => worker.request({ type: 'reset', id: 0 })));
+  }
+
   /** CPU pids of the workers (to report how busy the generator was). */
   get pids(): number[] {
     return this.workers.map((worker) => worker.child.pid);

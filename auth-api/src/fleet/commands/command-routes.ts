@@ -1,0 +1,21 @@
+import { createCommandRequest, idParams } from '@wirefleet/shared/schemas';
+import { Router } from 'express';
+import { z } from 'zod';
+import { type Authenticator, claimsOf } from '../../http/authenticate.js';
+import { parseBody, parseParams } from '../../http/validate.js';
+import { clientIp } from '../../identity/auth/index.js';
+import type { CommandService } from './command-service.js';
+
+export function commandRoutes(commands: CommandService, auth: Authenticator): Router {
+  const router = Router();
+  router.post('/v1/nodes/:id/commands', auth.require('operator'), async (req, res) => {
+    const { id } = parseParams(idParams, req);
+    const body = parseBody(createCommandRequest, req);
+    const command = await commands.create(id, body, claimsOf(req).sub, clientIp(req));
+    res.status(202).location(`/v1/commands/${command.id}`).json(command);
+  });
+  router.get('/v1/commands/:id', auth.require('viewer'), async (req, res) => {
+    res.json(await commands.get(parseParams(z.object({ id: z.uuid() }), req).id));
+  });
+  return router;
+}

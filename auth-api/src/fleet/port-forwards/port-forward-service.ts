@@ -1,0 +1,162 @@
+import { WirefleetError } from '@wirefleet/shared/errors';
+import {
+  type CreatePortForwardRequest,
+  ipv4InCidr,
+  parseCidr,
+  type PatchPortForwardRequest,
+} from '@wirefleet/shared/schemas';
+import type { Knex } from 'knex';
+import type { FleetDeps } from '../fleet-deps.js';
+import { bumpRevisions } from '../outbox/index.js';
+
+export interface PublicPortForward {
+  id: number;
+  node_id: number;
+  protocol: 'tcp' | 'udp';
+  public_port: number;
+  target_ip: string;
+  target_port: number;
+  description: string | null;
+  enabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+interface ForwardRow extends Omit<PublicPortForward, 'created_at' | 'updated_at'> {
+  created_at: Date;
+  updated_at: Date;
+}
+
+const toPublic = (row: ForwardRow): PublicPortForward => ({
+  ...row,
+  id: Number(row.id),
+  node_id: Number(row.node_id),
+  created_at: row.created_at.toISOString(),
+  updated_at: row.updated_at.toISOString(),
+});
+
+export interface ServiceTemplate {
+  name: string;
+  description: string;
+  ports: Array<{ protocol: 'tcp' | 'udp'; port: number }>;
+}
+
+/**
+ * Port forwards: DNAT of `protocol/public_port` on a node to a tunnel address. Only the node
+ * running the forward changes, so only its revision is bumped. `description` is stored and
+ * served verbatim and never leaves the API: the config a node receives has no such field.
+ */
+export class PortForwardService {
+  constructor(private readonly deps: FleetDeps) {}
+
+  async list(nodeId: number): Promise<PublicPortForward[]> {
+    await this.requireNode(this.deps.db, nodeId);
+    const rows = await this.deps.db('port_forwards').where({ node_id: nodeId }).orderBy('id').select<ForwardRow[]>('*');
+    return rows.map(toPublic);
+  }
+
+  async create(nodeId: number, requests: CreatePortForwardRequest[], actor: string, ip: string): Promise<PublicPortForward[]> {
+    const { deps } = this;
+    for (const request of requests) this.checkTarget(request.target_ip);
+    const rows = await deps.db.transaction(async (trx) => {
+      await this.requireNode(trx, nodeId);
+      const created: ForwardRow[] = [];
+      for (const request of requests) {
+        const [row] = await this.write(() =>
+          trx('port_forwards')
+            .insert({ node_id: nodeId, ...request, description: request.description ?? null })
+            .returning<ForwardRow[]>('*'),
+        );
+        created.push(row!);
+        await deps.audit.record(
+          { type: 'port_forward.created', actor, subject: `port_forward:${row!.id}`, ip, data: { node_id: nodeId, protocol: row!.protocol, public_port: row!.public_port } },
+          trx,
+        );
+      }
+      await bumpRevisions(trx, { nodeIds: [nodeId] });
+      return created;
+    });
+    deps.announce();
+    return rows.map(toPublic);
+  }
+
+  async patch(id: number, changes: PatchPortForwardRequest, actor: string, ip: string): Promise<PublicPortForward> {
+    const { deps } = this;
+    if (changes.target_ip !== undefined) this.checkTarget(changes.target_ip);
+    const row = await deps.db.transaction(async (trx) => {
+      const inNetwork = await trx('port_forwards as f')
+        .join('nodes as n', 'n.id', 'f.node_id')
+        .where({ 'f.id': id, 'n.network_id': deps.network.id })
+        .first('f.id');
+      if (!inNetwork) throw new WirefleetError('not_found');
+      const [updated] = await this.write(() =>
+        trx('port_forwards').where({ id }).update({ ...changes, updated_at: trx.fn.now() }).returning<ForwardRow[]>('*'),
+      );
+      if (!updated) throw new WirefleetError('not_found');
+      await bumpRevisions(trx, { nodeIds: [Number(updated.node_id)] });
+      await deps.audit.record({ type: 'port_forward.updated', actor, subject: `port_forward:${id}`, ip, data: { fields: Object.keys(changes) } }, trx);
+      return updated;
+    });
+    deps.announce();
+    return toPublic(row);
+  }
+
+  async delete(id: number, actor: string, ip: string): Promise<void> {
+    const { deps } = this;
+    await deps.db.transaction(async (trx) => {
+      const [row] = await trx('port_forwards').where({ id }).delete().returning<ForwardRow[]>('*');
+      if (!row) throw new WirefleetError('not_found');
+      await bumpRevisions(trx, { nodeIds: [Number(row.node_id)] });
+      await deps.audit.record({ type: 'port_forward.deleted', actor, subject: `port_forward:${id}`, ip, data: { node_id: Number(row.node_id) } }, trx);
+    });
+    deps.announce();
+  }
+
+  async templates(): Promise<ServiceTemplate[]> {
+    return this.deps.db('service_templates').orderBy('name').select<ServiceTemplate[]>('name', 'description', 'ports');
+  }
+
+  async fromTemplate(nodeId: number, templateName: string, targetIp: string, actor: string, ip: string): Promise<PublicPortForward[]> {
+    const template = await this.deps.db('service_templates').where({ name: templateName }).first<ServiceTemplate | undefined>();
+    if (!template) {
+      throw new WirefleetError('invalid_request', { errors: [{ path: 'template', message: `no template named ${templateName}` }] });
+    }
+    return this.create(
+      nodeId,
+      template.ports.map((entry) => ({
+        protocol: entry.protocol,
+        public_port: entry.port,
+        target_ip: targetIp,
+        target_port: entry.port,
+        description: `${template.name} (template)`,
+        enabled: true,
+      })),
+      actor,
+      ip,
+    );
+  }
+
+  /** A forward may only point into the tunnel network: never at the node's LAN or the internet. */
+  private checkTarget(targetIp: string): void {
+    if (!ipv4InCidr(targetIp, parseCidr(this.deps.network.cidr)!)) {
+      throw new WirefleetError('invalid_request', {
+        errors: [{ path: 'target_ip', message: `must be a tunnel address in ${this.deps.network.cidr}` }],
+      });
+    }
+  }
+
+  private async requireNode(db: Knex, nodeId: number): Promise<void> {
+    if (!(await db('nodes').where({ id: nodeId, network_id: this.deps.network.id }).first('id'))) throw new WirefleetError('not_found');
+  }
+
+  private async write<T>(operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new WirefleetError('conflict', { detail: 'this node already forwards that protocol and public port', cause: error });
+      }
+      throw error;
+    }
+  }
+}
