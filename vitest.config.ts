@@ -13,6 +13,7 @@ export default defineConfig({
       { find: /^@wirefleet\/migrations$/, replacement: root('./migrations/src/index.ts') },
       { find: /^@wirefleet\/auth-api$/, replacement: root('./auth-api/src/index.ts') },
       { find: /^@wirefleet\/gateway-service$/, replacement: root('./gateway-service/src/index.ts') },
+      { find: /^@wirefleet\/node-agent$/, replacement: root('./node-agent/src/index.ts') },
     ],
   },
   test: {

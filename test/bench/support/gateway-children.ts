@@ -28,9 +28,14 @@ function exited(child: ChildProcess): Promise<void> {
  */
 export function spawnNode(options: { args: string[]; env?: Record<string, string>; ipc?: boolean }): Child {
   const raise = process.getuid?.() === 0 ? `ulimit -n ${CHILD_NOFILE} 2>/dev/null; ` : '';
-  const child = spawn('bash', ['-c', `${raise}exec "$0" "$@"`, process.execPath, ...options.args], {
+  // BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there on exit, as in child-service.ts.
+  const profile = process.env.BENCH_CPU_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]
+    : [];
+  const args = [...profile, ...options.args];
+  const child = spawn('bash', ['-c', `${raise}exec "$0" "$@"`, process.execPath, ...args], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', BENCH_DRAIN_MS: process.env.BENCH_DRAIN_MS ?? '20', ...options.env },
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...options.env },
     stdio: options.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   running.add(child);

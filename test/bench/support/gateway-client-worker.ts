@@ -7,7 +7,7 @@ import type { WorkerCommand, WorkerReply, WorkerTarget } from './gateway-client-
 import { FrameReader, HandshakeRefused, OPCODE, RawSocket } from './gateway-ws-wire.js';
 
 /** In count mode the sockets are read in bursts this far apart (see `drainLoop`). */
-const DRAIN_EVERY_MS = Number(process.env.BENCH_DRAIN_MS ?? 20);
+const DRAIN_EVERY_MS = 50;
 /** Event frames are ~200 bytes; welcome, subscribed and Socket.IO pings are shorter or come first. */
 const MIN_EVENT_BYTES = 16;
 /** Safety net: whatever the parent does, this process does not outlive a bench run. */
@@ -108,6 +108,7 @@ async function openAll(command: Extract<WorkerCommand, { type: 'open' }>): Promi
   const refused: Record<string, number> = {};
   const errors: string[] = [];
   const startedAt = nowMicros();
+  const openBefore = sockets.length;
   let lastOpenAt = startedAt;
   let nextIndex = 0;
   const worker = async () => {
@@ -127,7 +128,7 @@ async function openAll(command: Extract<WorkerCommand, { type: 'open' }>): Promi
   };
   await Promise.all(Array.from({ length: Math.min(command.concurrency, command.count) }, worker));
   if (command.mode === 'count') drainLoop();
-  return { type: 'opened', id: command.id, open: sockets.length, refused, errors, startedAt, lastOpenAt };
+  return { type: 'opened', id: command.id, open: sockets.length - openBefore, refused, errors, startedAt, lastOpenAt };
 }
 
 /**

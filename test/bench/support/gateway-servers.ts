@@ -13,33 +13,20 @@ export interface ServerChild {
 
 const TSX = ['--conditions=source', '--import', 'tsx'];
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) {
-      newest = Math.max(newest, fs.statSync(path.join(entry.parentPath, entry.name)).mtimeMs);
-    }
-  }
-  return newest;
-}
-
 /**
- * How to run the gateway: the built `gateway-service/dist/main.js` (what production runs) when
- * `npm run build` output is newer than every source file of the gateway and of shared (which the
- * dist build imports from shared/dist); otherwise from source through tsx, and the report says so.
+ * How to run the gateway: the built `gateway-service/dist/main.js`, as production does (run.ts
+ * runs `npm run build` before any suite). `BENCH_GATEWAY_ENTRY=<file.js>` runs another build
+ * instead, e.g. a copy with a proposed change, for an A/B against the same baselines.
  */
 export function gatewayEntry(): { args: string[]; label: string } {
-  // tsc -b rewrites dist/.tsbuildinfo on every build of a workspace.
-  const fresh = ['gateway-service', 'shared'].every((workspace) => {
-    const info = path.join(REPO_ROOT, workspace, 'dist', '.tsbuildinfo');
-    return fs.existsSync(info) && fs.statSync(info).mtimeMs >= newestMtime(path.join(REPO_ROOT, workspace, 'src'));
-  });
-  if (fresh && fs.existsSync(path.join(REPO_ROOT, 'gateway-service', 'dist', 'main.js'))) {
+  const override = process.env.BENCH_GATEWAY_ENTRY;
+  if (override) return { args: [override], label: `${override} (BENCH_GATEWAY_ENTRY)` };
+  if (fs.existsSync(path.join(REPO_ROOT, 'gateway-service', 'dist', 'main.js'))) {
     return { args: ['gateway-service/dist/main.js'], label: 'the built gateway-service/dist/main.js' };
   }
   return {
     args: [...TSX, 'gateway-service/src/main.ts'],
-    label: 'gateway-service/src/main.ts through tsx (dist was missing or older than the sources)',
+    label: 'gateway-service/src/main.ts through tsx (no build found)',
   };
 }
 
@@ -59,10 +46,11 @@ export async function startGatewayChild(options: {
   jwksFile: string;
   issuer: string;
   instanceId: string;
+  nodeArgs?: string[];
 }): Promise<ServerChild> {
   const port = await freePort();
   const child = spawnNode({
-    args: gatewayEntry().args,
+    args: [...(options.nodeArgs ?? []), ...gatewayEntry().args],
     env: {
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: String(port),
@@ -80,6 +68,16 @@ export async function startGatewayChild(options: {
   return started(child, port, '/readyz');
 }
 
+/**
+ * Node flags that let the bench ask a server for a full garbage collection (SIGUSR2) before
+ * reading its RSS, so garbage left by the connection burst is not counted per connection.
+ */
+export const GC_ON_SIGNAL = [
+  '--expose-gc',
+  '--import',
+  `data:text/javascript,${encodeURIComponent("process.on('SIGUSR2', () => globalThis.gc());")}`,
+];
+
 export type RelayMode = 'direct' | 'immediate' | 'send';
 
 export async function startRelayChild(options: {
@@ -87,10 +85,11 @@ export async function startRelayChild(options: {
   channel: string;
   topic: string;
   mode: RelayMode;
+  nodeArgs?: string[];
 }): Promise<ServerChild> {
   const port = await freePort();
   const child = spawnNode({
-    args: [...TSX, 'test/bench/support/gateway-uws-relay.ts'],
+    args: [...(options.nodeArgs ?? []), ...TSX, 'test/bench/support/gateway-uws-relay.ts'],
     env: {
       BENCH_PORT: String(port),
       REDIS_URL: options.redisUrl,
@@ -106,10 +105,11 @@ export async function startSocketIoChild(options: {
   redisUrl: string;
   key: string;
   room: string;
+  nodeArgs?: string[];
 }): Promise<ServerChild> {
   const port = await freePort();
   const child = spawnNode({
-    args: [...TSX, 'test/bench/support/gateway-socketio-server.ts'],
+    args: [...(options.nodeArgs ?? []), ...TSX, 'test/bench/support/gateway-socketio-server.ts'],
     env: { BENCH_PORT: String(port), REDIS_URL: options.redisUrl, SIO_KEY: options.key, SIO_ROOM: options.room },
   });
   return started(child, port, '/healthz');

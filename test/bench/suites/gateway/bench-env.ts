@@ -23,7 +23,7 @@ export interface GatewayBenchEnv {
   pool: ClientPool;
   /** `count` viewer tokens for distinct users `user:<first>`…, as the auth-api would issue them. */
   viewerTokens(count: number, first?: number): string[];
-  startGateway(instanceId: string): Promise<ServerChild>;
+  startGateway(instanceId: string, nodeArgs?: string[]): Promise<ServerChild>;
   close(): Promise<void>;
 }
 
@@ -56,8 +56,9 @@ export async function createGatewayBenchEnv(): Promise<GatewayBenchEnv> {
     pool,
     viewerTokens: (count, first = 1) =>
       Array.from({ length: count }, (_, index) => tokens.sign({ sub: `user:${first + index}`, role: 'viewer' })),
-    startGateway: (instanceId) =>
+    startGateway: (instanceId, nodeArgs) =>
       startGatewayChild({
+        ...(nodeArgs ? { nodeArgs } : {}),
         redisUrl: redis.url,
         prefix: redis.prefix,
         jwksFile,

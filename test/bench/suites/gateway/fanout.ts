@@ -12,6 +12,7 @@ import {
   startRelayChild,
   startSocketIoChild,
 } from '../../support/gateway-servers.js';
+import { cpuSplit, machineCpu } from '../../support/gateway-proc.js';
 import { processCpuSeconds } from '../../support/procfs.js';
 import type { BenchContext } from '../../types.js';
 import { type GatewayBenchEnv, ROOM } from './bench-env.js';
@@ -64,33 +65,50 @@ export function socketIoSubject(): FanoutSubject {
 }
 
 export interface FanoutRun {
-  /** Server CPU (user + system) per delivered message, µs. */
+  perSecond: number;
+  /** Server CPU (user + system) per delivered message, µs; and its user and system parts. */
   cpuMicros: number;
+  userMicros: number;
+  systemMicros: number;
   deliveriesPerSecond: number;
   /** Deliveries in the window ÷ (messages published in the window × subscribers). */
   deliveredShare: number;
-  /** Cores the server used on average over the window. */
+  /** Cores used on average over the window: the server, the client workers, the rest of the machine. */
   serverCores: number;
-  /** Cores the client worker processes used (the generator must not be the bottleneck). */
   clientCores: number;
+  otherCores: number;
+  /** Loopback TCP in softirq, charged to no process (part of `otherCores`). */
+  softirqCores: number;
   closedByServer: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function reading(server: ServerChild, pool: GatewayBenchEnv['pool']) {
+  const self = process.cpuUsage();
+  return {
+    server: cpuSplit(server.pid),
+    clients: pool.pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0),
+    self: (self.user + self.system) / 1e6,
+    machine: machineCpu(),
+    at: performance.now(),
+  };
+}
+
 /**
- * Starts the server, connects `subscribers` clients to the room, publishes at `perSecond`,
- * and over a window after a warm-up divides the server's CPU time (/proc/<pid>/stat) by the
- * event frames the clients counted.
+ * Starts the server, connects `subscribers` clients to the room and, for each rate in turn,
+ * publishes at that rate: after a warm-up, the server's CPU time over a window (/proc/<pid>/stat)
+ * is divided by the event frames the clients counted in the same window. One server and one
+ * set of clients serve every rate (a server that fell behind carries its backlog into the next).
  */
 export async function runFanout(
   ctx: BenchContext,
   env: GatewayBenchEnv,
   subject: FanoutSubject,
-  perSecond: number,
+  rates: number[],
   subscribers: number,
-): Promise<FanoutRun> {
-  const warmupMs = ctx.scale(2_000, 1_000);
+): Promise<FanoutRun[]> {
+  const warmupMs = ctx.scale(1_500, 1_000);
   const windowMs = ctx.scale(5_000, 2_000);
   const server = await subject.start(env);
   const publisher = subject.publisher(env);
@@ -107,30 +125,43 @@ export async function runFanout(
         `${subject.label}: ${opened.open}/${subscribers} subscribers connected (${JSON.stringify(opened.refused)}; ${opened.errors.join('; ')})`,
       );
     }
-    const pacer = pace(publisher, perSecond, warmupMs + windowMs + 5_000);
-    try {
-      await sleep(warmupMs);
-      const before = { snap: await env.pool.snapshot(), cpu: processCpuSeconds(server.pid), sent: pacer.sent };
-      const clientsBefore = env.pool.pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
-      const started = performance.now();
-      await sleep(windowMs);
-      const after = { snap: await env.pool.snapshot(), cpu: processCpuSeconds(server.pid), sent: pacer.sent };
-      const clientsAfter = env.pool.pids.reduce((sum, pid) => sum + processCpuSeconds(pid), 0);
-      const seconds = (performance.now() - started) / 1000;
-      const deliveries = after.snap.frames - before.snap.frames;
-      if (deliveries <= 0) throw new Error(`${subject.label}: no deliveries in the window`);
-      if (pacer.failed > 0) ctx.progress(`${subject.label}: ${pacer.failed} publishes failed`);
-      return {
-        cpuMicros: ((after.cpu - before.cpu) / deliveries) * 1e6,
-        deliveriesPerSecond: deliveries / seconds,
-        deliveredShare: deliveries / ((after.sent - before.sent) * subscribers),
-        serverCores: (after.cpu - before.cpu) / seconds,
-        clientCores: (clientsAfter - clientsBefore) / seconds,
-        closedByServer: after.snap.closed,
-      };
-    } finally {
-      await pacer.stop();
+    const runs: FanoutRun[] = [];
+    for (const perSecond of rates) {
+      ctx.progress(`${subject.label}: ${subscribers} subscribers, ${perSecond} messages/s`);
+      const pacer = pace(publisher, perSecond, warmupMs + windowMs + 5_000);
+      try {
+        await sleep(warmupMs);
+        const snapBefore = await env.pool.snapshot();
+        const before = { ...reading(server, env.pool), sent: pacer.sent };
+        await sleep(windowMs);
+        const snapAfter = await env.pool.snapshot();
+        const after = { ...reading(server, env.pool), sent: pacer.sent };
+        const seconds = (after.at - before.at) / 1000;
+        const deliveries = snapAfter.frames - snapBefore.frames;
+        if (deliveries <= 0) throw new Error(`${subject.label}: no deliveries in the window`);
+        if (pacer.failed > 0) ctx.progress(`${subject.label}: ${pacer.failed} publishes failed`);
+        const user = after.server.user - before.server.user;
+        const system = after.server.system - before.server.system;
+        const clients = after.clients - before.clients;
+        const busy = after.machine.busy - before.machine.busy;
+        runs.push({
+          perSecond,
+          cpuMicros: ((user + system) / deliveries) * 1e6,
+          userMicros: (user / deliveries) * 1e6,
+          systemMicros: (system / deliveries) * 1e6,
+          deliveriesPerSecond: deliveries / seconds,
+          deliveredShare: deliveries / ((after.sent - before.sent) * subscribers),
+          serverCores: (user + system) / seconds,
+          clientCores: clients / seconds,
+          otherCores: Math.max(0, busy - user - system - clients - (after.self - before.self)) / seconds,
+          softirqCores: (after.machine.softirq - before.machine.softirq) / seconds,
+          closedByServer: snapAfter.closed,
+        });
+      } finally {
+        await pacer.stop();
+      }
     }
+    return runs;
   } finally {
     await env.pool.reset().catch(() => undefined);
     await publisher.close().catch(() => undefined);
@@ -138,11 +169,15 @@ export async function runFanout(
   }
 }
 
+const f2 = (value: number) => value.toFixed(2);
+
+/** One run in words, for the notes under the table. */
 export function describeRun(label: string, run: FanoutRun): string {
   return (
-    `${label}: ${Math.round(run.deliveriesPerSecond).toLocaleString('en-US')} deliveries/s ` +
-    `(${(run.deliveredShare * 100).toFixed(0)}% of what was published in the window × subscribers), ` +
-    `server ${run.serverCores.toFixed(2)} cores, clients ${run.clientCores.toFixed(2)} cores` +
-    (run.closedByServer > 0 ? `, ${run.closedByServer} clients closed by the server` : '')
+    `${label} at ${run.perSecond}/s: ${run.cpuMicros.toFixed(2)} µs (user ${f2(run.userMicros)} + system ${f2(run.systemMicros)}), ` +
+    `${Math.round(run.deliveriesPerSecond).toLocaleString('en-US')} deliveries/s ` +
+    `(${(run.deliveredShare * 100).toFixed(0)}% of published × subscribers); cores: server ${f2(run.serverCores)}, ` +
+    `clients ${f2(run.clientCores)}, rest of machine ${f2(run.otherCores)} (softirq ${f2(run.softirqCores)})` +
+    (run.closedByServer > 0 ? `; ${run.closedByServer} clients closed by the server` : '')
   );
 }

@@ -1,0 +1,96 @@
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import { parseEndpoint, region as regionSchema, resourceName } from '@wirefleet/shared/schemas';
+import { type AgentConfigFile, saveAgentConfig } from '../config/agent-config.js';
+import { UsageError } from './usage.js';
+
+export interface EnrollFlags {
+  api: string;
+  key: string;
+  name?: string | undefined;
+  endpoint?: string | undefined;
+  listenPort?: string | undefined;
+  region?: string | undefined;
+  gateway?: string | undefined;
+  config: string;
+  interface?: string | undefined;
+  force?: boolean | undefined;
+}
+
+/** A WireGuard key pair generated here: the private half never leaves this host. */
+export function generateWireguardKeys(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const raw = (value: string | undefined) => Buffer.from(value!, 'base64url').toString('base64');
+  return { privateKey: raw(privateKey.export({ format: 'jwk' }).d), publicKey: raw(publicKey.export({ format: 'jwk' }).x) };
+}
+
+function defaultName(): string {
+  const cleaned = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
+  return cleaned.slice(0, 63) || 'node';
+}
+
+/** `wirefleet-agent enroll`: validates every flag, enrolls, and writes the config and secrets (0600). */
+export async function enroll(flags: EnrollFlags, out: (line: string) => void): Promise<void> {
+  if (!/^https?:\/\/\S+$/.test(flags.api) || !URL.canParse(flags.api)) throw new UsageError(`--api: expected an http(s) URL, got ${JSON.stringify(flags.api)}`);
+  if (flags.gateway !== undefined && (!/^wss?:\/\/\S+$/.test(flags.gateway) || !URL.canParse(flags.gateway))) {
+    throw new UsageError('--gateway: expected a ws(s) URL');
+  }
+  const name = flags.name ?? defaultName();
+  if (!resourceName.safeParse(name).success) throw new UsageError('--name: up to 63 letters, digits, . _ - (starting with a letter or digit)');
+  if (flags.endpoint !== undefined && !parseEndpoint(flags.endpoint)) throw new UsageError('--endpoint: expected HOST:PORT');
+  if (flags.region !== undefined && !regionSchema.safeParse(flags.region).success) throw new UsageError('--region: lower-case letters, digits and -');
+  const listenPort = flags.listenPort === undefined ? 51820 : Number(flags.listenPort);
+  if (!Number.isInteger(listenPort) || listenPort < 1 || listenPort > 65535) throw new UsageError('--listen-port: expected 1-65535');
+  const interfaceName = flags.interface ?? 'wf0';
+  if (!/^[A-Za-z0-9_=+.-]{1,15}$/.test(interfaceName)) throw new UsageError('--interface: 1-15 letters, digits, _ = + . -');
+  if (fs.existsSync(flags.config) && !flags.force) {
+    throw new UsageError(`${flags.config} exists: this host is already enrolled (use --force to enroll again as a new node)`);
+  }
+
+  const keys = generateWireguardKeys();
+  const apiUrl = flags.api.replace(/\/$/, '');
+  let response: Response;
+  try {
+    response = await fetch(`${apiUrl}/v1/nodes/enroll`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        enrollment_key: flags.key,
+        name,
+        wg_public_key: keys.publicKey,
+        listen_port: listenPort,
+        hostname: os.hostname().slice(0, 253),
+        agent_version: '0.1.0',
+        ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+        ...(flags.region ? { region: flags.region } : {}),
+      }),
+      signal: AbortSignal.timeout(15_000),
+    });
+  } catch (error) {
+    throw new EnrollError(`cannot reach the API at ${apiUrl}: ${(error as Error).message}`);
+  }
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (response.status !== 201) {
+    const details = Array.isArray(body.errors) ? ` (${(body.errors as Array<{ path: string; message: string }>).map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
+    throw new EnrollError(`enrollment refused: ${response.status} ${String(body.code ?? '')}${details}`);
+  }
+  const config: AgentConfigFile = {
+    version: 1,
+    api_url: apiUrl,
+    gateway_url: flags.gateway ?? String(body.gateway_url),
+    node_id: Number(body.node_id),
+    name,
+    network_cidr: String(body.network_cidr),
+    tunnel_ip: String(body.tunnel_ip),
+    interface: interfaceName,
+    listen_port: listenPort,
+    backend: 'linux',
+    wireguard_public_key: keys.publicKey,
+  };
+  saveAgentConfig(flags.config, config, { wireguardPrivateKey: keys.privateKey, nodeSecret: String(body.node_secret) });
+  out(`enrolled as node ${config.node_id} (${name}), tunnel address ${config.tunnel_ip} in ${config.network_cidr}`);
+  out(`config written to ${flags.config}; start the agent with: wirefleet-agent run --config ${flags.config}`);
+}
+
+export class EnrollError extends Error {}

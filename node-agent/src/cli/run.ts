@@ -1,0 +1,66 @@
+import { createLogger } from '@wirefleet/shared/logging';
+import { type Backend, BACKENDS, loadAgentConfig, loadAgentSecrets } from '../config/agent-config.js';
+import { Agent } from '../control/agent.js';
+import type { Dataplane } from '../dataplane/dataplane.js';
+import { MemoryDataplane } from '../dataplane/memory-dataplane.js';
+import { StateStore } from '../state/state-store.js';
+import { UsageError } from './usage.js';
+
+export interface RunFlags {
+  config: string;
+  backend?: string | undefined;
+  interface?: string | undefined;
+}
+
+/** `wirefleet-agent run`: start the agent and keep it running until SIGTERM/SIGINT. */
+export async function run(flags: RunFlags): Promise<number> {
+  if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
+    throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}`);
+  }
+  if (flags.interface !== undefined && !/^[A-Za-z0-9_=+.-]{1,15}$/.test(flags.interface)) {
+    throw new UsageError('--interface: 1-15 letters, digits, _ = + . -');
+  }
+  const loaded = loadAgentConfig(flags.config);
+  const config = { ...loaded, ...(flags.interface ? { interface: flags.interface } : {}), backend: (flags.backend ?? loaded.backend) as Backend };
+  const secrets = loadAgentSecrets(config);
+  const logger = createLogger({ service: 'node-agent', level: process.env.LOG_LEVEL ?? 'info' }).child({ node: config.node_id });
+  const dataplane = await createDataplane(config.backend, config.interface, secrets.wireguardPrivateKey, logger);
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const agent = new Agent({
+      config,
+      secrets,
+      dataplane,
+      state: new StateStore(config.dir),
+      logger,
+      onTerminal: (reason) => {
+        logger.error({ reason }, 'the control plane ended this node; stopping (the tunnel stays as it is)');
+        void shutdown(3);
+      },
+    });
+    const shutdown = async (code: number) => {
+      if (stopping) return;
+      stopping = true;
+      await agent.stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
+      resolve(code);
+    };
+    process.once('SIGTERM', () => void shutdown(0));
+    process.once('SIGINT', () => void shutdown(0));
+    agent.start().then(
+      () => logger.info({ backend: config.backend, interface: config.interface }, 'agent running'),
+      (error: unknown) => {
+        logger.error({ err: error }, 'agent failed to start');
+        void shutdown(1);
+      },
+    );
+  });
+}
+
+async function createDataplane(backend: Backend, interfaceName: string, privateKey: string, logger: ReturnType<typeof createLogger>): Promise<Dataplane> {
+  if (backend === 'linux') {
+    // Loaded only when used: the dry-run and memory backends run anywhere, without root.
+    const { LinuxDataplane } = await import('../dataplane/linux/linux-dataplane.js');
+    return new LinuxDataplane({ interfaceName, privateKey, logger });
+  }
+  return new MemoryDataplane(logger, { dryRun: backend === 'dry-run' });
+}

@@ -1,0 +1,11 @@
+export const USAGE = `usage:
+  wirefleet-agent enroll --api URL --key ENROLLMENT_KEY [--name N] [--endpoint HOST:PORT]
+                         [--listen-port P] [--region R] [--gateway WS_URL] [--config PATH]
+                         [--interface NAME] [--force]
+  wirefleet-agent run [--config PATH] [--backend linux|dry-run|memory] [--interface NAME]
+  wirefleet-agent status [--config PATH]
+
+The config defaults to /etc/wirefleet/agent.json; its folder also holds the secrets and state.`;
+
+/** A wrong flag or missing value: exit code 2 with the usage text. */
+export class UsageError extends Error {}

@@ -1,0 +1,214 @@
+import type { Logger } from '@wirefleet/shared/logging';
+import { RealtimeClient, type WebSocketConstructor } from '@wirefleet/shared/client';
+import type { EventFrame } from '@wirefleet/shared/protocol';
+import WebSocket from 'ws';
+import { CommandRunner } from '../commands/command-runner.js';
+import type { AgentConfig, AgentSecrets } from '../config/agent-config.js';
+import type { Dataplane, DesiredState } from '../dataplane/dataplane.js';
+import type { StateStore } from '../state/state-store.js';
+import { CachedJwks } from '../trust/cached-jwks.js';
+import { toDesiredState } from '../trust/desired-state.js';
+import { ConfigRefused, verifySignedConfig } from '../trust/verify-config.js';
+import { NodeTokenProvider } from './node-token.js';
+
+export const STATUS_INTERVAL_MS = 15_000;
+export const RECONCILE_INTERVAL_MS = 60_000;
+
+export interface AgentOptions {
+  config: AgentConfig;
+  secrets: AgentSecrets;
+  dataplane: Dataplane;
+  state: StateStore;
+  logger: Logger;
+  statusIntervalMs?: number;
+  reconcileIntervalMs?: number;
+  /** Called when the control plane says this node is gone (4003) or replaced (4010). */
+  onTerminal?: (reason: string) => void;
+  fetchImpl?: typeof fetch;
+}
+
+/**
+ * The agent's run loop. Offline first: the last verified config is applied from disk before
+ * the network is touched, and the tunnel stays as it is while the control plane is away.
+ * Online, it follows its node room: `config.changed` and `command` events, a `status` every
+ * 15 s, a `config.applied` after each apply, and a full reconcile every 60 s.
+ */
+export class Agent {
+  private readonly room: string;
+  private readonly jwks: CachedJwks;
+  private readonly tokens: NodeTokenProvider;
+  private readonly commands: CommandRunner;
+  private readonly client: RealtimeClient;
+  private appliedRevision: number | undefined;
+  private lastGood: DesiredState | undefined;
+  private syncing: Promise<void> | undefined;
+  private syncAgain = false;
+  private readonly timers: NodeJS.Timeout[] = [];
+
+  constructor(private readonly options: AgentOptions) {
+    const { config } = options;
+    this.room = `node:${config.node_id}`;
+    this.jwks = new CachedJwks(`${config.api_url}/.well-known/jwks.json`, options.state, options.fetchImpl);
+    this.tokens = new NodeTokenProvider(config.api_url, config.node_id, options.secrets.nodeSecret, options.fetchImpl);
+    this.commands = new CommandRunner(options.dataplane, config.network_cidr);
+    this.client = new RealtimeClient({
+      url: config.gateway_url,
+      token: (request) => this.tokens.token(request),
+      WebSocketImpl: WebSocket as unknown as WebSocketConstructor,
+      logger: options.logger,
+    });
+  }
+
+  get revision(): number | undefined {
+    return this.appliedRevision;
+  }
+
+  /** Applies the config on disk, then connects. Resolves once started (not when stopped). */
+  async start(): Promise<void> {
+    await this.applyFromDisk();
+    this.client.subscribe(this.room, (event) => this.onRoomEvent(event));
+    this.client.on('welcome', () => this.requestSync());
+    this.client.on('close', (close) => {
+      if (close.terminal && close.code !== 1000) this.options.onTerminal?.(`gateway closed the connection with ${close.code}`);
+    });
+    this.client.start();
+    this.timers.push(setInterval(() => void this.reportStatus(), this.options.statusIntervalMs ?? STATUS_INTERVAL_MS));
+    this.timers.push(setInterval(() => void this.reconcile('periodic'), this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS));
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    await this.client.stop();
+    await this.syncing;
+    await this.options.dataplane.close();
+  }
+
+  private async applyFromDisk(): Promise<void> {
+    const jws = this.options.state.lastConfig();
+    if (!jws) return;
+    try {
+      const config = await verifySignedConfig(jws, this.jwks, { nodeId: this.options.config.node_id, appliedRevision: undefined });
+      await this.apply(config.revision, await toDesiredState(config), jws);
+      this.options.logger.info({ revision: config.revision }, 'applied the last verified config from disk');
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'the config on disk could not be applied; waiting for the control plane');
+    }
+  }
+
+  private onRoomEvent(event: EventFrame): void {
+    if (event.event === 'config.changed') {
+      const revision = (event.data as { revision?: unknown }).revision;
+      if (typeof revision !== 'number' || this.appliedRevision === undefined || revision > this.appliedRevision) this.requestSync();
+    } else if (event.event === 'command') {
+      void this.runCommand(event.data as { id?: unknown; type?: unknown; args?: unknown; expires_at?: unknown });
+    }
+  }
+
+  /** Fetch-verify-apply, one at a time; a request during a sync runs one more afterwards. */
+  requestSync(): void {
+    if (this.syncing) {
+      this.syncAgain = true;
+      return;
+    }
+    this.syncing = this.sync()
+      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'config sync failed; retrying on the next change or reconnect'))
+      .finally(() => {
+        this.syncing = undefined;
+        if (this.syncAgain) {
+          this.syncAgain = false;
+          this.requestSync();
+        }
+      });
+  }
+
+  private async sync(): Promise<void> {
+    const { config, logger } = this.options;
+    const response = await (this.options.fetchImpl ?? fetch)(`${config.api_url}/v1/nodes/self/config`, {
+      headers: { authorization: `Bearer ${await this.tokens.token()}` },
+      signal: AbortSignal.timeout(15_000),
+    });
+    if (!response.ok) throw new Error(`GET /v1/nodes/self/config answered ${response.status}`);
+    // Only the signature is used: the unsigned copy beside it is never trusted.
+    const { signature } = (await response.json()) as { signature: string };
+    let verified: Awaited<ReturnType<typeof verifySignedConfig>>;
+    try {
+      verified = await verifySignedConfig(signature, this.jwks, { nodeId: config.node_id, appliedRevision: this.appliedRevision });
+    } catch (error) {
+      if (!(error instanceof ConfigRefused)) throw error;
+      logger.error({ reason: error.reason, revision: error.revision }, error.message);
+      await this.report('config.applied', { revision: error.revision ?? this.appliedRevision ?? 0, ok: false, error: `refused: ${error.message}` });
+      return;
+    }
+    if (verified.revision === this.appliedRevision) return;
+    const desired = await toDesiredState(verified);
+    try {
+      const report = await this.apply(verified.revision, desired, signature);
+      logger.info({ revision: verified.revision, ...report }, 'config applied');
+      await this.report('config.applied', { revision: verified.revision, ok: true });
+      void this.reportStatus();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      logger.error({ err: error, revision: verified.revision }, 'apply failed; restoring the last good state');
+      if (this.lastGood) await this.options.dataplane.apply(this.lastGood).catch((rollback: unknown) => logger.error({ err: rollback }, 'rollback failed'));
+      await this.report('config.applied', { revision: verified.revision, ok: false, error: message.slice(0, 1000) });
+    }
+  }
+
+  private async apply(revision: number, desired: DesiredState, jws: string) {
+    const report = await this.options.dataplane.apply(desired);
+    this.appliedRevision = revision;
+    this.lastGood = desired;
+    this.options.state.saveLastConfig(jws);
+    return report;
+  }
+
+  private async runCommand(command: { id?: unknown; type?: unknown; args?: unknown; expires_at?: unknown }): Promise<void> {
+    if (typeof command.id !== 'string') return;
+    if (typeof command.expires_at === 'string' && Date.parse(command.expires_at) < Date.now()) {
+      this.options.logger.info({ id: command.id }, 'command expired before it arrived; not running it');
+      return;
+    }
+    const outcome = await this.commands.run(String(command.type), command.args);
+    this.options.logger.info({ id: command.id, type: command.type, ok: outcome.ok }, 'command finished');
+    await this.report('command.result', { command_id: command.id, ...outcome });
+  }
+
+  private async reconcile(why: string): Promise<void> {
+    try {
+      const report = await this.options.dataplane.reconcile();
+      if (report.corrected.length > 0) this.options.logger.warn({ why, corrected: report.corrected }, 'reconcile corrected the host');
+    } catch (error) {
+      this.options.logger.error({ err: error }, 'reconcile failed');
+    }
+  }
+
+  async reportStatus(): Promise<void> {
+    if (this.appliedRevision === undefined) return;
+    try {
+      const [peers, digest] = await Promise.all([this.options.dataplane.peerStatus(), this.options.dataplane.digest()]);
+      await this.report('status', {
+        applied_revision: this.appliedRevision,
+        peers: peers.map((peer) => ({
+          public_key: peer.publicKey,
+          ...(peer.endpoint ? { endpoint: peer.endpoint } : {}),
+          ...(peer.latestHandshake ? { latest_handshake: peer.latestHandshake } : {}),
+          rx_bytes: peer.rxBytes,
+          tx_bytes: peer.txBytes,
+        })),
+        state_digest: digest.stateDigest,
+        drift: digest.drift,
+      });
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'status not sent');
+    }
+  }
+
+  private async report(event: 'status' | 'config.applied' | 'command.result', data: Record<string, unknown>): Promise<void> {
+    try {
+      await this.client.publish(this.room, event, data);
+    } catch (error) {
+      // Offline: status is resent every 15 s; an apply result is superseded by the next status.
+      this.options.logger.debug({ err: error, event }, 'report not delivered');
+    }
+  }
+}

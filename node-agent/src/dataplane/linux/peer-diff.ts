@@ -1,0 +1,123 @@
+import type { DesiredPeer } from '../dataplane.js';
+import type { UapiPeerChange } from '../render/uapi-request.js';
+import { canonicalCidr, checkEndpoint, checkKeepalive, checkKey } from '../render/validate.js';
+import type { WgPeerState } from './uapi-client.js';
+
+/**
+ * A peer in comparable form: canonical allowed IPs (masked, sorted, unique), canonical endpoint,
+ * keepalive 0 for "off". Both the desired peers and the interface's actual peers are reduced to
+ * this, so spelling differences (`10.0.0.5/24` vs `10.0.0.0/24`) never count as changes.
+ */
+export interface PeerModel {
+  publicKey: string;
+  allowedIps: string[];
+  /** Only set when configured: a peer without one learns it from handshakes (roaming). */
+  endpoint?: string;
+  persistentKeepalive: number;
+}
+
+export type PeerModelMap = ReadonlyMap<string, PeerModel>;
+
+/** Which fields of a peer differ. */
+export type PeerField = 'allowed IPs' | 'endpoint' | 'keepalive';
+
+export interface PeerDiff {
+  /** The UAPI changes that turn `actual` into `desired`, and nothing else. */
+  changes: UapiPeerChange[];
+  added: string[];
+  updated: { publicKey: string; fields: PeerField[] }[];
+  removed: string[];
+}
+
+/** Validates and canonicalises one desired peer; throws on anything invalid. */
+export function normalizePeer(peer: DesiredPeer): PeerModel {
+  const model: PeerModel = {
+    publicKey: checkKey(peer.publicKey, 'peer public key'),
+    allowedIps: [...new Set(peer.allowedIps.map((cidr) => canonicalCidr(cidr)))].sort(),
+    persistentKeepalive: checkKeepalive(peer.persistentKeepalive ?? 0),
+  };
+  if (peer.endpoint !== undefined) model.endpoint = checkEndpoint(peer.endpoint);
+  return model;
+}
+
+/** The desired peers by key; a key listed twice is a config error and throws. */
+export function normalizePeers(peers: readonly DesiredPeer[]): Map<string, PeerModel> {
+  const out = new Map<string, PeerModel>();
+  for (const peer of peers) {
+    const model = normalizePeer(peer);
+    if (out.has(model.publicKey)) throw new RangeError(`peer ${model.publicKey} is listed twice`);
+    out.set(model.publicKey, model);
+  }
+  return out;
+}
+
+/** The interface's actual peers (from a UAPI get) as models. */
+export function modelFromActual(peers: readonly WgPeerState[]): Map<string, PeerModel> {
+  const out = new Map<string, PeerModel>();
+  for (const peer of peers) {
+    const model: PeerModel = {
+      publicKey: peer.publicKey,
+      allowedIps: [...new Set(peer.allowedIps)].sort(),
+      persistentKeepalive: peer.persistentKeepalive,
+    };
+    if (peer.endpoint !== undefined) model.endpoint = peer.endpoint;
+    out.set(peer.publicKey, model);
+  }
+  return out;
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((value, index) => value === b[index]);
+}
+
+/**
+ * The fields of `have` that differ from `want`. The endpoint only counts when `want` configures
+ * one: WireGuard cannot unset an endpoint, and a peer without one roams by design.
+ */
+export function changedFields(want: PeerModel, have: PeerModel): PeerField[] {
+  const fields: PeerField[] = [];
+  if (!sameList(want.allowedIps, have.allowedIps)) fields.push('allowed IPs');
+  if (want.endpoint !== undefined && want.endpoint !== have.endpoint) fields.push('endpoint');
+  if (want.persistentKeepalive !== have.persistentKeepalive) fields.push('keepalive');
+  return fields;
+}
+
+/**
+ * Pure diff of desired peers against a model of the interface (what was last applied, or what a
+ * read-back found). Untouched peers produce no change at all: setting a peer again would reset
+ * its handshake. Changed peers carry only their changed fields. Removals come first so a key's
+ * allowed IPs are free before another peer claims them.
+ */
+export function diffPeers(desired: PeerModelMap, actual: PeerModelMap): PeerDiff {
+  const diff: PeerDiff = { changes: [], added: [], updated: [], removed: [] };
+  for (const key of actual.keys()) {
+    if (desired.has(key)) continue;
+    diff.removed.push(key);
+    diff.changes.push({ kind: 'remove', publicKey: key });
+  }
+  for (const [key, want] of desired) {
+    const have = actual.get(key);
+    if (!have) {
+      diff.added.push(key);
+      diff.changes.push({
+        kind: 'add',
+        publicKey: key,
+        allowedIps: want.allowedIps,
+        ...(want.endpoint !== undefined ? { endpoint: want.endpoint } : {}),
+        persistentKeepalive: want.persistentKeepalive,
+      });
+      continue;
+    }
+    const fields = changedFields(want, have);
+    if (fields.length === 0) continue;
+    diff.updated.push({ publicKey: key, fields });
+    diff.changes.push({
+      kind: 'update',
+      publicKey: key,
+      ...(fields.includes('allowed IPs') ? { allowedIps: want.allowedIps } : {}),
+      ...(fields.includes('endpoint') ? { endpoint: want.endpoint } : {}),
+      ...(fields.includes('keepalive') ? { persistentKeepalive: want.persistentKeepalive } : {}),
+    });
+  }
+  return diff;
+}

@@ -1,0 +1,69 @@
+import type { DesiredForward, DesiredState } from '../dataplane.js';
+import { checkInterfaceName, checkPort, checkProtocol, parseIp, formatIp } from './validate.js';
+
+/** The only table the agent owns; it never touches rules outside it. */
+export const NFT_FAMILY = 'inet';
+export const NFT_TABLE = 'wirefleet';
+
+/** The parts of a DesiredState the firewall depends on. */
+export type FirewallState = Pick<DesiredState, 'forwards' | 'masquerade'>;
+
+function dnatRule(forward: DesiredForward): string {
+  const protocol = checkProtocol(forward.protocol);
+  const publicPort = checkPort(forward.publicPort, 'forward public port');
+  const targetPort = checkPort(forward.targetPort, 'forward target port');
+  const target = parseIp(forward.targetIp, 'forward target IP');
+  const to = target.family === 4 ? `ip to ${formatIp(target)}` : `ip6 to [${formatIp(target)}]`;
+  return `meta l4proto ${protocol} th dport ${publicPort} dnat ${to}:${targetPort}`;
+}
+
+/**
+ * Renders the whole `inet wirefleet` table as one `nft -f -` transaction. The leading
+ * `table` + `delete table` pair makes the replacement atomic and complete: `flush table` would
+ * keep sets and chains a hand edit added, and deleting a table that does not exist would fail.
+ *
+ * Pure; every value is re-validated here and anything invalid throws, so the output always has
+ * exactly 17 lines + one per forward + 2 when masquerading, and no value can add a statement.
+ */
+export function renderNftScript(interfaceName: string, desired: FirewallState): string {
+  const ifname = checkInterfaceName(interfaceName);
+  if (!Array.isArray(desired.forwards)) throw new TypeError('forwards must be an array');
+  if (typeof desired.masquerade !== 'boolean') throw new TypeError('masquerade must be a boolean');
+  const seen = new Set<string>();
+  const dnat = desired.forwards.map((forward) => {
+    const rule = dnatRule(forward);
+    const slot = `${forward.protocol}/${forward.publicPort}`;
+    // Two rules on one public port: the second would never match, so the config is wrong.
+    if (seen.has(slot)) throw new RangeError(`two forwards use ${slot}`);
+    seen.add(slot);
+    return rule;
+  });
+  const masquerade = desired.masquerade
+    ? [
+        // DNAT'ed connections must answer back through this node, not straight from the target.
+        `oifname "${ifname}" masquerade`,
+        // Tunnel traffic leaving the node takes the node's address.
+        `iifname "${ifname}" oifname != "${ifname}" masquerade`,
+      ]
+    : [];
+  const lines = [
+    `table ${NFT_FAMILY} ${NFT_TABLE}`,
+    `delete table ${NFT_FAMILY} ${NFT_TABLE}`,
+    `table ${NFT_FAMILY} ${NFT_TABLE} {`,
+    '\tchain prerouting {',
+    '\t\ttype nat hook prerouting priority dstnat; policy accept;',
+    ...dnat.map((rule) => `\t\t${rule}`),
+    '\t}',
+    '\tchain postrouting {',
+    '\t\ttype nat hook postrouting priority srcnat; policy accept;',
+    ...masquerade.map((rule) => `\t\t${rule}`),
+    '\t}',
+    '\tchain forward {',
+    '\t\ttype filter hook forward priority filter; policy accept;',
+    `\t\tiifname "${ifname}" accept`,
+    `\t\toifname "${ifname}" accept`,
+    '\t}',
+    '}',
+  ];
+  return `${lines.join('\n')}\n`;
+}

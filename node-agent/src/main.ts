@@ -1,0 +1,83 @@
+import { parseArgs } from 'node:util';
+import { DEFAULT_CONFIG_PATH } from './config/agent-config.js';
+import { AgentConfigError } from './config/files.js';
+import { EnrollError, enroll } from './cli/enroll.js';
+import { run } from './cli/run.js';
+import { status } from './cli/status.js';
+import { USAGE, UsageError } from './cli/usage.js';
+
+/** `wirefleet-agent enroll|run|status`. Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 node ended. */
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  switch (command) {
+    case 'enroll': {
+      const { values } = parseArgs({
+        args: rest,
+        strict: true,
+        options: {
+          api: { type: 'string' },
+          key: { type: 'string' },
+          name: { type: 'string' },
+          endpoint: { type: 'string' },
+          'listen-port': { type: 'string' },
+          region: { type: 'string' },
+          gateway: { type: 'string' },
+          config: { type: 'string', default: DEFAULT_CONFIG_PATH },
+          interface: { type: 'string' },
+          force: { type: 'boolean', default: false },
+        },
+      });
+      if (!values.api) throw new UsageError('--api is required');
+      if (!values.key) throw new UsageError('--key is required');
+      await enroll(
+        {
+          api: values.api,
+          key: values.key,
+          name: values.name,
+          endpoint: values.endpoint,
+          listenPort: values['listen-port'],
+          region: values.region,
+          gateway: values.gateway,
+          config: values.config,
+          interface: values.interface,
+          force: values.force,
+        },
+        out,
+      );
+      return 0;
+    }
+    case 'run': {
+      const { values } = parseArgs({
+        args: rest,
+        strict: true,
+        options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH }, backend: { type: 'string' }, interface: { type: 'string' } },
+      });
+      return run({ config: values.config, backend: values.backend, interface: values.interface });
+    }
+    case 'status': {
+      const { values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH } } });
+      status(values.config, out);
+      return 0;
+    }
+    default:
+      throw new UsageError(command ? `unknown command ${command}` : 'a command is required');
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    const parseError = (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS');
+    if (error instanceof UsageError || parseError) {
+      process.stderr.write(`wirefleet-agent: ${(error as Error).message}\n\n${USAGE}\n`);
+      process.exit(2);
+    }
+    if (error instanceof AgentConfigError) {
+      process.stderr.write(`wirefleet-agent: ${error.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`wirefleet-agent: ${error instanceof EnrollError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,75 @@
+import { StaticKeySet } from '@wirefleet/shared/tokens';
+import jwt from 'jsonwebtoken';
+import { describe, expect, it } from 'vitest';
+import { createTokenFactory } from '../../../test/support/forged-tokens.js';
+import { ConfigRefused, verifySignedConfig } from './verify-config.js';
+
+const factory = createTokenFactory();
+const keySet = new StaticKeySet(factory.jwks);
+const peerKey = Buffer.alloc(32, 7).toString('base64');
+
+function config(overrides: Record<string, unknown> = {}) {
+  return {
+    node_id: 5,
+    revision: 10,
+    issued_at: '2026-11-23T00:00:00.000Z',
+    interface: { address: '100.96.0.5/16', listen_port: 51820 },
+    peers: [{ public_key: peerKey, allowed_ips: ['100.96.0.6/32'], endpoint: '198.51.100.6:51820' }],
+    port_forwards: [{ protocol: 'tcp', public_port: 8080, target_ip: '100.96.0.6', target_port: 80 }],
+    masquerade: true,
+    ...overrides,
+  };
+}
+
+function sign(payload: object, key = factory.privateKey, kid = factory.kid, typ = 'wirefleet-config+jws'): string {
+  return jwt.sign(payload, key, { algorithm: 'ES256', noTimestamp: true, header: { alg: 'ES256', kid, typ } });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<ConfigRefused> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof ConfigRefused) return error;
+    throw error;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('verifying signed node configs (fail closed)', () => {
+  it('returns the payload of a valid config', async () => {
+    await expect(verifySignedConfig(sign(config()), keySet, { nodeId: 5, appliedRevision: 9 })).resolves.toEqual(config());
+  });
+
+  it('refuses a tampered payload or signature, a foreign key and a token of another type', async () => {
+    const valid = sign(config());
+    const [header, payload, signature] = valid.split('.') as [string, string, string];
+    const evil = Buffer.from(JSON.stringify(config({ masquerade: false }))).toString('base64url');
+    expect((await refusal(verifySignedConfig(`${header}.${evil}.${signature}`, keySet, { nodeId: 5, appliedRevision: 0 }))).reason).toBe(
+      'bad_signature',
+    );
+    const flipped = Buffer.from(signature, 'base64url');
+    flipped[10]! ^= 1;
+    expect(
+      (await refusal(verifySignedConfig(`${header}.${payload}.${flipped.toString('base64url')}`, keySet, { nodeId: 5, appliedRevision: 0 }))).reason,
+    ).toBe('bad_signature');
+    const stranger = createTokenFactory();
+    expect((await refusal(verifySignedConfig(sign(config(), stranger.privateKey, factory.kid), keySet, { nodeId: 5, appliedRevision: 0 }))).reason).toBe(
+      'bad_signature',
+    );
+    expect((await refusal(verifySignedConfig(sign(config(), factory.privateKey, factory.kid, 'at+jwt'), keySet, { nodeId: 5, appliedRevision: 0 }))).reason).toBe(
+      'bad_signature',
+    );
+  });
+
+  it("refuses another node's config and an older revision", async () => {
+    expect((await refusal(verifySignedConfig(sign(config({ node_id: 6 })), keySet, { nodeId: 5, appliedRevision: 0 }))).reason).toBe('wrong_node');
+    const stale = await refusal(verifySignedConfig(sign(config({ revision: 3 })), keySet, { nodeId: 5, appliedRevision: 4 }));
+    expect(stale.reason).toBe('stale_revision');
+    expect(stale.revision).toBe(3);
+  });
+
+  it('refuses a validly signed payload that is not a well-formed config', async () => {
+    const injected = config({ peers: [{ public_key: 'x\n[Peer]', allowed_ips: ['0.0.0.0/0'] }] });
+    expect((await refusal(verifySignedConfig(sign(injected), keySet, { nodeId: 5, appliedRevision: 0 }))).reason).toBe('malformed');
+  });
+});

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/**
+ * The signed node configuration's payload (CONTRACT §6), as the agent re-validates it after
+ * verifying the signature: a valid signature proves who made it, not that it is well-formed.
+ */
+const base64Key = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'a 32-byte base64 key');
+const cidrText = z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, 'a CIDR');
+const portNumber = z.number().int().min(1).max(65535);
+
+export const nodeConfigSchema = z.object({
+  node_id: z.number().int().min(1),
+  revision: z.number().int().min(0),
+  issued_at: z.string(),
+  interface: z.object({ address: cidrText, listen_port: portNumber }),
+  peers: z
+    .array(
+      z.object({
+        public_key: base64Key,
+        allowed_ips: z.array(cidrText).max(1024),
+        endpoint: z.string().max(300).optional(),
+        persistent_keepalive: z.number().int().min(0).max(65535).optional(),
+      }),
+    )
+    .max(100_000),
+  port_forwards: z
+    .array(
+      z.object({
+        protocol: z.enum(['tcp', 'udp']),
+        public_port: portNumber,
+        target_ip: z.string().max(45),
+        target_port: portNumber,
+      }),
+    )
+    .max(10_000),
+  masquerade: z.boolean(),
+});
+
+export type NodeConfigPayload = z.infer<typeof nodeConfigSchema>;

@@ -1,0 +1,107 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Agent, type AgentConfig, MemoryDataplane, StateStore } from '@wirefleet/node-agent';
+import { createLogger } from '@wirefleet/shared/logging';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from './support/auth-api.js';
+import { createEnrollmentKey, type EnrolledNode, enrollNode } from './support/fleet.js';
+import { startRealtimeStack, type RealtimeStack } from './support/realtime-stack.js';
+
+/** The whole agent loop against a real auth-api and gateway, on the in-memory dataplane (no root needed). */
+describe('node agent control loop (memory dataplane)', () => {
+  let stack: RealtimeStack;
+  let admin: string;
+  let node: EnrolledNode;
+  let peer: EnrolledNode;
+  let dir: string;
+  const logger = createLogger({ service: 'node-agent', level: 'warn' });
+
+  beforeAll(async () => {
+    stack = await startRealtimeStack({ instances: 1 });
+    admin = await stack.adminToken();
+    const { key } = await createEnrollmentKey(stack.auth.url, admin, { reusable: true });
+    node = await enrollNode(stack.auth.url, key, { name: 'agent-under-test' });
+    peer = await enrollNode(stack.auth.url, key, { name: 'its-peer', endpoint: '198.51.100.9:51820' });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-agent-'));
+  });
+  afterAll(async () => {
+    await stack.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  const agentConfig = (): AgentConfig => ({
+    version: 1,
+    api_url: stack.auth.url,
+    gateway_url: stack.gateways[0]!.url,
+    node_id: node.node_id,
+    name: 'agent-under-test',
+    network_cidr: node.network_cidr,
+    tunnel_ip: node.tunnel_ip,
+    interface: 'wfmem0',
+    listen_port: 51820,
+    backend: 'memory',
+    wireguard_public_key: node.publicKey,
+    dir,
+    configPath: path.join(dir, 'agent.json'),
+  });
+  const startAgent = async (dataplane: MemoryDataplane) => {
+    const agent = new Agent({
+      config: agentConfig(),
+      secrets: { wireguardPrivateKey: node.privateKey, nodeSecret: node.node_secret },
+      dataplane,
+      state: new StateStore(dir),
+      logger,
+      statusIntervalMs: 300,
+    });
+    await agent.start();
+    return agent;
+  };
+  const nodeView = async () => (await call(stack.auth.url, 'GET', `/v1/nodes/${node.node_id}`, { token: admin })).body;
+
+  it('applies its config, reports it, heartbeats, and follows config changes', async () => {
+    const dataplane = new MemoryDataplane(logger);
+    const agent = await startAgent(dataplane);
+    const desired = (await nodeView()).desired_revision as number;
+    await expect.poll(() => agent.revision, { timeout: 10_000 }).toBe(desired);
+    expect(await dataplane.show()).toContain(peer.publicKey);
+    await expect.poll(async () => (await nodeView()).applied_revision, { timeout: 10_000 }).toBe(desired);
+    await expect.poll(async () => (await nodeView()).online, { timeout: 10_000 }).toBe(true);
+
+    const forward = await call(stack.auth.url, 'POST', `/v1/nodes/${node.node_id}/port-forwards`, {
+      token: admin,
+      body: { protocol: 'tcp', public_port: 8443, target_ip: peer.tunnel_ip, target_port: 443 },
+    });
+    expect(forward.status).toBe(201);
+    await expect.poll(() => agent.revision, { timeout: 10_000 }).toBe(desired + 1);
+    await expect.poll(async () => (await nodeView()).applied_revision, { timeout: 10_000 }).toBe(desired + 1);
+
+    const command = await call(stack.auth.url, 'POST', `/v1/nodes/${node.node_id}/commands`, { token: admin, body: { type: 'wg_show' } });
+    await expect
+      .poll(async () => (await call(stack.auth.url, 'GET', `/v1/commands/${command.body.id}`, { token: admin })).body.status, { timeout: 10_000 })
+      .toBe('succeeded');
+    const refused = await call(stack.auth.url, 'POST', `/v1/nodes/${node.node_id}/commands`, {
+      token: admin,
+      body: { type: 'ping', args: { target_ip: '192.0.2.1' } },
+    });
+    await expect
+      .poll(async () => (await call(stack.auth.url, 'GET', `/v1/commands/${refused.body.id}`, { token: admin })).body, { timeout: 10_000 })
+      .toMatchObject({ status: 'failed', error: expect.stringContaining('tunnel addresses') });
+    await agent.stop();
+  });
+
+  it('on restart with the control plane unreachable, it applies the last verified config from disk', async () => {
+    const dataplane = new MemoryDataplane(logger);
+    const offline = new Agent({
+      config: { ...agentConfig(), api_url: 'http://127.0.0.1:9', gateway_url: 'ws://127.0.0.1:9/ws' },
+      secrets: { wireguardPrivateKey: node.privateKey, nodeSecret: node.node_secret },
+      dataplane,
+      state: new StateStore(dir),
+      logger,
+    });
+    await offline.start();
+    expect(offline.revision).toBe((await nodeView()).applied_revision);
+    expect(await dataplane.show()).toContain(peer.publicKey);
+    await offline.stop();
+  });
+});
