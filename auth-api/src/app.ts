@@ -6,6 +6,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';
 import { authRoutes } from './identity/auth/index.js';
 import { userRoutes } from './identity/users/index.js';
+import { openApiRoutes } from './openapi/index.js';
 import { opsRoutes } from './ops/index.js';
 
 /** Contract limit for every request body; larger ones get 413. */
@@ -34,6 +35,7 @@ export function buildApp(ctx: AuthApiContext): Express {
   app.use(userRoutes({ users: ctx.users, service: ctx.userService, auth: ctx.auth }));
   app.use(auditRoutes(ctx.audit, ctx.auth));
   for (const router of ctx.fleet.routers(ctx.auth)) app.use(router);
+  app.use(openApiRoutes());
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger.child({ subsystem: 'errors' })));

@@ -66,5 +66,7 @@ export class MemoryDataplane implements Dataplane {
     return [`interface: (${this.kind})`, `  address: ${this.applied?.address ?? '-'}`, ...peers.map((peer) => `peer: ${peer.publicKey}\n  allowed ips: ${peer.allowedIps.join(', ')}`)].join('\n');
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    // Nothing is held: the "host" is this object.
+  }
 }

@@ -63,20 +63,27 @@ function daemonEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The existing interface's transport (UAPI socket or kernel link), or undefined; creates nothing. */
+export async function findWireguardInterface(ctx: LinkContext): Promise<WireguardTransport | undefined> {
+  const ifname = checkInterfaceName(ctx.interfaceName);
+  const uapi = new UapiClient(ifname, ctx.uapiDir);
+  if (await uapiReady(uapi)) return uapi;
+  const link = await readLink(ctx);
+  if (!link) return undefined;
+  if (link.linkinfo?.info_kind === 'wireguard') return new WgCliTransport(ifname, ctx.run);
+  throw new Error(`interface ${ifname} exists but is not WireGuard (${link.linkinfo?.info_kind ?? 'unknown kind'})`);
+}
+
 /**
  * Finds or creates the WireGuard interface and returns how to talk to it. An existing interface
  * (e.g. from before an agent restart) is adopted as is: the tunnel must not flap. A new one is
  * a kernel link where the kernel supports it, else a `wireguard-go` daemon (UAPI socket).
  */
 export async function ensureWireguardInterface(ctx: LinkContext): Promise<WireguardTransport> {
+  const existing = await findWireguardInterface(ctx);
+  if (existing) return existing;
   const ifname = checkInterfaceName(ctx.interfaceName);
   const uapi = new UapiClient(ifname, ctx.uapiDir);
-  if (await uapiReady(uapi)) return uapi;
-  const link = await readLink(ctx);
-  if (link) {
-    if (link.linkinfo?.info_kind === 'wireguard') return new WgCliTransport(ifname, ctx.run);
-    throw new Error(`interface ${ifname} exists but is not WireGuard (${link.linkinfo?.info_kind ?? 'unknown kind'})`);
-  }
   try {
     await ctx.run('ip', ['link', 'add', ifname, 'type', 'wireguard']);
     ctx.logger.info({ interface: ifname }, 'created kernel WireGuard interface');

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Knex } from 'knex';
 import { EnrollmentKeyStore } from '../../../../auth-api/src/fleet/enrollment/enrollment-key-store.js';
 import { claimAddress, nextFreeAddress } from '../../../../auth-api/src/fleet/network/index.js';
 import { bumpRevisions, enqueue } from '../../../../auth-api/src/fleet/outbox/index.js';
@@ -70,6 +71,21 @@ async function phases(bench: FleetBench, key: string, rounds: number): Promise<M
   return new Map([...samples].map(([phase, values]) => [phase, median(values)]));
 }
 
+/**
+ * Deadlocks of the bench database and row updates of `nodes` (and how many were HOT), from
+ * Postgres's cumulative statistics. Backends flush these within seconds, not at once, so they
+ * are read well after the window they describe.
+ */
+async function pgCounters(db: Knex): Promise<{ deadlocks: number; updates: number; hot: number }> {
+  const { rows } = await db.raw<{ rows: Array<{ deadlocks: string; n_tup_upd: string; n_tup_hot_upd: string }> }>(
+    `SELECT d.deadlocks, t.n_tup_upd, t.n_tup_hot_upd
+       FROM pg_stat_database d, pg_stat_user_tables t
+      WHERE d.datname = current_database() AND t.relname = 'nodes'`,
+  );
+  const row = rows[0]!;
+  return { deadlocks: Number(row.deadlocks), updates: Number(row.n_tup_upd), hot: Number(row.n_tup_hot_upd) };
+}
+
 interface Window {
   load: LoadResult;
   cpu: ReturnType<CpuWindow['finish']>;
@@ -112,6 +128,7 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
     await waitRelayIdle(api.db.knex);
     const nodesBefore = Number((await api.db.knex('nodes').count<Array<{ count: string }>>('* as count'))[0]!.count);
 
+    const countersBefore = await pgCounters(api.db.knex);
     let serial = 0;
     const announcedBefore = watch.configChanged;
     const enroll = await window(bench, 'POST /v1/nodes/enroll', async () => {
@@ -129,6 +146,9 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
       return { status: reply.status, ms: reply.ms };
     });
 
+    // Read after the token window (≥ 10 s later, no deadlocks of its own): the enrollment window's are flushed by then.
+    const counters = await pgCounters(api.db.knex);
+    const deadlocks = counters.deadlocks - countersBefore.deadlocks;
     const phaseText = PHASES.map((name) => `${name} ${ms(phase.get(name) ?? Number.NaN)}`).join(', ');
     return [
       {
@@ -137,13 +157,17 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
         unit: '/s',
         baseline: { label: `POST /v1/nodes/token, same ${WORKERS} workers`, value: token.load.okPerSecond },
         notes:
-          `${describeStatuses(enroll.load.byStatus)} in ${enroll.load.seconds.toFixed(1)} s (warm-up enrollments ` +
+          `${describeStatuses(enroll.load.byStatus)} in ${enroll.load.seconds.toFixed(1)} s; Postgres counted ${deadlocks} ` +
+          'deadlock(s) meanwhile (pg_stat_database; its log names the relay\'s UPDATE of announced_revision against ' +
+          `the enrollment's bump of desired_revision, each resolved only after deadlock_timeout) (warm-up enrollments ` +
           `before the window included, the network grew from ${nodesBefore} nodes). Each enrollment bumps the ` +
           `revision of every other node (≈ ${nodesBefore} row updates) inside a transaction that holds the network's ` +
           `IPAM advisory lock, so enrollments run one at a time. Uncontended transaction, median of ` +
           `${ctx.scale(10, 3)} in process: ${phaseText}. During the window the relay published ${announced} ` +
           `config.changed to the ${seed.nodes.length} watched rooms (${enrolled > 0 ? (announced / enrolled).toFixed(0) : '—'} ` +
-          `per enrollment; bumps coalesce). ${describePgActivity(enroll.pg)}. ${describeCpu(enroll.cpu, 'auth-api')}.` +
+          `per enrollment; bumps coalesce). Row updates of \`nodes\` over the whole suite: ${counters.updates}, ` +
+          `${counters.hot} of them HOT (the partial index on desired_revision > announced_revision makes every bump a ` +
+          `non-HOT update of all six indexes). ${describePgActivity(enroll.pg)}. ${describeCpu(enroll.cpu, 'auth-api')}.` +
           (enroll.load.errors.length > 0 ? ` Errors: ${enroll.load.errors.join('; ')}` : ''),
       },
       {

@@ -1,0 +1,87 @@
+import {
+  type ErrorCode,
+  errorCatalogue,
+  errorCodes,
+  PROBLEM_CONTENT_TYPE,
+  toProblem,
+  WirefleetError,
+} from '@wirefleet/shared/errors';
+import type { JsonSchema, RouteSpec } from './route-spec.js';
+
+export const PROBLEM_REF = '#/components/schemas/Problem';
+
+/** RFC 9457 problem details as `http/error-handler.ts` writes them (via `toProblem`). */
+export const problemSchema: JsonSchema = {
+  type: 'object',
+  description:
+    'RFC 9457 problem details. Clients branch on `code`; `errors` lists field problems of a 400 `invalid_request`. Other members may be present.',
+  required: ['type', 'title', 'status', 'code'],
+  properties: {
+    type: { type: 'string', format: 'uri', description: 'A URI naming the problem type.' },
+    title: { type: 'string', description: 'A short summary of the problem type.' },
+    status: { type: 'integer', minimum: 400, maximum: 599 },
+    code: { type: 'string', enum: [...errorCodes], description: 'The stable error code.' },
+    detail: { type: 'string', description: 'What went wrong this time (never on 5xx).' },
+    errors: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: { path: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
+};
+
+/** Errors a route can answer with because of its shape, whatever its handler does. */
+function impliedErrors(route: RouteSpec): ErrorCode[] {
+  const codes: ErrorCode[] = ['internal_error'];
+  if (route.auth !== 'none') codes.push('unauthorized', 'invalid_token');
+  // `any` lets every valid token in; the others refuse valid tokens of the wrong kind or role.
+  if (route.auth !== 'none' && route.auth !== 'any') codes.push('forbidden');
+  // express.json runs before every route, but only routes that read a body care what it held.
+  if (route.body) codes.push('invalid_request', 'payload_too_large', 'unsupported_media_type');
+  if (route.query) codes.push('invalid_request');
+  // parseParams answers a malformed id with 404, as for an unknown one.
+  if (route.params) codes.push('not_found');
+  return codes;
+}
+
+const retryAfterHeader = {
+  description: 'Seconds until a retry may succeed.',
+  schema: { type: 'integer', minimum: 1 },
+};
+
+/**
+ * One response per status, listing the codes that status can carry for this route: a client
+ * sees at a glance which `code`s to branch on, and each has an example body from `toProblem`.
+ */
+export function errorResponses(route: RouteSpec): Record<string, JsonSchema> {
+  const byStatus = new Map<number, Set<ErrorCode>>();
+  for (const code of [...impliedErrors(route), ...route.errors]) {
+    const status = errorCatalogue[code].status;
+    const codes = byStatus.get(status) ?? new Set<ErrorCode>();
+    codes.add(code);
+    byStatus.set(status, codes);
+  }
+  const responses: Record<string, JsonSchema> = {};
+  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
+    const codes = [...byStatus.get(status)!].sort();
+    const response: JsonSchema = {
+      description: codes.map((code) => `\`${code}\`: ${errorCatalogue[code].title}`).join('; '),
+      content: {
+        [PROBLEM_CONTENT_TYPE]: {
+          schema: { allOf: [{ $ref: PROBLEM_REF }, { properties: { code: { enum: codes } } }] },
+          examples: Object.fromEntries(
+            codes.map((code) => [code, { value: toProblem(new WirefleetError(code)) }]),
+          ),
+        },
+      },
+    };
+    // Rate limits always say when to come back; so does the password-hashing queue when full.
+    if (status === 429 || codes.includes('server_busy'))
+      response.headers = { 'Retry-After': retryAfterHeader };
+    responses[String(status)] = response;
+  }
+  return responses;
+}

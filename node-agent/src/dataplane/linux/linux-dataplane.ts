@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import type { Logger } from '@wirefleet/shared/logging';
+import type { ApplyReport, Dataplane, DesiredState, PeerStatus, ReconcileReport } from '../dataplane.js';
+import { renderNftScript } from '../render/nft-script.js';
+import { isEmptyChange, renderUapiSet, type UapiSetChanges } from '../render/uapi-request.js';
+import { checkInterfaceName, checkKey, checkPort, formatCidr, parseCidr } from '../render/validate.js';
+import { type CommandRunner, execFileRunner, isMissingProgram, netnsRunner } from './command-runner.js';
+import { applyNftScript, canonicalNftTable, fingerprintNftTable, readNftTable } from './nftables.js';
+import { diffPeers, modelFromActual, normalizePeers, type PeerDiff, type PeerModel } from './peer-diff.js';
+import { renderWgShow } from './show.js';
+import type { WgDeviceState, WireguardTransport } from './uapi-client.js';
+import {
+  enableIpForwarding,
+  ensureWireguardInterface,
+  findWireguardInterface,
+  type LinkContext,
+  routesFor,
+  syncAddressAndLink,
+  syncRoutes,
+} from './wireguard-interface.js';
+
+export interface LinuxDataplaneOptions {
+  /** Validated against `^[A-Za-z0-9_=+.-]{1,15}$`. */
+  interfaceName: string;
+  /** Base64 WireGuard private key (32 bytes). */
+  privateKey: string;
+  logger: Logger;
+  /** Runs `ip`, `nft`, `wg`, `wireguard-go`, `sysctl`; default: execFile. Injectable for tests. */
+  run?: CommandRunner;
+  /** Run every command inside `ip netns exec <netns>` (tests, benchmarks). */
+  netns?: string;
+  /** Directory of UAPI sockets; default `/var/run/wireguard` (shared by all namespaces). */
+  uapiDir?: string;
+}
+
+/** What this dataplane last applied: the reference for diffs, reconcile and drift. */
+interface Applied {
+  desired: DesiredState;
+  peers: Map<string, PeerModel>;
+  address: string;
+  listenPort: number;
+  routes: Set<string>;
+  nftScript: string;
+  nftFingerprint: string;
+  forwarding: boolean;
+}
+
+/** What the interface holds, as far as this process knows without reading it back. */
+interface InterfaceModel {
+  peers: Map<string, PeerModel>;
+  privateKey?: string;
+  listenPort?: number;
+}
+
+const EMPTY_REPORT = { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false };
+
+/**
+ * The Linux host: WireGuard through UAPI (wireguard-go) or `wg` (kernel links), addresses and
+ * routes through `ip`, the firewall as one nftables table (`inet wirefleet`). It keeps a model
+ * of what it applied, so `apply` sends only differences; `reconcile` reads the host back.
+ * Operations are serialised: a reconcile never interleaves with an apply.
+ */
+export class LinuxDataplane implements Dataplane {
+  readonly kind = 'linux';
+  /** The last UAPI `set=1` request sent (rendered text), for tests and debugging. */
+  lastUapiRequest: string | undefined;
+  private readonly interfaceName: string;
+  private readonly privateKey: string;
+  private readonly ctx: LinkContext;
+  private readonly netns: string | undefined;
+  private transport: WireguardTransport | undefined;
+  private model: InterfaceModel | undefined;
+  private applied: Applied | undefined;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(options: LinuxDataplaneOptions) {
+    this.interfaceName = checkInterfaceName(options.interfaceName);
+    this.privateKey = checkKey(options.privateKey, 'private key');
+    this.netns = options.netns;
+    const run = netnsRunner(options.run ?? execFileRunner, options.netns);
+    this.ctx = { interfaceName: this.interfaceName, run, logger: options.logger, uapiDir: options.uapiDir };
+  }
+
+  apply(desired: DesiredState): Promise<ApplyReport> {
+    return this.serialize(() => this.doApply(desired));
+  }
+
+  reconcile(): Promise<ReconcileReport> {
+    return this.serialize(() => this.doReconcile());
+  }
+
+  async peerStatus(): Promise<PeerStatus[]> {
+    const device = await this.serialize(() => this.readDevice());
+    return device.peers.map((peer) => ({
+      publicKey: peer.publicKey,
+      ...(peer.endpoint !== undefined ? { endpoint: peer.endpoint } : {}),
+      ...(peer.lastHandshakeSec > 0 ? { latestHandshake: peer.lastHandshakeSec } : {}),
+      rxBytes: peer.rxBytes,
+      txBytes: peer.txBytes,
+    }));
+  }
+
+  digest(): Promise<{ stateDigest: string; drift: boolean }> {
+    return this.serialize(async () => {
+      const device = await this.readDevice();
+      const table = await readNftTable(this.ctx.run);
+      const configured = this.applied?.peers;
+      const peers = [...device.peers]
+        .sort((a, b) => (a.publicKey < b.publicKey ? -1 : 1))
+        .map((peer) => ({
+          key: peer.publicKey,
+          allowedIps: [...peer.allowedIps].sort(),
+          // Only where an endpoint is configured: others roam, and roaming is not drift.
+          ...(configured?.get(peer.publicKey)?.endpoint !== undefined ? { endpoint: peer.endpoint ?? null } : {}),
+        }));
+      const canonical = JSON.stringify({ peers, firewall: canonicalNftTable(table) });
+      const stateDigest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
+      const applied = this.applied;
+      const drift =
+        applied !== undefined &&
+        (diffPeers(applied.peers, modelFromActual(device.peers)).changes.length > 0 ||
+          device.listenPort !== applied.listenPort ||
+          fingerprintNftTable(table) !== applied.nftFingerprint);
+      return { stateDigest, drift };
+    });
+  }
+
+  async show(): Promise<string> {
+    try {
+      return (await this.ctx.run('wg', ['show', this.interfaceName])).stdout;
+    } catch (error) {
+      if (!isMissingProgram(error)) throw error;
+      // No `wg` installed: render the same view from the UAPI.
+      return renderWgShow(this.interfaceName, await this.serialize(() => this.readDevice()));
+    }
+  }
+
+  /** Waits for pending work and forgets the model. The interface stays: the tunnel must not flap. */
+  async close(): Promise<void> {
+    await this.serialize(async () => {
+      this.model = undefined;
+      this.transport = undefined;
+    });
+  }
+
+  private serialize<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(task, task);
+    this.queue = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    return result;
+  }
+
+  private async ensureTransport(): Promise<WireguardTransport> {
+    this.transport ??= await ensureWireguardInterface(this.ctx);
+    return this.transport;
+  }
+
+  /** Reads the interface without creating it; an absent interface reads as empty. */
+  private async readDevice(): Promise<WgDeviceState> {
+    try {
+      this.transport ??= await findWireguardInterface(this.ctx);
+      return this.transport ? await this.transport.get() : { peers: [] };
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, interface: this.interfaceName }, 'cannot read WireGuard interface');
+      this.transport = undefined;
+      return { peers: [] };
+    }
+  }
+
+  private async send(changes: UapiSetChanges): Promise<void> {
+    if (isEmptyChange(changes)) return;
+    this.lastUapiRequest = renderUapiSet(changes);
+    await (await this.ensureTransport()).set(changes);
+  }
+
+  private deviceChanges(diff: PeerDiff, have: InterfaceModel, listenPort: number): UapiSetChanges {
+    const changes: UapiSetChanges = { peers: diff.changes };
+    if (have.privateKey !== this.privateKey) changes.privateKey = this.privateKey;
+    if (have.listenPort !== listenPort) changes.listenPort = listenPort;
+    return changes;
+  }
+
+  private async doApply(desired: DesiredState): Promise<ApplyReport> {
+    // Everything is validated and rendered before the host is touched.
+    const peers = normalizePeers(desired.peers);
+    const address = formatCidr(parseCidr(desired.address, 'interface address'));
+    const listenPort = checkPort(desired.listenPort, 'listen port');
+    const nftScript = renderNftScript(this.interfaceName, desired);
+    const wantedRoutes = routesFor(address, [...peers.values()].flatMap((peer) => peer.allowedIps));
+    const previous = this.applied;
+    try {
+      const transport = await this.ensureTransport();
+      // First apply after start: read back once; the interface may predate this process.
+      const have = this.model ?? this.interfaceModel(await transport.get());
+      const diff = diffPeers(peers, have.peers);
+      await this.send(this.deviceChanges(diff, have, listenPort));
+      this.model = { peers, privateKey: this.privateKey, listenPort };
+      if (previous?.address !== address) await syncAddressAndLink(this.ctx, address);
+      const { routes } = await syncRoutes(this.ctx, wantedRoutes, previous?.routes);
+      const forwarding = desired.masquerade || desired.forwards.length > 0;
+      if (forwarding && !previous?.forwarding) await enableIpForwarding(this.ctx, this.netns !== undefined);
+      let nftFingerprint = previous?.nftFingerprint ?? '';
+      const firewallReplaced = nftScript !== previous?.nftScript;
+      if (firewallReplaced) {
+        await applyNftScript(this.ctx.run, nftScript);
+        nftFingerprint = fingerprintNftTable(await readNftTable(this.ctx.run));
+      }
+      this.applied = { desired: structuredClone(desired), peers, address, listenPort, routes, nftScript, nftFingerprint, forwarding };
+      const report = { peersAdded: diff.added.length, peersUpdated: diff.updated.length, peersRemoved: diff.removed.length, firewallReplaced };
+      this.ctx.logger.info({ interface: this.interfaceName, revision: desired.revision, ...report }, 'applied desired state');
+      return report;
+    } catch (error) {
+      // The host is now in an unknown state: the next apply reads it back instead of trusting
+      // the model, and the link/routes/firewall are re-checked.
+      this.model = undefined;
+      this.applied = undefined;
+      throw error;
+    }
+  }
+
+  private interfaceModel(device: WgDeviceState): InterfaceModel {
+    return { peers: modelFromActual(device.peers), privateKey: device.privateKey, listenPort: device.listenPort };
+  }
+
+  private async doReconcile(): Promise<ReconcileReport> {
+    const applied = this.applied;
+    if (!applied) return { ...EMPTY_REPORT, corrected: [] };
+    const corrected: string[] = [];
+    let device: WgDeviceState;
+    try {
+      device = await (await this.ensureTransport()).get();
+    } catch (error) {
+      // The daemon or the link is gone: bring the interface back (then fill it from scratch).
+      this.ctx.logger.warn({ err: error, interface: this.interfaceName }, 'WireGuard interface unreadable; recreating');
+      this.transport = undefined;
+      device = await (await this.ensureTransport()).get();
+      corrected.push(`interface ${this.interfaceName} recreated`);
+    }
+    const have = this.interfaceModel(device);
+    const diff = diffPeers(applied.peers, have.peers);
+    const changes = this.deviceChanges(diff, have, applied.listenPort);
+    if (changes.privateKey !== undefined) corrected.push('private key restored');
+    if (changes.listenPort !== undefined) corrected.push(`listen port ${applied.listenPort} restored`);
+    for (const key of diff.added) corrected.push(`peer ${key} re-added`);
+    for (const { publicKey, fields } of diff.updated) corrected.push(`peer ${publicKey} ${fields.join(', ')} restored`);
+    for (const key of diff.removed) corrected.push(`peer ${key} removed (not in desired state)`);
+    this.model = undefined;
+    await this.send(changes);
+    this.model = { peers: applied.peers, privateKey: this.privateKey, listenPort: applied.listenPort };
+    corrected.push(...(await syncAddressAndLink(this.ctx, applied.address)));
+    const routes = await syncRoutes(this.ctx, [...applied.routes]);
+    corrected.push(...routes.changes);
+    if (applied.forwarding) await enableIpForwarding(this.ctx, this.netns !== undefined);
+    const table = await readNftTable(this.ctx.run);
+    const firewallReplaced = fingerprintNftTable(table) !== applied.nftFingerprint;
+    if (firewallReplaced) {
+      await applyNftScript(this.ctx.run, applied.nftScript);
+      applied.nftFingerprint = fingerprintNftTable(await readNftTable(this.ctx.run));
+      corrected.push(table === null ? 'firewall table restored (it was missing)' : 'firewall table restored');
+    }
+    if (corrected.length > 0) this.ctx.logger.warn({ interface: this.interfaceName, corrected }, 'reconcile corrected drift');
+    return {
+      peersAdded: diff.added.length,
+      peersUpdated: diff.updated.length,
+      peersRemoved: diff.removed.length,
+      firewallReplaced,
+      corrected,
+    };
+  }
+}
