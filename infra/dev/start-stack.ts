@@ -1,8 +1,9 @@
-import { loadAuthApiConfig, startAuthApi } from '@wirefleet/auth-api';
+import { EnrollmentKeyStore, loadAuthApiConfig, startAuthApi } from '@wirefleet/auth-api';
 import { loadGatewayConfig, startGateway, UwsFallbackError } from '@wirefleet/gateway-service';
 import { InProcessBus } from '@wirefleet/shared/bus';
 import { ConfigError } from '@wirefleet/shared/config';
 import { InProcessIngest } from '@wirefleet/shared/ingest';
+import { startSimulatedAgents } from './simulated-agents.js';
 
 /**
  * `npm start`: the whole stack in one process on embedded defaults. Without DATABASE_URL
@@ -22,6 +23,16 @@ async function main(): Promise<void> {
     ...(bus && ingest ? { bus, ingest } : {}),
   });
 
+  const simulated = Number(process.env.SIMULATED_AGENTS ?? '2');
+  const sims = await startSimulatedAgents({
+    count: Number.isInteger(simulated) && simulated >= 0 ? simulated : 2,
+    dataDir: config.dataDir,
+    apiUrl: api.url,
+    gatewayUrl: gateway.url,
+    keys: new EnrollmentKeyStore(api.context.db),
+    logger: api.context.logger.child({ subsystem: 'simulated-agents' }),
+  });
+
   const lines = [
     '',
     'Wirefleet is running.',
@@ -29,6 +40,7 @@ async function main(): Promise<void> {
     `  gateway    ${gateway.url}   (WebSocket; token in Sec-WebSocket-Protocol: bearer, <jwt>)`,
     `  database   ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pglite`}`,
     `  bus        ${config.redisUrl ? 'Redis (REDIS_URL)' : 'in-process (single-process mode)'}`,
+    `  agents     ${simulated} simulated node agent(s) (SIMULATED_AGENTS; state in ${config.dataDir}/sim-agents)`,
   ];
   if (api.bootstrapAdmin?.generatedPassword) {
     lines.push(
@@ -51,6 +63,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write('stopping…\n');
+    await sims.stop();
     await gateway.close();
     await api.close();
     await bus?.close();

@@ -1,0 +1,166 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunningGateway } from '@wirefleet/gateway-service';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, login, startTestAuthApi, TEST_ISSUER, type TestAuthApi } from '../support/auth-api.js';
+import { createEnrollmentKey, enrollNode } from '../support/fleet.js';
+import { startTestGateway } from '../support/gateway.js';
+import { createTestNetwork, netnsSkipReason, type TestHost, type TestNetwork } from '../support/netns.js';
+
+const AGENT = fileURLToPath(new URL('../../node-agent/src/main.ts', import.meta.url));
+const skip = netnsSkipReason();
+const LISTEN_PORT = 51820;
+
+interface AgentProcess {
+  host: TestHost;
+  dir: string;
+  config: string;
+  iface: string;
+  nodeId: number;
+  tunnelIp: string;
+  publicKey: string;
+  process?: ChildProcess;
+  log: string[];
+}
+
+/**
+ * The agent for real: auth-api and gateway on real Postgres and Redis, two agents in their own
+ * network namespaces running wireguard-go and nftables, and a third namespace as an outside
+ * client. Packets must cross the tunnel.
+ */
+describe.skipIf(skip !== undefined)(`node agents in network namespaces${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let net: TestNetwork;
+  let auth: TestAuthApi;
+  let gateway: RunningGateway;
+  let admin: string;
+  const agents: AgentProcess[] = [];
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-e2e-'));
+
+  const agentCli = (host: TestHost, args: string[]) => host.exec([process.execPath, '--conditions=source', '--import', 'tsx', AGENT, ...args]);
+  const startAgentProcess = (agent: AgentProcess) => {
+    const child = agent.host.spawn([process.execPath, '--conditions=source', '--import', 'tsx', AGENT, 'run', '--config', agent.config], {
+      LOG_LEVEL: 'info',
+    });
+    const keep = (chunk: Buffer) => agent.log.push(...chunk.toString().split('\n').filter(Boolean).slice(-50));
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    agent.process = child;
+  };
+  const nodeView = async (id: number) => (await call(auth.url, 'GET', `/v1/nodes/${id}`, { token: admin })).body;
+  const peersOf = async (agent: AgentProcess) => (await agent.host.exec(['wg', 'show', agent.iface, 'peers'])).split('\n').filter(Boolean);
+  const ping = (from: AgentProcess, to: string) => from.host.exec(['ping', '-n', '-c', '1', '-W', '2', to]);
+
+  beforeAll(async () => {
+    net = await createTestNetwork(3);
+    auth = await startTestAuthApi({ env: { AUTH_API_HOST: net.gatewayAddress, ENROLL_LIMIT_PER_IP_PER_MINUTE: '100' } });
+    gateway = await startTestGateway({
+      authUrl: auth.url,
+      issuer: TEST_ISSUER,
+      redisUrl: auth.redis!.url,
+      redisPrefix: auth.redis!.prefix,
+      env: { GATEWAY_HOST: net.gatewayAddress },
+    });
+    admin = (await login(auth.url)).access_token;
+    const { key } = await createEnrollmentKey(auth.url, admin, { reusable: true, max_uses: 10 });
+    for (const [index, host] of net.hosts.slice(0, 2).entries()) {
+      const dir = path.join(work, `agent${index}`);
+      const iface = `wf${net.id}${index}`;
+      const config = path.join(dir, 'agent.json');
+      await agentCli(host, [
+        'enroll', '--api', auth.url, '--key', key, '--config', config, '--name', `e2e-${index}`,
+        '--endpoint', `${host.address}:${LISTEN_PORT}`, '--listen-port', String(LISTEN_PORT),
+        '--interface', iface, '--gateway', gateway.url,
+      ]);
+      const saved = JSON.parse(fs.readFileSync(config, 'utf8'));
+      agents.push({ host, dir, config, iface, nodeId: saved.node_id, tunnelIp: saved.tunnel_ip, publicKey: saved.wireguard_public_key, log: [] });
+    }
+    for (const agent of agents) startAgentProcess(agent);
+  });
+
+  afterAll(async () => {
+    for (const agent of agents) {
+      agent.process?.kill('SIGKILL');
+      if (agent.log.length > 0 && process.env.WF_E2E_LOGS) console.log(agent.log.join('\n'));
+    }
+    await gateway?.close().catch(() => undefined);
+    await auth?.close().catch(() => undefined);
+    await net?.teardown();
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  it('both agents apply their config and report it; packets cross the tunnel', async () => {
+    for (const agent of agents) {
+      await expect
+        .poll(async () => {
+          const view = await nodeView(agent.nodeId);
+          return view.applied_revision !== null && view.applied_revision === view.desired_revision;
+        }, { timeout: 30_000, interval: 500 })
+        .toBe(true);
+    }
+    const [a, b] = agents as [AgentProcess, AgentProcess];
+    await expect.poll(() => ping(a, b.tunnelIp).then(() => true, () => false), { timeout: 15_000, interval: 500 }).toBe(true);
+    await ping(b, a.tunnelIp);
+  });
+
+  it('a port forward on A to B lets an outside client reach a listener inside B; deleting it removes the rule', async () => {
+    const [a, b] = agents as [AgentProcess, AgentProcess];
+    const client = net.hosts[2]!;
+    b.host.spawn([process.execPath, '-e', "require('net').createServer((s) => s.end('pong-from-b')).listen(9090, '0.0.0.0')"]);
+    const created = await call(auth.url, 'POST', `/v1/nodes/${a.nodeId}/port-forwards`, {
+      token: admin,
+      body: { protocol: 'tcp', public_port: 8080, target_ip: b.tunnelIp, target_port: 9090, description: '"; flush ruleset; #' },
+    });
+    expect(created.status).toBe(201);
+    const fetchThroughA = () =>
+      client.exec([
+        process.execPath, '-e',
+        `const s=require('net').connect(8080,'${a.host.address}');let d='';s.setTimeout(3000,()=>process.exit(2));s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d)});s.on('error',()=>process.exit(1))`,
+      ]);
+    await expect.poll(() => fetchThroughA().catch(() => ''), { timeout: 30_000, interval: 500 }).toBe('pong-from-b');
+    const table = await a.host.exec(['nft', 'list', 'table', 'inet', 'wirefleet']);
+    expect(table).toContain('dport 8080');
+    expect(table).not.toContain('flush');
+    expect((await call(auth.url, 'DELETE', `/v1/port-forwards/${created.body.id}`, { token: admin })).status).toBe(204);
+    await expect
+      .poll(async () => (await a.host.exec(['nft', 'list', 'table', 'inet', 'wirefleet'])).includes('dport 8080'), { timeout: 30_000, interval: 500 })
+      .toBe(false);
+  });
+
+  it('a peer removed by hand with `wg set` comes back on reconcile', async () => {
+    const [a, b] = agents as [AgentProcess, AgentProcess];
+    await a.host.exec(['wg', 'set', a.iface, 'peer', b.publicKey, 'remove']);
+    expect(await peersOf(a)).not.toContain(b.publicKey);
+    const command = await call(auth.url, 'POST', `/v1/nodes/${a.nodeId}/commands`, { token: admin, body: { type: 'reconcile' } });
+    expect(command.status).toBe(202);
+    await expect.poll(() => peersOf(a), { timeout: 30_000, interval: 500 }).toContain(b.publicKey);
+    await expect
+      .poll(async () => (await call(auth.url, 'GET', `/v1/commands/${command.body.id}`, { token: admin })).body.status, { timeout: 15_000 })
+      .toBe('succeeded');
+  });
+
+  it('deleting a node removes it from the other node\'s peers', async () => {
+    const [a] = agents as [AgentProcess];
+    const { key } = await createEnrollmentKey(auth.url, admin);
+    const extra = await enrollNode(auth.url, key, { name: 'short-lived', endpoint: '10.213.0.250:51820' });
+    await expect.poll(() => peersOf(a), { timeout: 30_000, interval: 500 }).toContain(extra.publicKey);
+    expect((await call(auth.url, 'DELETE', `/v1/nodes/${extra.node_id}`, { token: admin })).status).toBe(204);
+    await expect.poll(() => peersOf(a), { timeout: 30_000, interval: 500 }).not.toContain(extra.publicKey);
+  });
+
+  it('with the auth-api and gateway gone, the tunnel still carries packets; a restarted agent re-applies its last config', async () => {
+    const [a, b] = agents as [AgentProcess, AgentProcess];
+    await gateway.close();
+    await auth.api.close();
+    await ping(a, b.tunnelIp);
+    // Restart A with the control plane down, after its interface vanished entirely.
+    a.process?.kill('SIGKILL');
+    const pids = (await a.host.exec(['pgrep', '-f', `wireguard-go ${a.iface}`]).catch(() => '')).split('\n').filter(Boolean);
+    for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+    await expect.poll(() => a.host.exec(['ip', 'link', 'show', a.iface]).then(() => true, () => false), { timeout: 10_000 }).toBe(false);
+    startAgentProcess(a);
+    await expect.poll(() => ping(a, b.tunnelIp).then(() => true, () => false), { timeout: 30_000, interval: 500 }).toBe(true);
+  });
+});
