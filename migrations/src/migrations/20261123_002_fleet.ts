@@ -62,7 +62,8 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['network_id', 'tunnel_ip']);
     t.index(['network_id', 'region']);
   });
-  await knex.raw('CREATE INDEX nodes_pending_announcement ON nodes (id) WHERE desired_revision > announced_revision');
+  // No index on the pending-announcement predicate: it would make every revision bump a
+  // non-HOT update of all indexes; the relay's scan of one network's nodes is cheap.
 
   await knex.schema.createTable('devices', (t) => {
     t.bigIncrements('id').primary();

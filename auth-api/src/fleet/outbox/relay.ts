@@ -87,10 +87,15 @@ export class OutboxRelay {
         RELAY_LOCK_KEY,
       ]);
       if (!rows[0]?.locked) return false;
+      // SKIP LOCKED: a node being changed right now is announced on the next pass (its
+      // transaction pokes the relay when it commits), so the relay never waits on — or
+      // deadlocks with — a writer.
       const nodes = await trx('nodes')
         .whereRaw('desired_revision > announced_revision')
         .orderBy('id')
         .limit(BATCH)
+        .forNoKeyUpdate()
+        .skipLocked()
         .select<Array<{ id: number; desired_revision: number }>>('id', 'desired_revision');
       // Different rooms: these publishes may run concurrently (ioredis pipelines them).
       await Promise.all(
