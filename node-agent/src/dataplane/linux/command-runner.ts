@@ -18,7 +18,11 @@ export interface CommandResult {
  * Runs one program with an argument vector — never through a shell. Injectable so unit tests
  * can record commands instead of running them. Rejects with a `CommandError` on a non-zero exit.
  */
-export type CommandRunner = (file: string, args: readonly string[], options?: RunOptions) => Promise<CommandResult>;
+export type CommandRunner = (
+  file: string,
+  args: readonly string[],
+  options?: RunOptions,
+) => Promise<CommandResult>;
 
 /** A failed command, carrying its stderr so callers and logs see why. */
 export class CommandError extends Error {
@@ -41,7 +45,8 @@ const SAFE_ARGUMENT = /^[A-Za-z0-9_=+.,:/@%[\]-]*$/;
 function checkCommand(file: string, args: readonly string[]): void {
   if (!ALLOWED_PROGRAMS.has(file)) throw new RangeError(`refusing to run ${JSON.stringify(file)}`);
   for (const arg of args) {
-    if (!SAFE_ARGUMENT.test(arg)) throw new RangeError(`refusing argument ${JSON.stringify(arg.slice(0, 64))}`);
+    if (!SAFE_ARGUMENT.test(arg))
+      throw new RangeError(`refusing argument ${JSON.stringify(arg.slice(0, 64))}`);
   }
 }
 
@@ -73,7 +78,8 @@ export const execFileRunner: CommandRunner = (file, args, options = {}) => {
 
 /** Validates a network namespace name before it becomes an argument. */
 export function checkNetnsName(name: string): string {
-  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new RangeError(`invalid netns name ${JSON.stringify(name)}`);
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name))
+    throw new RangeError(`invalid netns name ${JSON.stringify(name)}`);
   return name;
 }
 

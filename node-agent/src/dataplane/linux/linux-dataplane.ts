@@ -6,7 +6,15 @@ import { isEmptyChange, renderUapiSet, type UapiSetChanges } from '../render/uap
 import { checkInterfaceName, checkKey, checkPort, formatCidr, parseCidr } from '../render/validate.js';
 import { type CommandRunner, execFileRunner, isMissingProgram, netnsRunner } from './command-runner.js';
 import { applyNftScript, canonicalNftTable, fingerprintNftTable, readNftTable } from './nftables.js';
-import { diffPeers, modelFromActual, normalizePeers, type PeerDiff, type PeerModel } from './peer-diff.js';
+import {
+  canonicalPeers,
+  describePeerDiff,
+  diffPeers,
+  modelFromActual,
+  normalizePeers,
+  type PeerDiff,
+  type PeerModel,
+} from './peer-diff.js';
 import { renderWgShow } from './show.js';
 import type { WgDeviceState, WireguardTransport } from './uapi-client.js';
 import {
@@ -35,7 +43,6 @@ export interface LinuxDataplaneOptions {
 
 /** What this dataplane last applied: the reference for diffs, reconcile and drift. */
 interface Applied {
-  desired: DesiredState;
   peers: Map<string, PeerModel>;
   address: string;
   listenPort: number;
@@ -104,15 +111,7 @@ export class LinuxDataplane implements Dataplane {
     return this.serialize(async () => {
       const device = await this.readDevice();
       const table = await readNftTable(this.ctx.run);
-      const configured = this.applied?.peers;
-      const peers = [...device.peers]
-        .sort((a, b) => (a.publicKey < b.publicKey ? -1 : 1))
-        .map((peer) => ({
-          key: peer.publicKey,
-          allowedIps: [...peer.allowedIps].sort(),
-          // Only where an endpoint is configured: others roam, and roaming is not drift.
-          ...(configured?.get(peer.publicKey)?.endpoint !== undefined ? { endpoint: peer.endpoint ?? null } : {}),
-        }));
+      const peers = canonicalPeers(device.peers, this.applied?.peers);
       const canonical = JSON.stringify({ peers, firewall: canonicalNftTable(table) });
       const stateDigest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
       const applied = this.applied;
@@ -188,7 +187,10 @@ export class LinuxDataplane implements Dataplane {
     const address = formatCidr(parseCidr(desired.address, 'interface address'));
     const listenPort = checkPort(desired.listenPort, 'listen port');
     const nftScript = renderNftScript(this.interfaceName, desired);
-    const wantedRoutes = routesFor(address, [...peers.values()].flatMap((peer) => peer.allowedIps));
+    const wantedRoutes = routesFor(
+      address,
+      [...peers.values()].flatMap((peer) => peer.allowedIps),
+    );
     const previous = this.applied;
     try {
       const transport = await this.ensureTransport();
@@ -207,45 +209,62 @@ export class LinuxDataplane implements Dataplane {
         await applyNftScript(this.ctx.run, nftScript);
         nftFingerprint = fingerprintNftTable(await readNftTable(this.ctx.run));
       }
-      this.applied = { desired: structuredClone(desired), peers, address, listenPort, routes, nftScript, nftFingerprint, forwarding };
-      const report = { peersAdded: diff.added.length, peersUpdated: diff.updated.length, peersRemoved: diff.removed.length, firewallReplaced };
-      this.ctx.logger.info({ interface: this.interfaceName, revision: desired.revision, ...report }, 'applied desired state');
+      this.applied = { peers, address, listenPort, routes, nftScript, nftFingerprint, forwarding };
+      const report = {
+        peersAdded: diff.added.length,
+        peersUpdated: diff.updated.length,
+        peersRemoved: diff.removed.length,
+        firewallReplaced,
+      };
+      this.ctx.logger.info(
+        { interface: this.interfaceName, revision: desired.revision, ...report },
+        'applied desired state',
+      );
       return report;
     } catch (error) {
       // The host is now in an unknown state: the next apply reads it back instead of trusting
-      // the model, and the link/routes/firewall are re-checked.
+      // the model, the link/routes/firewall are re-checked, and the interface is looked up
+      // again (its daemon may be what failed).
       this.model = undefined;
       this.applied = undefined;
+      this.transport = undefined;
       throw error;
     }
   }
 
+  /** Reads the interface for reconcile; a vanished daemon or link is brought back and noted. */
+  private async readOrRecreate(corrected: string[]): Promise<WgDeviceState> {
+    try {
+      this.transport ??= await findWireguardInterface(this.ctx);
+      if (this.transport) return await this.transport.get();
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, interface: this.interfaceName }, 'WireGuard interface unreadable');
+      this.transport = undefined;
+    }
+    const device = await (await this.ensureTransport()).get();
+    corrected.push(`interface ${this.interfaceName} recreated`);
+    return device;
+  }
+
   private interfaceModel(device: WgDeviceState): InterfaceModel {
-    return { peers: modelFromActual(device.peers), privateKey: device.privateKey, listenPort: device.listenPort };
+    return {
+      peers: modelFromActual(device.peers),
+      privateKey: device.privateKey,
+      listenPort: device.listenPort,
+    };
   }
 
   private async doReconcile(): Promise<ReconcileReport> {
     const applied = this.applied;
     if (!applied) return { ...EMPTY_REPORT, corrected: [] };
     const corrected: string[] = [];
-    let device: WgDeviceState;
-    try {
-      device = await (await this.ensureTransport()).get();
-    } catch (error) {
-      // The daemon or the link is gone: bring the interface back (then fill it from scratch).
-      this.ctx.logger.warn({ err: error, interface: this.interfaceName }, 'WireGuard interface unreadable; recreating');
-      this.transport = undefined;
-      device = await (await this.ensureTransport()).get();
-      corrected.push(`interface ${this.interfaceName} recreated`);
-    }
+    const device = await this.readOrRecreate(corrected);
     const have = this.interfaceModel(device);
     const diff = diffPeers(applied.peers, have.peers);
     const changes = this.deviceChanges(diff, have, applied.listenPort);
     if (changes.privateKey !== undefined) corrected.push('private key restored');
     if (changes.listenPort !== undefined) corrected.push(`listen port ${applied.listenPort} restored`);
-    for (const key of diff.added) corrected.push(`peer ${key} re-added`);
-    for (const { publicKey, fields } of diff.updated) corrected.push(`peer ${publicKey} ${fields.join(', ')} restored`);
-    for (const key of diff.removed) corrected.push(`peer ${key} removed (not in desired state)`);
+    corrected.push(...describePeerDiff(diff));
     this.model = undefined;
     await this.send(changes);
     this.model = { peers: applied.peers, privateKey: this.privateKey, listenPort: applied.listenPort };
@@ -260,7 +279,8 @@ export class LinuxDataplane implements Dataplane {
       applied.nftFingerprint = fingerprintNftTable(await readNftTable(this.ctx.run));
       corrected.push(table === null ? 'firewall table restored (it was missing)' : 'firewall table restored');
     }
-    if (corrected.length > 0) this.ctx.logger.warn({ interface: this.interfaceName, corrected }, 'reconcile corrected drift');
+    if (corrected.length > 0)
+      this.ctx.logger.warn({ interface: this.interfaceName, corrected }, 'reconcile corrected drift');
     return {
       peersAdded: diff.added.length,
       peersUpdated: diff.updated.length,

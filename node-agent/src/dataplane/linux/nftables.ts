@@ -32,7 +32,9 @@ export async function readNftTable(run: CommandRunner): Promise<NftJson[] | null
 export function normalizeNftJson(value: NftJson): NftJson {
   if (Array.isArray(value)) {
     return value
-      .filter((item) => !(item !== null && typeof item === 'object' && !Array.isArray(item) && 'metainfo' in item))
+      .filter(
+        (item) => !(item !== null && typeof item === 'object' && !Array.isArray(item) && 'metainfo' in item),
+      )
       .map(normalizeNftJson);
   }
   if (value === null || typeof value !== 'object') return value;

@@ -121,3 +121,29 @@ export function diffPeers(desired: PeerModelMap, actual: PeerModelMap): PeerDiff
   }
   return diff;
 }
+
+/** Human-readable lines for what reconcile found different on the host (its `corrected`). */
+export function describePeerDiff(diff: PeerDiff): string[] {
+  return [
+    ...diff.added.map((key) => `peer ${key} re-added`),
+    ...diff.updated.map(({ publicKey, fields }) => `peer ${publicKey} ${fields.join(', ')} restored`),
+    ...diff.removed.map((key) => `peer ${key} removed (not in desired state)`),
+  ];
+}
+
+/**
+ * The canonical form of the actual peers that the state digest hashes: sorted by key, sorted
+ * allowed IPs, and the endpoint only where one is configured (others roam; roaming is not state).
+ */
+export function canonicalPeers(
+  actual: readonly WgPeerState[],
+  configured: PeerModelMap | undefined,
+): unknown[] {
+  return [...actual]
+    .sort((a, b) => (a.publicKey < b.publicKey ? -1 : a.publicKey > b.publicKey ? 1 : 0))
+    .map((peer) => ({
+      key: peer.publicKey,
+      allowedIps: [...peer.allowedIps].sort(),
+      ...(configured?.get(peer.publicKey)?.endpoint !== undefined ? { endpoint: peer.endpoint ?? null } : {}),
+    }));
+}

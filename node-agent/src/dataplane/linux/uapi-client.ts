@@ -65,7 +65,15 @@ export function parseUapiGet(text: string): WgDeviceState {
     const value = line.slice(eq + 1);
     if (key === 'errno') errno = toNumber(value, key);
     else if (key === 'public_key') {
-      peer = { publicKey: hexToKey(value, 'peer public key'), allowedIps: [], persistentKeepalive: 0, lastHandshakeSec: 0, lastHandshakeNsec: 0, rxBytes: 0, txBytes: 0 };
+      peer = {
+        publicKey: hexToKey(value, 'peer public key'),
+        allowedIps: [],
+        persistentKeepalive: 0,
+        lastHandshakeSec: 0,
+        lastHandshakeNsec: 0,
+        rxBytes: 0,
+        txBytes: 0,
+      };
       device.peers.push(peer);
     } else if (!peer) {
       if (key === 'private_key') device.privateKey = hexToKey(value, 'private key');
@@ -113,7 +121,9 @@ export function uapiExchange(socketPath: string, request: string, timeoutMs = 10
       if (error) reject(error);
       else resolve(reply ?? '');
     };
-    socket.setTimeout(timeoutMs, () => finish(new Error(`UAPI ${socketPath}: no reply within ${timeoutMs} ms`)));
+    socket.setTimeout(timeoutMs, () =>
+      finish(new Error(`UAPI ${socketPath}: no reply within ${timeoutMs} ms`)),
+    );
     socket.on('error', (error) => finish(error));
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);

@@ -33,7 +33,13 @@ export function parseWgDump(text: string): WgDeviceState {
     const [publicKey, , endpoint, allowed, handshake, rx, tx, keepalive] = row.split('\t');
     const peer: WgPeerState = {
       publicKey: checkKey(publicKey, 'peer public key'),
-      allowedIps: !allowed || allowed === '(none)' ? [] : allowed.split(',').map((cidr) => canonicalCidr(cidr)).sort(),
+      allowedIps:
+        !allowed || allowed === '(none)'
+          ? []
+          : allowed
+              .split(',')
+              .map((cidr) => canonicalCidr(cidr))
+              .sort(),
       persistentKeepalive: !keepalive || keepalive === 'off' ? 0 : numberField(keepalive, 'keepalive'),
       lastHandshakeSec: numberField(handshake, 'latest handshake'),
       lastHandshakeNsec: 0,
@@ -50,7 +56,8 @@ function peerArgs(change: UapiPeerChange): string[] {
   const args = ['peer', checkKey(change.publicKey, 'peer public key')];
   if (change.kind === 'remove') return [...args, 'remove'];
   // `wg set … allowed-ips` replaces the whole list, as `replace_allowed_ips=true` does.
-  if (change.allowedIps !== undefined) args.push('allowed-ips', change.allowedIps.map((c) => canonicalCidr(c)).join(','));
+  if (change.allowedIps !== undefined)
+    args.push('allowed-ips', change.allowedIps.map((c) => canonicalCidr(c)).join(','));
   if (change.endpoint !== undefined) args.push('endpoint', checkEndpoint(change.endpoint));
   if (change.persistentKeepalive !== undefined || change.kind === 'add') {
     const seconds = checkKeepalive(change.persistentKeepalive ?? 0);
@@ -81,7 +88,8 @@ export class WgCliTransport implements WireguardTransport {
 
   async set(changes: UapiSetChanges): Promise<void> {
     const head = ['set', this.interfaceName];
-    if (changes.listenPort !== undefined) head.push('listen-port', String(checkPort(changes.listenPort, 'listen port')));
+    if (changes.listenPort !== undefined)
+      head.push('listen-port', String(checkPort(changes.listenPort, 'listen port')));
     let input: string | undefined;
     if (changes.privateKey !== undefined) {
       // Through stdin: a private key must never appear in a process list.

@@ -1,7 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@wirefleet/shared/logging';
-import { canonicalCidr, checkInterfaceName, cidrContains, formatCidr, parseCidr } from '../render/validate.js';
+import {
+  canonicalCidr,
+  checkInterfaceName,
+  cidrContains,
+  formatCidr,
+  parseCidr,
+} from '../render/validate.js';
 import { CommandError, type CommandRunner, isMissingProgram } from './command-runner.js';
 import { UapiClient, type WireguardTransport } from './uapi-client.js';
 import { WgCliTransport } from './wg-cli.js';
@@ -71,7 +77,9 @@ export async function findWireguardInterface(ctx: LinkContext): Promise<Wireguar
   const link = await readLink(ctx);
   if (!link) return undefined;
   if (link.linkinfo?.info_kind === 'wireguard') return new WgCliTransport(ifname, ctx.run);
-  throw new Error(`interface ${ifname} exists but is not WireGuard (${link.linkinfo?.info_kind ?? 'unknown kind'})`);
+  throw new Error(
+    `interface ${ifname} exists but is not WireGuard (${link.linkinfo?.info_kind ?? 'unknown kind'})`,
+  );
 }
 
 /**
@@ -90,12 +98,16 @@ export async function ensureWireguardInterface(ctx: LinkContext): Promise<Wiregu
     return new WgCliTransport(ifname, ctx.run);
   } catch (error) {
     if (!(error instanceof CommandError) || isMissingProgram(error)) throw error;
-    ctx.logger.info({ interface: ifname, reason: error.stderr.trim() }, 'no kernel WireGuard; starting wireguard-go');
+    ctx.logger.info(
+      { interface: ifname, reason: error.stderr.trim() },
+      'no kernel WireGuard; starting wireguard-go',
+    );
   }
   await ctx.run('wireguard-go', [ifname], { env: daemonEnv() });
   const deadline = Date.now() + (ctx.startTimeoutMs ?? 5_000);
   while (!(await uapiReady(uapi))) {
-    if (Date.now() > deadline) throw new Error(`wireguard-go ${ifname}: no UAPI socket at ${uapi.socketPath}`);
+    if (Date.now() > deadline)
+      throw new Error(`wireguard-go ${ifname}: no UAPI socket at ${uapi.socketPath}`);
     await sleep(25);
   }
   ctx.logger.info({ interface: ifname, socket: uapi.socketPath }, 'started wireguard-go');
@@ -156,7 +168,16 @@ export async function readOwnRoutes(ctx: LinkContext): Promise<Set<string>> {
   const ifname = checkInterfaceName(ctx.interfaceName);
   const routes = new Set<string>();
   for (const family of ['-4', '-6']) {
-    const { stdout } = await ctx.run('ip', ['-j', family, 'route', 'show', 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+    const { stdout } = await ctx.run('ip', [
+      '-j',
+      family,
+      'route',
+      'show',
+      'dev',
+      ifname,
+      'proto',
+      ROUTE_PROTOCOL,
+    ]);
     for (const route of JSON.parse(stdout || '[]') as { dst?: string }[]) {
       if (!route.dst || route.dst === 'default') continue;
       const dst = route.dst.includes('/') ? route.dst : `${route.dst}/${family === '-4' ? 32 : 128}`;
@@ -170,7 +191,11 @@ export async function readOwnRoutes(ctx: LinkContext): Promise<Set<string>> {
  * Adds missing routes and removes stale ones this agent added. `known` is the set the agent
  * believes is installed; without it the host is read first. Returns the installed set.
  */
-export async function syncRoutes(ctx: LinkContext, wanted: readonly string[], known?: ReadonlySet<string>): Promise<{ routes: Set<string>; changes: string[] }> {
+export async function syncRoutes(
+  ctx: LinkContext,
+  wanted: readonly string[],
+  known?: ReadonlySet<string>,
+): Promise<{ routes: Set<string>; changes: string[] }> {
   const ifname = checkInterfaceName(ctx.interfaceName);
   const current = known ?? (await readOwnRoutes(ctx));
   const target = new Set(wanted.map((cidr) => canonicalCidr(cidr, 'route')));

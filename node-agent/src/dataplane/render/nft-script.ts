@@ -23,7 +23,7 @@ function dnatRule(forward: DesiredForward): string {
  * keep sets and chains a hand edit added, and deleting a table that does not exist would fail.
  *
  * Pure; every value is re-validated here and anything invalid throws, so the output always has
- * exactly 17 lines + one per forward + 2 when masquerading, and no value can add a statement.
+ * exactly 15 lines + one per forward + 2 when masquerading, and no value can add a statement.
  */
 export function renderNftScript(interfaceName: string, desired: FirewallState): string {
   const ifname = checkInterfaceName(interfaceName);

@@ -39,7 +39,8 @@ export function isEmptyChange(changes: UapiSetChanges): boolean {
 function peerLines(peer: UapiPeerChange): string[] {
   const lines = [`public_key=${keyToHex(peer.publicKey, 'peer public key')}`];
   if (peer.kind === 'remove') return [...lines, 'remove=true'];
-  if (peer.kind === 'add' && !Array.isArray(peer.allowedIps)) throw new TypeError('allowedIps must be an array');
+  if (peer.kind === 'add' && !Array.isArray(peer.allowedIps))
+    throw new TypeError('allowedIps must be an array');
   if (peer.allowedIps !== undefined) {
     lines.push('replace_allowed_ips=true');
     for (const cidr of peer.allowedIps) lines.push(`allowed_ip=${canonicalCidr(cidr)}`);
@@ -58,8 +59,10 @@ function peerLines(peer: UapiPeerChange): string[] {
  */
 export function renderUapiSet(changes: UapiSetChanges): string {
   const lines = ['set=1'];
-  if (changes.privateKey !== undefined) lines.push(`private_key=${keyToHex(changes.privateKey, 'private key')}`);
-  if (changes.listenPort !== undefined) lines.push(`listen_port=${checkPort(changes.listenPort, 'listen port')}`);
+  if (changes.privateKey !== undefined)
+    lines.push(`private_key=${keyToHex(changes.privateKey, 'private key')}`);
+  if (changes.listenPort !== undefined)
+    lines.push(`listen_port=${checkPort(changes.listenPort, 'listen port')}`);
   const seen = new Set<string>();
   for (const peer of changes.peers) {
     const key = checkKey(peer.publicKey, 'peer public key');

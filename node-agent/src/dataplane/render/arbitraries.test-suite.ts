@@ -1,0 +1,66 @@
+import fc from 'fast-check';
+
+/**
+ * Shared fast-check arbitraries for the renderers' property tests: every field is either a
+ * valid value or something hostile (random text, binary, or a valid value with an injection
+ * attempt glued on), so the tests cover "throws" and "renders exactly the template" alike.
+ */
+const INJECTIONS = ['"', ';', '\n', '{', '}', '\r', ' ', '\u0000', '=', '/', ':', '[', '\\'];
+const injection = fc.constantFrom(...INJECTIONS, '"; flush ruleset; "', '\nremove=true', '\n}\ntable ip x {');
+
+const hostileText = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.constantFrom('', ' ', 'wg0 ', '-1', '1e3', '0x1f', '1.2.3.4/33', '::1%eth0', '01.2.3.4'),
+);
+
+function withHostile<T>(valid: fc.Arbitrary<T>): fc.Arbitrary<T | string> {
+  const glued = fc
+    .tuple(valid, injection, fc.boolean())
+    .map(([value, bad, before]) => (before ? `${bad}${String(value)}` : `${String(value)}${bad}`));
+  return fc.oneof(
+    { weight: 4, arbitrary: valid },
+    { weight: 1, arbitrary: hostileText },
+    { weight: 1, arbitrary: glued },
+  );
+}
+
+const validInterfaceName = fc.stringMatching(/^[A-Za-z0-9_=+.-]{1,15}$/);
+const ipv4 = fc.ipV4();
+const ipv6 = fc.ipV6();
+const port = fc.integer({ min: 1, max: 65535 });
+const key = fc
+  .uint8Array({ minLength: 32, maxLength: 32 })
+  .map((bytes) => Buffer.from(bytes).toString('base64'));
+const cidr = fc.oneof(
+  fc.tuple(ipv4, fc.integer({ min: 0, max: 32 })).map(([ip, len]) => `${ip}/${len}`),
+  fc.tuple(ipv6, fc.integer({ min: 0, max: 128 })).map(([ip, len]) => `${ip}/${len}`),
+);
+const endpoint = fc.oneof(
+  fc.tuple(ipv4, port).map(([ip, p]) => `${ip}:${p}`),
+  fc.tuple(ipv6, port).map(([ip, p]) => `[${ip}]:${p}`),
+);
+
+/** Numbers that are sometimes out of range, fractional or not numbers at all. */
+function hostileNumber(valid: fc.Arbitrary<number>): fc.Arbitrary<unknown> {
+  return fc.oneof(
+    { weight: 4, arbitrary: valid },
+    { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), hostileText) },
+  );
+}
+
+export const arb = {
+  interfaceName: withHostile(validInterfaceName),
+  ip: withHostile(fc.oneof(ipv4, ipv6)),
+  cidr: withHostile(cidr),
+  key: withHostile(key),
+  endpoint: withHostile(endpoint),
+  protocol: withHostile(fc.constantFrom('tcp', 'udp')),
+  port: hostileNumber(port),
+  keepalive: hostileNumber(fc.integer({ min: 0, max: 65535 })),
+};
+
+/** Counts occurrences of `needle` in `text`. */
+export function countOf(text: string, needle: string): number {
+  return text.split(needle).length - 1;
+}

@@ -1,0 +1,80 @@
+import { isIPv4, isIPv6 } from 'node:net';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  canonicalCidr,
+  canonicalIp,
+  checkEndpoint,
+  checkInterfaceName,
+  checkKey,
+  cidrContains,
+  hexToKey,
+  keyToHex,
+  parseCidr,
+} from './validate.js';
+
+describe('validators', () => {
+  it.each([
+    ['10.0.0.1', '10.0.0.1'],
+    ['FD00:0:0:0:0:0:0:1', 'fd00::1'],
+    ['2001:db8:0:0:1:0:0:1', '2001:db8::1:0:0:1'],
+    ['0:0:0:0:0:0:0:0', '::'],
+    ['1:0:0:2:0:0:0:3', '1:0:0:2::3'],
+    ['::ffff:1.2.3.4', '::ffff:102:304'],
+    ['1:2:3:4:5:6:7:0', '1:2:3:4:5:6:7:0'],
+  ])('canonicalises %s as %s', (input, output) => {
+    expect(canonicalIp(input)).toBe(output);
+  });
+
+  it.each([
+    '01.2.3.4',
+    '1.2.3',
+    '256.0.0.1',
+    '1.2.3.4 ',
+    '::1%eth0',
+    '1::2::3',
+    '1:2:3:4:5:6:7:8:9',
+    'fe80::g',
+    '',
+  ])('rejects the address %j', (input) => {
+    expect(() => canonicalIp(input)).toThrow();
+  });
+
+  it('agrees with node:net on what is an address, and round-trips canonical text', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.ipV4(), fc.ipV6()), (ip) => {
+        const text = canonicalIp(ip);
+        expect(isIPv4(text) || isIPv6(text)).toBe(true);
+        expect(canonicalIp(text)).toBe(text);
+      }),
+    );
+  });
+
+  it('masks host bits like WireGuard does', () => {
+    expect(canonicalCidr('10.1.2.3/8')).toBe('10.0.0.0/8');
+    expect(canonicalCidr('fd00:1:ffff::9/33')).toBe('fd00:1:8000::/33');
+    expect(canonicalCidr('0.0.0.0/0')).toBe('0.0.0.0/0');
+    expect(() => canonicalCidr('10.0.0.0/33')).toThrow();
+    expect(() => canonicalCidr('10.0.0.0/08')).toThrow();
+  });
+
+  it('knows which networks contain which', () => {
+    const net = parseCidr('100.96.0.5/16');
+    expect(cidrContains(net, parseCidr('100.96.7.0/24'))).toBe(true);
+    expect(cidrContains(net, parseCidr('100.97.0.1/32'))).toBe(false);
+    expect(cidrContains(net, parseCidr('100.0.0.0/8'))).toBe(false);
+    expect(cidrContains(net, parseCidr('fd00::/64'))).toBe(false);
+  });
+
+  it('validates endpoints, keys and interface names', () => {
+    expect(checkEndpoint('[FD00::1]:51820')).toBe('[fd00::1]:51820');
+    expect(() => checkEndpoint('fd00::1:51820')).toThrow();
+    expect(() => checkEndpoint('10.0.0.1:0')).toThrow();
+    const key = Buffer.alloc(32, 7).toString('base64');
+    expect(hexToKey(keyToHex(key))).toBe(key);
+    expect(() => checkKey(Buffer.alloc(31).toString('base64'))).toThrow();
+    expect(checkInterfaceName('wg-fleet.0')).toBe('wg-fleet.0');
+    expect(() => checkInterfaceName('wg 0')).toThrow();
+    expect(() => checkInterfaceName('a'.repeat(16))).toThrow();
+  });
+});
