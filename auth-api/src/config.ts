@@ -4,6 +4,7 @@ import { type Env, envField, parseEnv } from '@wirefleet/shared/config';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@wirefleet/shared/tokens';
 import { cidr, parseCidr } from '@wirefleet/shared/schemas';
 import { z } from 'zod';
+import type { LoginLimits } from './rate-limits/index.js';
 
 const DAY = 24 * 60 * 60;
 
@@ -65,14 +66,7 @@ export interface AuthApiConfig {
   refreshAbsoluteTtlSeconds: number;
   refreshReuseGraceSeconds: number;
   argon2: { memoryKib: number; iterations: number; parallelism: number; maxConcurrency: number; maxQueue: number };
-  limits: {
-    loginPerIpPerMinute: number;
-    loginFailuresPerUserIp: number;
-    loginBackoffAfterFailures: number;
-    refreshPerIpPerMinute: number;
-    totpFailuresPerUser: number;
-    enrollPerIpPerMinute: number;
-  };
+  limits: LoginLimits;
   trustProxy: boolean | number | string;
   fleet: {
     /** The tunnel network every node and device gets an address in. */

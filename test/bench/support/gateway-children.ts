@@ -1,9 +1,23 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import os from 'node:os';
 import { REPO_ROOT } from './child-service.js';
 
-/** File descriptors per child: 20,000 sockets (plus Redis, plus slack) on either end. */
+/** File descriptors asked for per child: 20,000 sockets plus Redis and slack, on either end. */
 export const CHILD_NOFILE = 65_536;
+
+let effectiveNofile: number | undefined;
+
+/**
+ * The open-files limit children actually get: CHILD_NOFILE when the shell may raise it (root
+ * with CAP_SYS_RESOURCE), otherwise the inherited hard limit. A server holding N connections
+ * needs N descriptors plus a few, so this caps how many connections one server can be given.
+ */
+export function childNofile(): number {
+  effectiveNofile ??= Number(
+    execFileSync('bash', ['-c', `ulimit -n ${CHILD_NOFILE} 2>/dev/null; ulimit -n`], { encoding: 'utf8' }).trim(),
+  );
+  return effectiveNofile;
+}
 
 /** Every child started here, so a failed suite can still stop them all. */
 const running = new Set<ChildProcess>();
@@ -27,7 +41,8 @@ function exited(child: ChildProcess): Promise<void> {
  * it for a child; `exec` keeps the pid, so /proc/<pid> is the Node process itself.
  */
 export function spawnNode(options: { args: string[]; env?: Record<string, string>; ipc?: boolean }): Child {
-  const raise = process.getuid?.() === 0 ? `ulimit -n ${CHILD_NOFILE} 2>/dev/null; ` : '';
+  // Raising fails quietly where it is not allowed; childNofile() says what children really get.
+  const raise = `ulimit -n ${CHILD_NOFILE} 2>/dev/null; `;
   // BENCH_CPU_PROF_DIR=<dir>: every child writes a V8 CPU profile there on exit, as in child-service.ts.
   const profile = process.env.BENCH_CPU_PROF_DIR
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`]

@@ -16,6 +16,20 @@ export interface TokenPair {
   refresh_expires_in: number;
 }
 
+/** The login/refresh answer: a fresh access token beside the session's newest refresh token. */
+export function tokenPair(
+  access: { token: string; expiresIn: number },
+  refresh: { refreshToken: string; refreshExpiresIn: number },
+): TokenPair {
+  return {
+    access_token: access.token,
+    token_type: 'Bearer',
+    expires_in: access.expiresIn,
+    refresh_token: refresh.refreshToken,
+    refresh_expires_in: refresh.refreshExpiresIn,
+  };
+}
+
 export interface LoginAttempt {
   username: string;
   password: string;
@@ -97,14 +111,7 @@ export class LoginService {
 
   private async startSession(user: UserRecord, attempt: LoginAttempt): Promise<TokenPair> {
     const refresh = await this.deps.sessions.create(user.id, { ip: attempt.ip, userAgent: attempt.userAgent });
-    const access = this.deps.tokens.issue({ sub: `user:${user.id}`, role: user.role, sid: refresh.sid });
-    return {
-      access_token: access.token,
-      token_type: 'Bearer',
-      expires_in: access.expiresIn,
-      refresh_token: refresh.refreshToken,
-      refresh_expires_in: refresh.refreshExpiresIn,
-    };
+    return tokenPair(this.deps.tokens.issue({ sub: `user:${user.id}`, role: user.role, sid: refresh.sid }), refresh);
   }
 
   /**

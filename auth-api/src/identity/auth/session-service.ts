@@ -5,7 +5,7 @@ import type { AuditLog } from '../../audit/index.js';
 import type { LoginGuard } from '../../rate-limits/index.js';
 import type { SessionStore } from '../sessions/index.js';
 import type { AccessTokenIssuer } from '../tokens/index.js';
-import type { TokenPair } from './login-service.js';
+import { type TokenPair, tokenPair } from './login-service.js';
 
 export interface RefreshMetrics {
   refreshResult(result: string): void;
@@ -30,14 +30,7 @@ export class SessionService {
     const outcome = await this.deps.sessions.rotate(refreshToken);
     this.deps.metrics.refreshResult(outcome.kind);
     if (outcome.kind === 'rotated') {
-      const access = this.deps.tokens.issue({ sub: `user:${outcome.userId}`, role: outcome.role, sid: outcome.sid });
-      return {
-        access_token: access.token,
-        token_type: 'Bearer',
-        expires_in: access.expiresIn,
-        refresh_token: outcome.refreshToken,
-        refresh_expires_in: outcome.refreshExpiresIn,
-      };
+      return tokenPair(this.deps.tokens.issue({ sub: `user:${outcome.userId}`, role: outcome.role, sid: outcome.sid }), outcome);
     }
     if (outcome.kind === 'invalid') throw new WirefleetError('invalid_grant');
     if (outcome.familyRevoked) {

@@ -4,6 +4,7 @@ import {
   startRelayChild,
   startSocketIoChild,
 } from '../../support/gateway-servers.js';
+import { childNofile } from '../../support/gateway-children.js';
 import type { WorkerTarget } from '../../support/gateway-client-protocol.js';
 import { readMemory } from '../../support/procfs.js';
 import type { BenchContext, BenchResult } from '../../types.js';
@@ -81,7 +82,11 @@ function describe(label: string, run: IdleRun): string {
 }
 
 export async function measureIdleConnections(ctx: BenchContext, env: GatewayBenchEnv): Promise<BenchResult[]> {
-  const count = ctx.scale(20_000, 2_000);
+  // One descriptor per connection plus the server's own (listen socket, Redis, stdio, epoll):
+  // where the open-files limit cannot be raised to fit 20,000, take what fits and say so.
+  const limit = childNofile();
+  const count = Math.min(ctx.scale(20_000, 2_000), limit - 100);
+  if (count < ctx.scale(20_000, 2_000)) ctx.progress(`open-files limit ${limit}: measuring ${count} connections`);
   const redisUrl = env.redis.url;
   // Minted before the clock starts, each for its own user, as the auth-api would issue them.
   ctx.progress(`minting ${count} access tokens`);
