@@ -58,7 +58,7 @@ describe('wirefleet-agent CLI', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('enrollment refused: 401 invalid_enrollment_key');
     expect(fs.existsSync(config)).toBe(false);
-    const unreachable = await agent(['enroll', '--api', 'http://127.0.0.1:9', '--key', 'k', '--config', config]);
+    const unreachable = await agent(['enroll', '--api', 'http://127.0.0.1:65530', '--key', 'k', '--config', config]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach the API');
   });

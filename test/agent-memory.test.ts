@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call } from './support/auth-api.js';
 import { createEnrollmentKey, type EnrolledNode, enrollNode } from './support/fleet.js';
 import { startRealtimeStack, type RealtimeStack } from './support/realtime-stack.js';
+import { connect } from './support/ws-client.js';
 
 /** The whole agent loop against a real auth-api and gateway, on the in-memory dataplane (no root needed). */
 describe('node agent control loop (memory dataplane)', () => {
@@ -90,10 +91,50 @@ describe('node agent control loop (memory dataplane)', () => {
     await agent.stop();
   });
 
+  it('a tampered or foreign config is refused, not applied, and reported to the node room', async () => {
+    const viewer = await connect(stack.gateways[0]!.url, admin);
+    viewer.send({ type: 'subscribe', room: `node:${node.node_id}`, id: 's' });
+    await viewer.next((frame) => frame.type === 'subscribed');
+    const dataplane = new MemoryDataplane(logger);
+    const before = await dataplane.show();
+    // Every config this agent fetches has one byte of its signed payload changed.
+    const tampering: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!String(input).endsWith('/v1/nodes/self/config')) return response;
+      const body = (await response.json()) as { config: unknown; signature: string };
+      const [header, payload, signature] = body.signature.split('.') as [string, string, string];
+      const bytes = Buffer.from(payload, 'base64url');
+      bytes[20]! ^= 1;
+      return new Response(JSON.stringify({ ...body, signature: `${header}.${bytes.toString('base64url')}.${signature}` }), {
+        status: 200,
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    const agent = new Agent({
+      config: agentConfig(),
+      secrets: { wireguardPrivateKey: node.privateKey, nodeSecret: node.node_secret },
+      dataplane,
+      state: new StateStore(fs.mkdtempSync(path.join(os.tmpdir(), 'wf-agent-tamper-'))),
+      logger,
+      fetchImpl: tampering,
+    });
+    await agent.start();
+    const report = await viewer.next<{ type: 'event'; event: string; data: { ok: boolean; error: string } }>(
+      (frame) => frame.type === 'event' && (frame as { event?: string }).event === 'config.applied',
+      15_000,
+    );
+    expect(report.data.ok).toBe(false);
+    expect(report.data.error).toMatch(/^refused: config signature refused/);
+    expect(agent.revision).toBeUndefined();
+    expect(await dataplane.show()).toBe(before);
+    await agent.stop();
+    viewer.close();
+  });
+
   it('on restart with the control plane unreachable, it applies the last verified config from disk', async () => {
     const dataplane = new MemoryDataplane(logger);
     const offline = new Agent({
-      config: { ...agentConfig(), api_url: 'http://127.0.0.1:9', gateway_url: 'ws://127.0.0.1:9/ws' },
+      config: { ...agentConfig(), api_url: 'http://127.0.0.1:65530', gateway_url: 'ws://127.0.0.1:65530/ws' },
       secrets: { wireguardPrivateKey: node.privateKey, nodeSecret: node.node_secret },
       dataplane,
       state: new StateStore(dir),

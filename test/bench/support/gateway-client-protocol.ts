@@ -20,8 +20,13 @@ export type WorkerCommand =
       count: number;
       /** One per client (wirefleet only). */
       tokens?: string[];
-      /** Source addresses, used round-robin, so 20,000 clients do not run out of ephemeral ports. */
-      localAddresses: string[];
+      /**
+       * Where each client binds: client `i` of this command is global client `first + i`, bound
+       * to `addresses[g % n]` port `portBase + floor(g / n)`. Explicit ports, because letting
+       * the kernel pick one for a bound address (bind to port 0) scans its port table and makes
+       * the generator, not the server, the bottleneck at 20,000 connections. Empty: no binding.
+       */
+      source: { addresses: string[]; first: number; portBase: number };
       /** Upgrades in flight at once. */
       concurrency: number;
       /** `count`: count event frames, reading in bursts; `latency`: time each one; `idle`: only answer pings. */

@@ -44,14 +44,14 @@ function waitFor(reader: { next: (match: (text: string) => boolean) => Promise<s
 async function openOne(
   target: WorkerTarget,
   token: string | undefined,
-  localAddress: string | undefined,
+  source: { localAddress: string; localPort: number } | undefined,
   mode: string,
 ) {
   const { raw, head } = await RawSocket.open({
     host: target.host,
     port: target.port,
     path: target.path,
-    ...(localAddress ? { localAddress } : {}),
+    ...source,
     ...(token ? { protocols: ['bearer', token] } : {}),
   });
   const waiters: Array<{ match: (text: string) => boolean; resolve: (text: string) => void }> = [];
@@ -120,9 +120,14 @@ async function openAll(command: Extract<WorkerCommand, { type: 'open' }>): Promi
     while (nextIndex < command.count) {
       const index = nextIndex;
       nextIndex += 1;
-      const localAddress = command.localAddresses[index % command.localAddresses.length];
+      const { addresses, first, portBase } = command.source;
+      const global = first + index;
+      const source =
+        addresses.length === 0
+          ? undefined
+          : { localAddress: addresses[global % addresses.length]!, localPort: portBase + Math.floor(global / addresses.length) };
       try {
-        await openOne(command.target, command.tokens?.[index], localAddress, command.mode);
+        await openOne(command.target, command.tokens?.[index], source, command.mode);
         lastOpenAt = nowMicros();
       } catch (error) {
         const key = error instanceof HandshakeRefused ? String(error.status) : 'error';

@@ -3,6 +3,11 @@ import { type Child, sourceAddresses, spawnNode } from './gateway-children.js';
 
 const WORKER_SCRIPT = 'test/bench/support/gateway-client-worker.ts';
 const REPLY_TIMEOUT_MS = 120_000;
+/**
+ * Source ports of the clients, below the ephemeral range (32768+) so they never collide with
+ * a port the kernel hands out, on 127.0.0.2+ where nothing else binds.
+ */
+const SOURCE_PORT_BASE = 10_000;
 
 type Opened = Extract<WorkerReply, { type: 'opened' }>;
 type Snapshot = Extract<WorkerReply, { type: 'snapshot' }>;
@@ -65,6 +70,9 @@ class Worker {
  * the load alone) and over several loopback source addresses.
  */
 export class ClientPool {
+  /** Clients opened since the last reset: the next ones take the source ports after theirs. */
+  private opened = 0;
+
   private constructor(private readonly workers: Worker[]) {}
 
   static async start(workers: number): Promise<ClientPool> {
@@ -91,11 +99,11 @@ export class ClientPool {
     tokens?: string[];
     mode: 'count' | 'latency' | 'idle';
     concurrency: number;
-    /** How many 127.0.0.x source addresses to spread over. */
+    /** How many 127.0.0.x source addresses to spread over (0: let the kernel choose). */
     addresses?: number;
   }): Promise<OpenResult> {
     const share = Math.ceil(options.count / this.workers.length);
-    const addresses = sourceAddresses(options.addresses ?? 0);
+    const addresses = sourceAddresses(options.addresses ?? 4);
     const replies = (await Promise.all(
       this.workers.map((worker, index) => {
         const from = index * share;
@@ -107,12 +115,13 @@ export class ClientPool {
           count,
           ...(options.tokens ? { tokens: options.tokens.slice(from, from + count) } : {}),
           // Each worker starts at a different address so the first ones are not all on 127.0.0.2.
-          localAddresses: addresses.length === 0 ? [] : [...addresses.slice(index % addresses.length), ...addresses.slice(0, index % addresses.length)],
+          source: { addresses, first: this.opened + from, portBase: SOURCE_PORT_BASE },
           concurrency: options.concurrency,
           mode: options.mode,
         });
       }),
     )) as Opened[];
+    this.opened += options.count;
     const refused: Record<string, number> = {};
     for (const reply of replies) {
       for (const [key, value] of Object.entries(reply.refused)) refused[key] = (refused[key] ?? 0) + value;
@@ -142,6 +151,7 @@ export class ClientPool {
   /** Closes every client (the workers stay, for the next server). */
   async reset(): Promise<void> {
     await Promise.all(this.workers.map((worker) => worker.request({ type: 'reset', id: 0 })));
+    this.opened = 0;
   }
 
   /** CPU pids of the workers (to report how busy the generator was). */

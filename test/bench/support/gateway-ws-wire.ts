@@ -75,6 +75,7 @@ export interface Handshake {
   /** Offered in Sec-WebSocket-Protocol, e.g. `['bearer', jwt]`. */
   protocols?: string[];
   localAddress?: string;
+  localPort?: number;
   timeoutMs?: number;
 }
 
@@ -108,6 +109,7 @@ export class RawSocket {
         host: options.host,
         port: options.port,
         ...(options.localAddress ? { localAddress: options.localAddress } : {}),
+        ...(options.localPort ? { localPort: options.localPort } : {}),
         onread: {
           buffer: RawSocket.shared,
           callback: (bytes: number, buffer: Buffer) => {

@@ -50,7 +50,7 @@ async function measureIdle(
       ...(options.tokens ? { tokens: options.tokens } : {}),
       mode: 'idle',
       concurrency: 64,
-      addresses: Number(process.env.BENCH_ADDR ?? 8),
+      addresses: 8,
     });
     if (opened.open < options.count) {
       ctx.progress(`${options.label}: only ${opened.open} opened: ${JSON.stringify(opened.refused)} ${opened.errors.join('; ')}`);
