@@ -40,7 +40,7 @@ busContractSuite('RedisBus', async () => {
   const bus = makeRedisBus();
   const second = makeRedisBus();
   return { bus, second, historySize: HISTORY, cleanup: async () => {} };
-});
+}, { multiInstance: true });
 
 /** Log lines written by a bus, parsed. */
 function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
