@@ -40,6 +40,18 @@ describe('verifying signed node configs (fail closed)', () => {
     await expect(verifySignedConfig(sign(config()), keySet, { nodeId: 5, appliedRevision: 9 })).resolves.toEqual(config());
   });
 
+  it('accepts a large mesh: a config with 10,000 peers (~1.7 MB signed)', async () => {
+    const peers = Array.from({ length: 10_000 }, (_, i) => ({
+      public_key: Buffer.alloc(32, i % 256).toString('base64'),
+      allowed_ips: [`100.96.${Math.floor(i / 250)}.${(i % 250) + 1}/32`],
+      endpoint: '198.51.100.6:51820',
+    }));
+    const jws = sign(config({ peers }));
+    expect(jws.length).toBeGreaterThan(1_000_000);
+    const verified = await verifySignedConfig(jws, keySet, { nodeId: 5, appliedRevision: 9 });
+    expect(verified.peers).toHaveLength(10_000);
+  });
+
   it('refuses a tampered payload or signature, a foreign key and a token of another type', async () => {
     const valid = sign(config());
     const [header, payload, signature] = valid.split('.') as [string, string, string];

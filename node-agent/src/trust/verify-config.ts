@@ -1,5 +1,5 @@
 import { type NodeConfigPayload, nodeConfigSchema } from '@wirefleet/shared/protocol';
-import { CONFIG_JWS_TYP, type KeySet, TokenError, verifyCompactJws } from '@wirefleet/shared/tokens';
+import { CONFIG_JWS_TYP, type KeySet, MAX_CONFIG_JWS_LENGTH, TokenError, verifyCompactJws } from '@wirefleet/shared/tokens';
 
 export type RefusalReason = 'bad_signature' | 'wrong_node' | 'stale_revision' | 'malformed';
 
@@ -28,7 +28,7 @@ export async function verifySignedConfig(
 ): Promise<NodeConfigPayload> {
   let payload: unknown;
   try {
-    payload = (await verifyCompactJws(jws, keySet, { typ: CONFIG_JWS_TYP })).payload;
+    payload = (await verifyCompactJws(jws, keySet, { typ: CONFIG_JWS_TYP, maxLength: MAX_CONFIG_JWS_LENGTH })).payload;
   } catch (error) {
     const reason = error instanceof TokenError ? error.reason : String(error);
     throw new ConfigRefused('bad_signature', `config signature refused: ${reason}`);

@@ -57,6 +57,8 @@ export const statusEventData = z.object({
       }),
     )
     .max(20_000),
+  /** Set when `peers` lists only the most recently active peers of a large mesh. */
+  peers_total: z.number().int().min(0).optional(),
   state_digest: z.string().max(128),
   drift: z.boolean(),
 });

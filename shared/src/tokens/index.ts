@@ -10,5 +10,5 @@ export {
   StaticKeySet,
   RemoteJwksKeySet,
 } from './key-set.js';
-export { verifyCompactJws, parseJwsHeader, type JwsHeader, type VerifiedJws } from './verify-jws.js';
+export { verifyCompactJws, parseJwsHeader, MAX_CONFIG_JWS_LENGTH, type JwsHeader, type VerifiedJws } from './verify-jws.js';
 export { AccessTokenVerifier, checkAccessClaims, type AccessTokenVerifierOptions } from './verify-access-token.js';

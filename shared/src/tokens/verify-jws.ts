@@ -6,8 +6,13 @@ import { TokenError } from './token-error.js';
 
 /** Headers that point a verifier at keys chosen by the token's author; never honoured. */
 const FORBIDDEN_HEADERS = ['jku', 'x5u', 'jwk', 'x5c', 'crit'];
-/** Tokens above this size are refused before any parsing work. */
+/** Access tokens above this size are refused before any parsing work. */
 const MAX_TOKEN_LENGTH = 16 * 1024;
+/**
+ * Signed node configs carry every peer of the mesh: 10,000 peers are ~1.7 MB. The cap matches
+ * the config schema's 100,000-peer limit with room to spare.
+ */
+export const MAX_CONFIG_JWS_LENGTH = 32 * 1024 * 1024;
 
 export interface JwsHeader {
   alg: SigningAlgorithm;
@@ -24,6 +29,8 @@ export interface VerifiedJws<P> {
 export interface VerifyJwsOptions {
   /** Accepted `typ` values (compared case-insensitively; `application/` prefix allowed, RFC 7515 §4.1.9). */
   typ: string;
+  /** Longest accepted token, in characters (default 16 KiB, for access tokens). */
+  maxLength?: number;
   /** When set, `iss`, `aud`, `exp` and `nbf` are checked by jsonwebtoken as well (defence in depth). */
   issuer?: string;
   audience?: string;
@@ -44,8 +51,8 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** Reads and checks a compact JWS header without trusting anything in it yet. */
-export function parseJwsHeader(token: string, expectedTyp: string): JwsHeader {
-  if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
+export function parseJwsHeader(token: string, expectedTyp: string, maxLength = MAX_TOKEN_LENGTH): JwsHeader {
+  if (typeof token !== 'string' || token.length === 0 || token.length > maxLength) {
     throw new TokenError('malformed', 'token is empty or too long');
   }
   const parts = token.split('.');
@@ -76,7 +83,7 @@ export async function verifyCompactJws<P = Record<string, unknown>>(
   keySet: KeySet,
   options: VerifyJwsOptions,
 ): Promise<VerifiedJws<P>> {
-  const header = parseJwsHeader(token, options.typ);
+  const header = parseJwsHeader(token, options.typ, options.maxLength);
   const key = await keySet.getKey(header.kid);
   if (!key) throw new TokenError('unknown_kid', `no published key has kid ${header.kid}`);
   if (key.alg !== header.alg) throw new TokenError('algorithm_not_allowed', 'alg does not match the key');
