@@ -14,7 +14,9 @@ let effectiveNofile: number | undefined;
  */
 export function childNofile(): number {
   effectiveNofile ??= Number(
-    execFileSync('bash', ['-c', `ulimit -n ${CHILD_NOFILE} 2>/dev/null; ulimit -n`], { encoding: 'utf8' }).trim(),
+    execFileSync('bash', ['-c', `ulimit -n ${CHILD_NOFILE} 2>/dev/null; ulimit -n`], {
+      encoding: 'utf8',
+    }).trim(),
   );
   return effectiveNofile;
 }
@@ -87,7 +89,8 @@ export async function killAllChildren(): Promise<void> {
 export async function waitHealthy(child: Child, url: string, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.process.exitCode !== null) throw new Error(`child exited with ${child.process.exitCode}:\n${child.tail()}`);
+    if (child.process.exitCode !== null)
+      throw new Error(`child exited with ${child.process.exitCode}:\n${child.tail()}`);
     const ok = await fetch(url).then(
       (response) => response.ok,
       () => false,

@@ -1,6 +1,6 @@
 /**
  * One load-generator process of the gateway benchmarks (started by gateway-clients.ts with an
- * IPC channel and a raised `ulimit -n`). It opens WebSocket clients on command, keeps them
+ * IPC channel, and with `ulimit -n` raised where allowed). It opens WebSocket clients on command, keeps them
  * answering pings, and counts (or times) what they receive. It exits when its parent goes away.
  */
 import type { WorkerCommand, WorkerReply, WorkerTarget } from './gateway-client-protocol.js';
@@ -60,7 +60,8 @@ async function openOne(
     if (opcode === OPCODE.ping) return raw.send(OPCODE.pong, Buffer.from(buffer.subarray(start, end)));
     if (opcode !== OPCODE.text) return;
     // Engine.IO's heartbeat is the text "2", answered with "3".
-    if (target.protocol === 'socketio' && end - start === 1 && buffer[start] === 0x32) return raw.send(OPCODE.text, '3');
+    if (target.protocol === 'socketio' && end - start === 1 && buffer[start] === 0x32)
+      return raw.send(OPCODE.text, '3');
     if (!greeted) {
       const text = buffer.toString('utf8', start, end);
       const index = waiters.findIndex((waiter) => waiter.match(text));
@@ -125,7 +126,10 @@ async function openAll(command: Extract<WorkerCommand, { type: 'open' }>): Promi
       const source =
         addresses.length === 0
           ? undefined
-          : { localAddress: addresses[global % addresses.length]!, localPort: portBase + Math.floor(global / addresses.length) };
+          : {
+              localAddress: addresses[global % addresses.length]!,
+              localPort: portBase + Math.floor(global / addresses.length),
+            };
       try {
         await openOne(command.target, command.tokens?.[index], source, command.mode);
         lastOpenAt = nowMicros();
@@ -138,7 +142,15 @@ async function openAll(command: Extract<WorkerCommand, { type: 'open' }>): Promi
   };
   await Promise.all(Array.from({ length: Math.min(command.concurrency, command.count) }, worker));
   if (command.mode === 'count') drainLoop();
-  return { type: 'opened', id: command.id, open: sockets.length - openBefore, refused, errors, startedAt, lastOpenAt };
+  return {
+    type: 'opened',
+    id: command.id,
+    open: sockets.length - openBefore,
+    refused,
+    errors,
+    startedAt,
+    lastOpenAt,
+  };
 }
 
 /**
@@ -163,7 +175,11 @@ function reply(message: WorkerReply): void {
 process.on('message', (message: WorkerCommand) => {
   if (message.type === 'open') {
     openAll(message).then(reply, (error: unknown) =>
-      reply({ type: 'failed', id: message.id, error: error instanceof Error ? error.message : String(error) }),
+      reply({
+        type: 'failed',
+        id: message.id,
+        error: error instanceof Error ? error.message : String(error),
+      }),
     );
   } else if (message.type === 'snapshot') {
     // In count mode, read what is waiting first, so the count is as of now: resume, let one

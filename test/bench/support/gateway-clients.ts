@@ -79,7 +79,10 @@ export class ClientPool {
     const pool = new ClientPool(
       Array.from(
         { length: workers },
-        () => new Worker(spawnNode({ args: ['--conditions=source', '--import', 'tsx', WORKER_SCRIPT], ipc: true })),
+        () =>
+          new Worker(
+            spawnNode({ args: ['--conditions=source', '--import', 'tsx', WORKER_SCRIPT], ipc: true }),
+          ),
       ),
     );
     const timeout = new Promise<never>((_, reject) =>

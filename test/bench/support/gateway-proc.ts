@@ -24,7 +24,16 @@ export function cpuSplit(pid: number): { user: number; system: number } {
  * loopback TCP is processed there and charged to no process, so it shows apart.
  */
 export function machineCpu(): { busy: number; softirq: number } {
-  const values = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const values = fs
+    .readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]!
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   const total = values.reduce((a, b) => a + b, 0);
-  return { busy: (total - (values[3] ?? 0) - (values[4] ?? 0)) / ticks(), softirq: (values[6] ?? 0) / ticks() };
+  return {
+    busy: (total - (values[3] ?? 0) - (values[4] ?? 0)) / ticks(),
+    softirq: (values[6] ?? 0) / ticks(),
+  };
 }

@@ -17,7 +17,15 @@ export function monotonicMicros(): number {
 
 /** A node-status-like payload (~100 bytes) carrying the publish time as `t`. */
 export function eventData(seq: number): Record<string, number> {
-  return { seq, t: monotonicMicros(), cpu: 0.42, rx: 123_456_789, tx: 987_654_321, peers: 17, handshakes: 16 };
+  return {
+    seq,
+    t: monotonicMicros(),
+    cpu: 0.42,
+    rx: 123_456_789,
+    tx: 987_654_321,
+    peers: 17,
+    handshakes: 16,
+  };
 }
 
 /** The production path: RedisBus.publish (Lua: sequence, capped stream, PUBLISH) to a gateway room. */

@@ -70,12 +70,16 @@ export async function startGatewayChild(options: {
 
 /**
  * Node flags that let the bench ask a server for a full garbage collection (SIGUSR2) before
- * reading its RSS, so garbage left by the connection burst is not counted per connection.
+ * reading its RSS, so garbage left by the connection burst is not counted per connection. The
+ * server then prints its heap figures (`bench-memory {...}`) to stderr, which tells JavaScript
+ * objects from native memory (uWS sockets, buffers).
  */
 export const GC_ON_SIGNAL = [
   '--expose-gc',
   '--import',
-  `data:text/javascript,${encodeURIComponent("process.on('SIGUSR2', () => globalThis.gc());")}`,
+  `data:text/javascript,${encodeURIComponent(
+    "process.on('SIGUSR2', () => { globalThis.gc(); process.stderr.write('bench-memory ' + JSON.stringify(process.memoryUsage()) + '\\n'); });",
+  )}`,
 ];
 
 export type RelayMode = 'direct' | 'immediate' | 'send';
@@ -110,7 +114,12 @@ export async function startSocketIoChild(options: {
   const port = await freePort();
   const child = spawnNode({
     args: [...(options.nodeArgs ?? []), ...TSX, 'test/bench/support/gateway-socketio-server.ts'],
-    env: { BENCH_PORT: String(port), REDIS_URL: options.redisUrl, SIO_KEY: options.key, SIO_ROOM: options.room },
+    env: {
+      BENCH_PORT: String(port),
+      REDIS_URL: options.redisUrl,
+      SIO_KEY: options.key,
+      SIO_ROOM: options.room,
+    },
   });
   return started(child, port, '/healthz');
 }

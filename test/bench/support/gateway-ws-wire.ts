@@ -40,7 +40,9 @@ export function clientFrame(opcode: number, payload: Buffer | string): Buffer {
 export class FrameReader {
   private rest: Buffer | undefined;
 
-  constructor(private readonly onFrame: (opcode: number, buffer: Buffer, start: number, end: number) => void) {}
+  constructor(
+    private readonly onFrame: (opcode: number, buffer: Buffer, start: number, end: number) => void,
+  ) {}
 
   push(chunk: Buffer): void {
     const buffer = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;

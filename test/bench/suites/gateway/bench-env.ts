@@ -55,7 +55,9 @@ export async function createGatewayBenchEnv(): Promise<GatewayBenchEnv> {
     jwksFile,
     pool,
     viewerTokens: (count, first = 1) =>
-      Array.from({ length: count }, (_, index) => tokens.sign({ sub: `user:${first + index}`, role: 'viewer' })),
+      Array.from({ length: count }, (_, index) =>
+        tokens.sign({ sub: `user:${first + index}`, role: 'viewer' }),
+      ),
     startGateway: (instanceId, nodeArgs) =>
       startGatewayChild({
         ...(nodeArgs ? { nodeArgs } : {}),

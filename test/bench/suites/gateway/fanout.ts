@@ -32,7 +32,13 @@ export function gatewaySubject(): FanoutSubject {
     label: 'Wirefleet gateway',
     start: (env) => env.startGateway('gw-bench-fanout'),
     publisher: (env) => busPublisher({ redisUrl: env.redis.url, prefix: env.redis.prefix, room: ROOM }),
-    target: (server) => ({ host: server.host, port: server.port, path: '/ws', protocol: 'wirefleet', room: ROOM }),
+    target: (server) => ({
+      host: server.host,
+      port: server.port,
+      path: '/ws',
+      protocol: 'wirefleet',
+      room: ROOM,
+    }),
     tokens: true,
   };
 }

@@ -13,8 +13,9 @@ import { type GatewayBenchEnv, ROOM } from './bench-env.js';
 interface IdleRun {
   open: number;
   upgradesPerSecond: number;
-  /** RSS growth per connection, KiB. */
+  /** RSS growth per connection, KiB, and the part of it that is V8 heap (JavaScript objects). */
   perConnectionKiB: number;
+  heapPerConnectionKiB: number;
   baseRssKiB: number;
   loadedRssKiB: number;
   closedByServer: number;
@@ -22,12 +23,26 @@ interface IdleRun {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** RSS after a full GC (the servers run with GC_ON_SIGNAL) and a moment to settle. */
-async function settledRss(server: ServerChild, settleMs: number): Promise<number> {
+interface Memory {
+  rssKiB: number;
+  /** V8 heap in use after the GC (JavaScript objects), KiB. */
+  heapKiB: number;
+}
+
+/** RSS and JS heap after a full GC (the servers run with GC_ON_SIGNAL) and a moment to settle. */
+async function settledMemory(server: ServerChild, settleMs: number): Promise<Memory> {
   await sleep(settleMs);
   server.child.process.kill('SIGUSR2');
   await sleep(500);
-  return readMemory(server.pid).rssKiB;
+  const printed = server.child
+    .tail()
+    .split('\n')
+    .filter((line) => line.startsWith('bench-memory '))
+    .pop();
+  const heapUsed = printed
+    ? (JSON.parse(printed.slice('bench-memory '.length)) as { heapUsed: number }).heapUsed
+    : 0;
+  return { rssKiB: readMemory(server.pid).rssKiB, heapKiB: heapUsed / 1024 };
 }
 
 /**
@@ -42,7 +57,7 @@ async function measureIdle(
 ): Promise<IdleRun> {
   const { server } = options;
   try {
-    const baseRssKiB = await settledRss(server, 1_000);
+    const base = await settledMemory(server, 1_000);
     ctx.progress(`${options.label}: opening ${options.count} idle connections`);
     const opened = await env.pool.open({
       target: options.target,
@@ -53,17 +68,20 @@ async function measureIdle(
       addresses: 8,
     });
     if (opened.open < options.count) {
-      ctx.progress(`${options.label}: only ${opened.open} opened: ${JSON.stringify(opened.refused)} ${opened.errors.join('; ')}`);
+      ctx.progress(
+        `${options.label}: only ${opened.open} opened: ${JSON.stringify(opened.refused)} ${opened.errors.join('; ')}`,
+      );
     }
     if (opened.open === 0) throw new Error(`${options.label}: no connection opened`);
-    const loadedRssKiB = await settledRss(server, ctx.scale(3_000, 1_000));
+    const loaded = await settledMemory(server, ctx.scale(3_000, 1_000));
     const snapshot = await env.pool.snapshot();
     return {
       open: opened.open,
       upgradesPerSecond: opened.open / opened.seconds,
-      perConnectionKiB: (loadedRssKiB - baseRssKiB) / opened.open,
-      baseRssKiB,
-      loadedRssKiB,
+      perConnectionKiB: (loaded.rssKiB - base.rssKiB) / opened.open,
+      heapPerConnectionKiB: (loaded.heapKiB - base.heapKiB) / opened.open,
+      baseRssKiB: base.rssKiB,
+      loadedRssKiB: loaded.rssKiB,
       closedByServer: snapshot.closed,
     };
   } finally {
@@ -75,18 +93,23 @@ async function measureIdle(
 function describe(label: string, run: IdleRun): string {
   const mib = (kib: number) => (kib / 1024).toFixed(0);
   return (
-    `${label}: ${run.open.toLocaleString('en-US')} open, RSS ${mib(run.baseRssKiB)} → ${mib(run.loadedRssKiB)} MiB, ` +
+    `${label}: ${run.open.toLocaleString('en-US')} open, RSS ${mib(run.baseRssKiB)} → ${mib(run.loadedRssKiB)} MiB ` +
+    `(${run.heapPerConnectionKiB.toFixed(2)} KiB/connection of it V8 heap), ` +
     `${Math.round(run.upgradesPerSecond).toLocaleString('en-US')} upgrades/s` +
     (run.closedByServer > 0 ? `, ${run.closedByServer} closed by the server` : '')
   );
 }
 
-export async function measureIdleConnections(ctx: BenchContext, env: GatewayBenchEnv): Promise<BenchResult[]> {
+export async function measureIdleConnections(
+  ctx: BenchContext,
+  env: GatewayBenchEnv,
+): Promise<BenchResult[]> {
   // One descriptor per connection plus the server's own (listen socket, Redis, stdio, epoll):
   // where the open-files limit cannot be raised to fit 20,000, take what fits and say so.
   const limit = childNofile();
   const count = Math.min(ctx.scale(20_000, 2_000), limit - 100);
-  if (count < ctx.scale(20_000, 2_000)) ctx.progress(`open-files limit ${limit}: measuring ${count} connections`);
+  if (count < ctx.scale(20_000, 2_000))
+    ctx.progress(`open-files limit ${limit}: measuring ${count} connections`);
   const redisUrl = env.redis.url;
   // Minted before the clock starts, each for its own user, as the auth-api would issue them.
   ctx.progress(`minting ${count} access tokens`);
@@ -133,7 +156,11 @@ export async function measureIdleConnections(ctx: BenchContext, env: GatewayBenc
     count,
   });
 
-  const notes = [describe('gateway', gateway), describe('bare uWS', bare), describe('Socket.IO 4', socketIo)].join('; ');
+  const notes = [
+    describe('gateway', gateway),
+    describe('bare uWS', bare),
+    describe('Socket.IO 4', socketIo),
+  ].join('; ');
   const all = `${count.toLocaleString('en-US')}`;
   return [
     {

@@ -47,9 +47,12 @@ async function measurePair(
         mode: 'latency',
         concurrency: 20,
       });
-      if (opened.open !== count) throw new Error(`${options.label}: ${opened.open}/${count} clients connected`);
+      if (opened.open !== count)
+        throw new Error(`${options.label}: ${opened.open}/${count} clients connected`);
     }
-    ctx.progress(`${options.label}: ${options.subscribers} subscribers on 2 servers, ${options.perSecond} messages/s`);
+    ctx.progress(
+      `${options.label}: ${options.subscribers} subscribers on 2 servers, ${options.perSecond} messages/s`,
+    );
     const warmupMs = ctx.scale(1_500, 1_000);
     const windowMs = ctx.scale(5_000, 2_000);
     const pacer = pace(options.publisher, options.perSecond, warmupMs + windowMs + 5_000);
@@ -60,18 +63,19 @@ async function measurePair(
       const sentBefore = pacer.sent;
       const started = performance.now();
       await sleep(windowMs);
-      const sentAfter = pacer.sent;
-      // Let the last published events arrive before taking the samples.
-      await sleep(200);
+      await pacer.stop();
       const seconds = (performance.now() - started) / 1000;
+      const published = pacer.sent - sentBefore;
+      // Let the last published events arrive before taking the samples.
+      await sleep(300);
       const samples = (await env.pool.snapshot()).latenciesMicros.map((micros) => micros / 1000);
       return {
         p50Ms: percentile(samples, 50),
         p99Ms: percentile(samples, 99),
-        maxMs: Math.max(...samples),
+        maxMs: samples.reduce((max, sample) => Math.max(max, sample), 0),
         samples: samples.length,
         deliveriesPerSecond: samples.length / seconds,
-        deliveredShare: samples.length / ((sentAfter - sentBefore) * options.subscribers),
+        deliveredShare: samples.length / (published * options.subscribers),
       };
     } finally {
       await pacer.stop();
@@ -91,14 +95,18 @@ function describe(label: string, run: LatencyRun): string {
   );
 }
 
-export async function measureTwoGatewayLatency(ctx: BenchContext, env: GatewayBenchEnv): Promise<BenchResult[]> {
+export async function measureTwoGatewayLatency(
+  ctx: BenchContext,
+  env: GatewayBenchEnv,
+): Promise<BenchResult[]> {
   const subscribers = ctx.scale(200, 40);
   const perSecond = 100;
   const rate = `${((subscribers * perSecond) / 1000).toLocaleString('en-US')}k deliveries/s`;
   const relayChannel = `${env.redis.prefix}relay-pair`;
   const relay = await measurePair(ctx, env, {
     label: 'bare uWS relay pair',
-    start: () => startRelayChild({ redisUrl: env.redis.url, channel: relayChannel, topic: ROOM, mode: 'direct' }),
+    start: () =>
+      startRelayChild({ redisUrl: env.redis.url, channel: relayChannel, topic: ROOM, mode: 'direct' }),
     publisher: relayPublisher({ redisUrl: env.redis.url, channel: relayChannel, room: ROOM }),
     wirefleet: false,
     subscribers,

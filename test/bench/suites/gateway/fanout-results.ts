@@ -1,0 +1,123 @@
+import { gatewayEntry } from '../../support/gateway-servers.js';
+import type { BenchContext, BenchResult } from '../../types.js';
+import type { GatewayBenchEnv } from './bench-env.js';
+import {
+  describeRun,
+  type FanoutRun,
+  type FanoutSubject,
+  gatewaySubject,
+  relaySubject,
+  runFanout,
+  socketIoSubject,
+} from './fanout.js';
+
+/** Gateway and floor alternate this many times; each keeps its least disturbed round. */
+const ROUNDS = 2;
+
+function cheapest(
+  rounds: FanoutRun[][],
+  rateIndex: number,
+  by: (run: FanoutRun) => number = (run) => run.cpuMicros,
+) {
+  return rounds.map((runs) => runs[rateIndex]!).reduce((best, run) => (by(run) < by(best) ? run : best));
+}
+
+const user = (run: FanoutRun) => run.userMicros;
+
+function row(
+  metric: string,
+  value: FanoutRun,
+  baseline: { label: string; run: FanoutRun },
+  goal?: { text: string; ratio: number },
+  notes?: string,
+): BenchResult {
+  const ratio = value.cpuMicros / baseline.run.cpuMicros;
+  return {
+    metric,
+    value: value.cpuMicros,
+    unit: 'µs/delivery',
+    baseline: { label: baseline.label, value: baseline.run.cpuMicros },
+    ratio,
+    ...(goal ? { goal: goal.text, met: ratio <= goal.ratio } : {}),
+    ...(notes ? { notes } : {}),
+  };
+}
+
+/**
+ * Fan-out of one room to N subscribers at two publish rates: the gateway against the bare
+ * uWS relay (rounds alternate, so a burst of load from other tenants hits both alike) and
+ * Socket.IO, plus two relay variants that show what batching does to the cost.
+ */
+export async function measureFanoutSuite(ctx: BenchContext, env: GatewayBenchEnv): Promise<BenchResult[]> {
+  const subscribers = ctx.scale(2_000, 200);
+  const rates = [200, 2_000];
+  const run = (subject: FanoutSubject, subjectRates = rates) =>
+    runFanout(ctx, env, subject, subjectRates, subscribers);
+  const gatewayRounds: FanoutRun[][] = [];
+  const relayRounds: FanoutRun[][] = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    gatewayRounds.push(await run(gatewaySubject()));
+    relayRounds.push(await run(relaySubject('direct', 'bare uWS relay')));
+  }
+  const socketIo = await run(socketIoSubject());
+  const batched = await run(relaySubject('immediate', 'relay, setImmediate batch'));
+  const perSocket = await run(relaySubject('send', 'relay, ws.send per socket'), [200]);
+
+  const results: BenchResult[] = [];
+  const who = `${subscribers.toLocaleString('en-US')} subscribers`;
+  rates.forEach((rate, index) => {
+    const gateway = cheapest(gatewayRounds, index);
+    const relay = cheapest(relayRounds, index);
+    const rounds = (
+      label: string,
+      all: FanoutRun[][],
+      by: (run: FanoutRun) => number = (run) => run.cpuMicros,
+    ) => `${label} rounds: ${all.map((runs) => by(runs[index]!).toFixed(2)).join(', ')} µs`;
+    results.push(
+      row(
+        `Gateway CPU per delivery, ${who}, ${rate.toLocaleString('en-US')} msg/s — vs the floor`,
+        gateway,
+        { label: 'bare uWS relay', run: relay },
+        { text: '≤ 1.3× bare uWS relay', ratio: 1.3 },
+        `gateway entry: ${gatewayEntry().label}; ${describeRun('gateway', gateway)}; ${describeRun('relay', relay)}; ` +
+          `${rounds('gateway', gatewayRounds)}; ${rounds('relay', relayRounds)}`,
+      ),
+      row(
+        `Gateway CPU per delivery, ${who}, ${rate.toLocaleString('en-US')} msg/s — vs Socket.IO`,
+        gateway,
+        { label: 'Socket.IO 4 + redis-adapter', run: socketIo[index]! },
+        { text: '≤ 0.2× Socket.IO', ratio: 0.2 },
+        describeRun('Socket.IO', socketIo[index]!),
+      ),
+      {
+        // The kernel's share (one write per subscriber per loop turn) swings with the machine's
+        // other load; the user-mode share is what the gateway's own code adds.
+        metric: `User-mode part of it (JavaScript + uWS), ${rate.toLocaleString('en-US')} msg/s`,
+        value: cheapest(gatewayRounds, index, user).userMicros,
+        unit: 'µs/delivery',
+        baseline: {
+          label: 'bare uWS relay, user-mode',
+          value: cheapest(relayRounds, index, user).userMicros,
+        },
+        notes: `lowest of the rounds, each side; ${rounds('gateway user', gatewayRounds, user)}; ${rounds('relay user', relayRounds, user)}`,
+      },
+      row(
+        `Relay variant: app.publish batched in one setImmediate, ${rate.toLocaleString('en-US')} msg/s`,
+        batched[index]!,
+        { label: 'bare uWS relay (app.publish in the Redis callback)', run: relay },
+        undefined,
+        describeRun('batched relay', batched[index]!),
+      ),
+    );
+  });
+  results.push(
+    row(
+      `Relay variant: ws.send per socket from JS (no uWS topic), 200 msg/s`,
+      perSocket[0]!,
+      { label: 'bare uWS relay (app.publish)', run: cheapest(relayRounds, 0) },
+      undefined,
+      describeRun('per-socket relay', perSocket[0]!),
+    ),
+  );
+  return results;
+}
