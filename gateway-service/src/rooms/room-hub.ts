@@ -14,6 +14,11 @@ export interface TopicTransport {
 
 interface RoomState {
   members: Set<Connection>;
+  /**
+   * Members still joining (their live events are buffered). Usually empty, so delivery does
+   * not walk all members of a large room for every event.
+   */
+  joining: Set<Connection>;
   /** Bytes published to the room since its members' buffers were last checked. */
   bytesSinceCheck: number;
   /** Resolves once the Bus delivers this room here; yields the function that stops it. */
@@ -120,9 +125,13 @@ export class RoomHub {
     }
     connection.pending.set(room, []);
     const state = this.enter(connection, room);
+    state.joining.add(connection);
     try {
       await state.subscription;
-      const history = await this.bus.history(room, since);
+      // An automatic join (no `since`, nobody to tell the offset) needs no history read: it
+      // only has to start live delivery; that saves a Redis round trip per upgrade.
+      const history =
+        since === undefined && !acknowledge ? { events: [], recovered: true, offset: '' } : await this.bus.history(room, since);
       return this.completeJoin(connection, room, since, history, acknowledge);
     } catch (error) {
       connection.pending.delete(room);
@@ -140,6 +149,7 @@ export class RoomHub {
   ): JoinResult | undefined {
     const buffered = connection.pending.get(room);
     connection.pending.delete(room);
+    this.rooms.get(room)?.joining.delete(connection);
     // Closed or left while we waited: nothing to deliver.
     if (!buffered || !connection.ws || !this.rooms.get(room)?.members.has(connection)) return undefined;
     const result = { offset: history.offset, recovered: since === undefined ? true : history.recovered };
@@ -165,6 +175,7 @@ export class RoomHub {
     connection.pending.delete(room);
     if (connection.ws) this.transport.unsubscribe(connection, room);
     const state = this.rooms.get(room);
+    state?.joining.delete(connection);
     if (!state?.members.delete(connection) || state.members.size > 0) return;
     this.rooms.delete(room);
     state.subscription
@@ -181,7 +192,7 @@ export class RoomHub {
     let state = this.rooms.get(room);
     if (!state) {
       const subscription = this.bus.subscribe(room, (event) => this.deliver(event));
-      state = { members: new Set(), subscription, bytesSinceCheck: 0 };
+      state = { members: new Set(), joining: new Set(), subscription, bytesSinceCheck: 0 };
       this.rooms.set(room, state);
       subscription.catch((error: unknown) => {
         this.logger.error({ err: error, room }, 'bus subscription failed');
@@ -196,10 +207,7 @@ export class RoomHub {
     const state = this.rooms.get(event.room);
     if (state) {
       const frame = serialiseEvent(event);
-      for (const member of state.members) {
-        const pending = member.pending.get(event.room);
-        if (pending) pending.push(toEventFrame(event));
-      }
+      for (const member of state.joining) member.pending.get(event.room)?.push(toEventFrame(event));
       this.consumers.delivered(event.room, this.transport.publish(event.room, frame));
       state.bytesSinceCheck += frame.length;
       if (state.bytesSinceCheck >= this.consumers.everyBytes) {

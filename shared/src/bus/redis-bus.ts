@@ -55,7 +55,9 @@ interface RoomState {
 }
 
 /** See the class comment; `commandTimeout` is added per instance. */
-const CONNECTION: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true };
+// Auto-pipelining: commands issued in the same tick share one write (a gateway upgrading many
+// connections at once, a relay publishing to many rooms); per-connection order is kept.
+const CONNECTION: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, enableAutoPipelining: true };
 
 /**
  * The Bus over Redis (≥ 6.2 for exclusive XRANGE): a capped Stream per room for history, a
