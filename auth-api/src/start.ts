@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { type Bus, InProcessBus, RedisBus } from '@wirefleet/shared/bus';
+import { type Bus, InProcessBus, RedisBus, ROOM_HISTORY_TTL_SECONDS } from '@wirefleet/shared/bus';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { migrateLatest } from '@wirefleet/migrations';
 import { type IngestSource, InProcessIngest } from '@wirefleet/shared/ingest';
@@ -65,7 +65,7 @@ export async function startAuthApi(
     }
     const bus =
       overrides.bus ??
-      (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : new InProcessBus());
+      (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS, logger }) : new InProcessBus());
     if (!overrides.bus) closers.push(() => bus.close());
 
     const network = await ensureNetwork(database.knex, config.fleet.networkCidr);

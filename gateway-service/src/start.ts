@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type Bus, InProcessBus, RedisBus } from '@wirefleet/shared/bus';
+import { type Bus, InProcessBus, RedisBus, ROOM_HISTORY_TTL_SECONDS } from '@wirefleet/shared/bus';
 import { type IngestSink, InProcessIngest, RedisIngestSink } from '@wirefleet/shared/ingest';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { type Jwks, type KeySet, RemoteJwksKeySet, StaticKeySet } from '@wirefleet/shared/tokens';
@@ -43,7 +43,7 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
   }
   const bus =
     overrides.bus ??
-    (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, logger }) : new InProcessBus({ logger }));
+    (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS, logger }) : new InProcessBus({ logger }));
   if (!overrides.bus) closers.push(() => bus.close());
   const ingest = overrides.ingest ?? (redis ? new RedisIngestSink(redis, config.redisKeyPrefix) : new InProcessIngest());
   const leases: NodeLeases = redis
