@@ -1,9 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@wirefleet/shared/logging';
-import type { ApplyReport, Dataplane, DesiredState, PeerStatus, ReconcileReport } from '../dataplane.js';
+import type {
+  ApplyReport,
+  Dataplane,
+  DesiredForward,
+  DesiredState,
+  PeerStatus,
+  ReconcileReport,
+} from '../dataplane.js';
 import { renderNftScript } from '../render/nft-script.js';
 import { isEmptyChange, renderUapiSet, type UapiSetChanges } from '../render/uapi-request.js';
-import { checkInterfaceName, checkKey, checkPort, formatCidr, parseCidr } from '../render/validate.js';
+import {
+  checkInterfaceName,
+  checkKey,
+  checkPort,
+  formatCidr,
+  type ParsedCidr,
+  parseCidr,
+} from '../render/validate.js';
 import { type CommandRunner, execFileRunner, isMissingProgram, netnsRunner } from './command-runner.js';
 import { applyNftScript, canonicalNftTable, fingerprintNftTable, readNftTable } from './nftables.js';
 import {
@@ -11,18 +25,19 @@ import {
   describePeerDiff,
   diffPeers,
   modelFromActual,
-  normalizePeers,
   type PeerDiff,
   type PeerModel,
+  PeerNormalizer,
 } from './peer-diff.js';
 import { renderWgShow } from './show.js';
-import type { WgDeviceState, WireguardTransport } from './uapi-client.js';
+import { UapiClient, type WgDeviceState, type WireguardTransport } from './uapi-client.js';
 import {
   enableIpForwarding,
   ensureWireguardInterface,
   findWireguardInterface,
   type LinkContext,
-  routesFor,
+  readOwnRoutes,
+  routesForCanonical,
   syncAddressAndLink,
   syncRoutes,
 } from './wireguard-interface.js';
@@ -48,6 +63,9 @@ interface Applied {
   listenPort: number;
   routes: Set<string>;
   nftScript: string;
+  /** The raw inputs nftScript was rendered from. */
+  firewall: FirewallInputs;
+  /** '' while unknown (read-back pending or failed). */
   nftFingerprint: string;
   forwarding: boolean;
 }
@@ -57,6 +75,39 @@ interface InterfaceModel {
   peers: Map<string, PeerModel>;
   privateKey?: string;
   listenPort?: number;
+}
+
+/** What the firewall table is rendered from, copied as applied. */
+interface FirewallInputs {
+  forwards: DesiredForward[];
+  masquerade: boolean;
+}
+
+function firewallInputs(desired: DesiredState): FirewallInputs {
+  return {
+    forwards: Array.isArray(desired.forwards) ? desired.forwards.map((forward) => ({ ...forward })) : [],
+    masquerade: desired.masquerade,
+  };
+}
+
+function sameFirewall(a: FirewallInputs, b: FirewallInputs): boolean {
+  return (
+    a.masquerade === b.masquerade &&
+    a.forwards.length === b.forwards.length &&
+    a.forwards.every((x, i) => {
+      const y = b.forwards[i]!;
+      return (
+        x.protocol === y.protocol &&
+        x.publicPort === y.publicPort &&
+        x.targetIp === y.targetIp &&
+        x.targetPort === y.targetPort
+      );
+    })
+  );
+}
+
+function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
+  return a.size === b.length && b.every((value) => a.has(value));
 }
 
 const EMPTY_REPORT = { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false };
@@ -79,6 +130,9 @@ export class LinuxDataplane implements Dataplane {
   private model: InterfaceModel | undefined;
   private applied: Applied | undefined;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The firewall read-back an apply started and the queue waits for (see replaceFirewall). */
+  private fingerprinting: Promise<unknown> | undefined;
+  private readonly normalizer: PeerNormalizer;
 
   constructor(options: LinuxDataplaneOptions) {
     this.interfaceName = checkInterfaceName(options.interfaceName);
@@ -86,6 +140,11 @@ export class LinuxDataplane implements Dataplane {
     this.netns = options.netns;
     const run = netnsRunner(options.run ?? execFileRunner, options.netns);
     this.ctx = { interfaceName: this.interfaceName, run, logger: options.logger, uapiDir: options.uapiDir };
+    let network: { address: string; parsed: ParsedCidr } | undefined;
+    this.normalizer = new PeerNormalizer((address, allowedIps) => {
+      if (network?.address !== address) network = { address, parsed: parseCidr(address, 'interface address') };
+      return routesForCanonical(network.parsed, allowedIps);
+    });
   }
 
   apply(desired: DesiredState): Promise<ApplyReport> {
@@ -142,12 +201,18 @@ export class LinuxDataplane implements Dataplane {
     });
   }
 
+  /**
+   * Runs `task` after every earlier one, and after the firewall read-back an earlier apply
+   * started (see replaceFirewall): the next task always sees a settled fingerprint.
+   */
   private serialize<T>(task: () => Promise<T>): Promise<T> {
     const result = this.queue.then(task, task);
-    this.queue = result.then(
-      () => undefined,
-      () => undefined,
-    );
+    const settle = () => {
+      const pending = this.fingerprinting;
+      this.fingerprinting = undefined;
+      return pending?.then(() => undefined);
+    };
+    this.queue = result.then(settle, settle);
     return result;
   }
 
@@ -170,8 +235,12 @@ export class LinuxDataplane implements Dataplane {
 
   private async send(changes: UapiSetChanges): Promise<void> {
     if (isEmptyChange(changes)) return;
-    this.lastUapiRequest = renderUapiSet(changes);
-    await (await this.ensureTransport()).set(changes);
+    const request = renderUapiSet(changes);
+    this.lastUapiRequest = request;
+    const transport = await this.ensureTransport();
+    // The request is rendered once: a UAPI socket takes the text as is.
+    if (transport instanceof UapiClient) await transport.sendRaw(request);
+    else await transport.set(changes);
   }
 
   private deviceChanges(diff: PeerDiff, have: InterfaceModel, listenPort: number): UapiSetChanges {
@@ -183,15 +252,18 @@ export class LinuxDataplane implements Dataplane {
 
   private async doApply(desired: DesiredState): Promise<ApplyReport> {
     // Everything is validated and rendered before the host is touched.
-    const peers = normalizePeers(desired.peers);
     const address = formatCidr(parseCidr(desired.address, 'interface address'));
+    // Only peers whose raw fields changed since the last apply are normalised and routed again.
+    const { peers, routes: wantedRoutes } = this.normalizer.normalize(desired.peers, address);
     const listenPort = checkPort(desired.listenPort, 'listen port');
-    const nftScript = renderNftScript(this.interfaceName, desired);
-    const wantedRoutes = routesFor(
-      address,
-      [...peers.values()].flatMap((peer) => peer.allowedIps),
-    );
     const previous = this.applied;
+    // The firewall depends on forwards and masquerade only (the interface name is fixed): when
+    // they are the ones last applied, the script is too, and it is neither rendered nor compared.
+    const firewall = firewallInputs(desired);
+    const nftScript =
+      previous !== undefined && Array.isArray(desired.forwards) && sameFirewall(previous.firewall, firewall)
+        ? previous.nftScript
+        : renderNftScript(this.interfaceName, desired);
     try {
       const transport = await this.ensureTransport();
       // First apply after start: read back once; the interface may predate this process.
@@ -199,17 +271,36 @@ export class LinuxDataplane implements Dataplane {
       const diff = diffPeers(peers, have.peers);
       await this.send(this.deviceChanges(diff, have, listenPort));
       this.model = { peers, privateKey: this.privateKey, listenPort };
-      if (previous?.address !== address) await syncAddressAndLink(this.ctx, address);
-      const { routes } = await syncRoutes(this.ctx, wantedRoutes, previous?.routes);
       const forwarding = desired.masquerade || desired.forwards.length > 0;
-      if (forwarding && !previous?.forwarding) await enableIpForwarding(this.ctx, this.netns !== undefined);
-      let nftFingerprint = previous?.nftFingerprint ?? '';
       const firewallReplaced = nftScript !== previous?.nftScript;
-      if (firewallReplaced) {
-        await applyNftScript(this.ctx.run, nftScript);
-        nftFingerprint = fingerprintNftTable(await readNftTable(this.ctx.run));
-      }
-      this.applied = { peers, address, listenPort, routes, nftScript, nftFingerprint, forwarding };
+      const applied: Applied = {
+        peers,
+        address,
+        listenPort,
+        routes: previous?.routes ?? new Set(),
+        nftScript,
+        firewall,
+        nftFingerprint: previous?.nftFingerprint ?? '',
+        forwarding,
+      };
+      // The host steps after the UAPI set are independent of each other, so they run side by
+      // side: address + link, then the routes (a route needs its link up; reading the routes
+      // this agent added can start at once); ip_forward; the nftables swap. All of them are
+      // awaited before apply settles, failed or not, so no command outlives a failed apply.
+      const link = previous?.address !== address ? syncAddressAndLink(this.ctx, address) : undefined;
+      const routes = (async () => {
+        if (previous !== undefined && sameSet(previous.routes, wantedRoutes)) return;
+        const known = previous?.routes ?? (await readOwnRoutes(this.ctx));
+        await link;
+        applied.routes = (await syncRoutes(this.ctx, wantedRoutes, known)).routes;
+      })();
+      const steps: Promise<unknown>[] = [routes];
+      if (link) steps.push(link);
+      if (forwarding && !previous?.forwarding) steps.push(enableIpForwarding(this.ctx, this.netns !== undefined));
+      if (firewallReplaced) steps.push(this.replaceFirewall(applied));
+      const failed = (await Promise.allSettled(steps)).find((step) => step.status === 'rejected');
+      if (failed) throw failed.reason;
+      this.applied = applied;
       const report = {
         peersAdded: diff.added.length,
         peersUpdated: diff.updated.length,
@@ -230,6 +321,33 @@ export class LinuxDataplane implements Dataplane {
       this.transport = undefined;
       throw error;
     }
+  }
+
+  /**
+   * Swaps the table (`nft -f -`, one transaction), then STARTS the read-back that fingerprints
+   * it for drift without waiting for it: reading 5,000 rules back (`nft -j list` + parse + hash)
+   * costs more than the swap itself, and apply need not wait for it. The fingerprint is still
+   * taken right after the swap — the command is already running when apply resolves — and the
+   * serial queue waits for it (`serialize`) before the next digest, reconcile or apply runs, so
+   * none of them can compare against a missing fingerprint, and a table tampered with after the
+   * swap differs from a fingerprint taken of the table as swapped: exactly what was detectable
+   * before. `nft -j --echo -f -` was measured as the alternative and rejected: it prints the
+   * commands as parsed (not the table as listed, so it cannot be compared with a later
+   * `nft -j list`) and took 2.5× as long as the swap. If the read-back fails, the fingerprint is
+   * left unknown (''), which reads as drift, and the next reconcile restores and re-reads.
+   */
+  private async replaceFirewall(applied: Applied): Promise<void> {
+    await applyNftScript(this.ctx.run, applied.nftScript);
+    applied.nftFingerprint = '';
+    const reading = readNftTable(this.ctx.run).then(
+      (table) => {
+        applied.nftFingerprint = fingerprintNftTable(table);
+      },
+      (error: unknown) => {
+        this.ctx.logger.warn({ err: error, interface: this.interfaceName }, 'cannot read back the firewall table');
+      },
+    );
+    this.fingerprinting = this.fingerprinting ? Promise.all([this.fingerprinting, reading]) : reading;
   }
 
   /** Reads the interface for reconcile; a vanished daemon or link is brought back and noted. */

@@ -6,6 +6,7 @@ import {
   checkInterfaceName,
   cidrContains,
   formatCidr,
+  type ParsedCidr,
   parseCidr,
 } from '../render/validate.js';
 import { CommandError, type CommandRunner, isMissingProgram } from './command-runner.js';
@@ -125,24 +126,29 @@ export async function syncAddressAndLink(ctx: LinkContext, address: string): Pro
   const link = await readLink(ctx);
   if (!link) throw new Error(`interface ${ifname} disappeared`);
   const changes: string[] = [];
+  const stale: string[] = [];
   let present = false;
   for (const info of link.addr_info ?? []) {
     if (info.scope === 'link' || info.local === undefined || info.prefixlen === undefined) continue;
     const text = formatCidr(parseCidr(`${info.local}/${info.prefixlen}`, 'interface address'));
     if (text === wantedText) present = true;
-    else {
-      await ctx.run('ip', ['addr', 'del', text, 'dev', ifname]);
-      changes.push(`address ${text} removed`);
-    }
+    else stale.push(text);
   }
-  if (!present) {
-    await ctx.run('ip', ['addr', 'replace', wantedText, 'dev', ifname]);
-    changes.push(`address ${wantedText} set`);
-  }
-  if (!(link.flags ?? []).includes('UP')) {
-    await ctx.run('ip', ['link', 'set', ifname, 'up']);
-    changes.push(`link ${ifname} set up`);
-  }
+  const setAddress = async () => {
+    for (const text of stale) await ctx.run('ip', ['addr', 'del', text, 'dev', ifname]);
+    if (!present) await ctx.run('ip', ['addr', 'replace', wantedText, 'dev', ifname]);
+  };
+  changes.push(...stale.map((text) => `address ${text} removed`));
+  if (!present) changes.push(`address ${wantedText} set`);
+  const up = (link.flags ?? []).includes('UP');
+  if (!up) changes.push(`link ${ifname} set up`);
+  // The address and the link state are independent: both at once, both settled before returning.
+  const results = await Promise.allSettled([
+    setAddress(),
+    up ? undefined : ctx.run('ip', ['link', 'set', ifname, 'up']),
+  ]);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
   return changes;
 }
 
@@ -163,21 +169,32 @@ export function routesFor(address: string, allowedIps: readonly string[]): strin
   return [...routes].sort();
 }
 
+/**
+ * routesFor for allowed IPs already in canonical form (a PeerModel's): each is parsed once and,
+ * being canonical, is its own route text. `network` is the parsed interface address.
+ */
+export function routesForCanonical(network: ParsedCidr, canonicalIps: readonly string[]): string[] {
+  const routes: string[] = [];
+  for (const cidr of canonicalIps) {
+    const parsed = parseCidr(cidr);
+    if (parsed.prefixLength === 0 || cidrContains(network, parsed)) continue;
+    routes.push(cidr);
+  }
+  return routes;
+}
+
 /** The routes this agent added earlier (marked with ROUTE_PROTOCOL), both families. */
 export async function readOwnRoutes(ctx: LinkContext): Promise<Set<string>> {
   const ifname = checkInterfaceName(ctx.interfaceName);
   const routes = new Set<string>();
-  for (const family of ['-4', '-6']) {
-    const { stdout } = await ctx.run('ip', [
-      '-j',
-      family,
-      'route',
-      'show',
-      'dev',
-      ifname,
-      'proto',
-      ROUTE_PROTOCOL,
-    ]);
+  // Both families at once: two independent reads.
+  const listed = await Promise.all(
+    (['-4', '-6'] as const).map(async (family) => {
+      const { stdout } = await ctx.run('ip', ['-j', family, 'route', 'show', 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+      return { family, stdout };
+    }),
+  );
+  for (const { family, stdout } of listed) {
     for (const route of JSON.parse(stdout || '[]') as { dst?: string }[]) {
       if (!route.dst || route.dst === 'default') continue;
       const dst = route.dst.includes('/') ? route.dst : `${route.dst}/${family === '-4' ? 32 : 128}`;
