@@ -87,22 +87,23 @@ export class OutboxRelay {
         RELAY_LOCK_KEY,
       ]);
       if (!rows[0]?.locked) return false;
-      // SKIP LOCKED: a node being changed right now is announced on the next pass (its
-      // transaction pokes the relay when it commits), so the relay never waits on — or
-      // deadlocks with — a writer.
+      // Read without row locks: writers (an enrollment bumping every node) must not wait
+      // while this pass talks to Redis. Committed revisions only; a bump in flight is
+      // announced by the pass its commit pokes.
       const nodes = await trx('nodes')
         .whereRaw('desired_revision > announced_revision')
         .orderBy('id')
         .limit(BATCH)
-        .forNoKeyUpdate()
-        .skipLocked()
         .select<Array<{ id: number; desired_revision: number }>>('id', 'desired_revision');
       // Different rooms: these publishes may run concurrently (ioredis pipelines them).
       await Promise.all(
         nodes.map((node) => this.bus.publish(`node:${node.id}`, 'config.changed', { revision: Number(node.desired_revision) })),
       );
       if (nodes.length > 0) {
-        // Mark exactly the revisions published: a bump committed meanwhile stays pending.
+        // Lock the rows only now, briefly, in id order — the order revision bumps lock them in
+        // too — so this can wait for a writer but never deadlock with one. Then mark exactly the
+        // revisions published: a bump committed meanwhile stays pending.
+        await trx('nodes').whereIn('id', nodes.map((node) => node.id)).orderBy('id').forNoKeyUpdate().select('id');
         await trx.raw(
           `UPDATE nodes n SET announced_revision = v.rev
              FROM (SELECT unnest(?::bigint[]) AS id, unnest(?::bigint[]) AS rev) v
