@@ -1,10 +1,17 @@
 import type { Connection } from './connection.js';
 
+/**
+ * One connection, or several: a subject or session almost always has exactly one connection,
+ * and a one-element Set costs ~200 bytes per index per connection — at 20,000 idle
+ * connections that is most of the per-connection budget.
+ */
+type Slot = Connection | Set<Connection>;
+
 /** Every open connection of this instance, indexed the ways the gateway looks them up. */
 export class ConnectionRegistry {
   private readonly all = new Map<string, Connection>();
-  private readonly bySub = new Map<string, Set<Connection>>();
-  private readonly bySid = new Map<string, Set<Connection>>();
+  private readonly bySub = new Map<string, Slot>();
+  private readonly bySid = new Map<string, Slot>();
 
   add(connection: Connection): void {
     this.all.set(connection.id, connection);
@@ -31,15 +38,16 @@ export class ConnectionRegistry {
   }
 
   ofSubject(sub: string): Connection[] {
-    return [...(this.bySub.get(sub) ?? [])];
+    return members(this.bySub.get(sub));
   }
 
   countOfSubject(sub: string): number {
-    return this.bySub.get(sub)?.size ?? 0;
+    const slot = this.bySub.get(sub);
+    return slot === undefined ? 0 : slot instanceof Set ? slot.size : 1;
   }
 
   ofSession(sid: string): Connection[] {
-    return [...(this.bySid.get(sid) ?? [])];
+    return members(this.bySid.get(sid));
   }
 
   get size(): number {
@@ -51,18 +59,25 @@ export class ConnectionRegistry {
   }
 }
 
-function index(map: Map<string, Set<Connection>>, key: string, connection: Connection): void {
-  let set = map.get(key);
-  if (!set) {
-    set = new Set();
-    map.set(key, set);
-  }
-  set.add(connection);
+function members(slot: Slot | undefined): Connection[] {
+  if (slot === undefined) return [];
+  return slot instanceof Set ? [...slot] : [slot];
 }
 
-function unindex(map: Map<string, Set<Connection>>, key: string, connection: Connection): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(connection);
-  if (set.size === 0) map.delete(key);
+function index(map: Map<string, Slot>, key: string, connection: Connection): void {
+  const slot = map.get(key);
+  if (slot === undefined) map.set(key, connection);
+  else if (slot instanceof Set) slot.add(connection);
+  else if (slot !== connection) map.set(key, new Set([slot, connection]));
+}
+
+function unindex(map: Map<string, Slot>, key: string, connection: Connection): void {
+  const slot = map.get(key);
+  if (slot === connection) {
+    map.delete(key);
+  } else if (slot instanceof Set) {
+    slot.delete(connection);
+    if (slot.size === 1) map.set(key, slot.values().next().value!);
+    else if (slot.size === 0) map.delete(key);
+  }
 }

@@ -19,8 +19,12 @@ export interface Connection {
   expiresAt: number;
   ip: string;
   rooms: Set<string>;
-  /** Rooms being joined: live events that arrive while history is replayed wait here. */
-  pending: Map<string, EventFrame[]>;
+  /**
+   * Rooms being joined: live events that arrive while history is replayed wait here. Created
+   * on the first join and dropped when the last completes — most connections are idle, and
+   * memory per connection is a budget (docs/benchmarks.md).
+   */
+  pending?: Map<string, EventFrame[]> | undefined;
   bucket: TokenBucket;
   badFrames: number;
   ws: WebSocket<Connection> | undefined;

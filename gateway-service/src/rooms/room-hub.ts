@@ -123,7 +123,7 @@ export class RoomHub {
       connection.rooms.delete(room);
       this.transport.unsubscribe(connection, room);
     }
-    connection.pending.set(room, []);
+    (connection.pending ??= new Map()).set(room, []);
     const state = this.enter(connection, room);
     state.joining.add(connection);
     try {
@@ -134,7 +134,7 @@ export class RoomHub {
         since === undefined && !acknowledge ? { events: [], recovered: true, offset: '' } : await this.bus.history(room, since);
       return this.completeJoin(connection, room, since, history, acknowledge);
     } catch (error) {
-      connection.pending.delete(room);
+      dropPending(connection, room);
       this.leave(connection, room);
       throw error;
     }
@@ -147,8 +147,8 @@ export class RoomHub {
     history: { events: BusEvent[]; recovered: boolean; offset: string },
     acknowledge: { id?: string | undefined } | undefined,
   ): JoinResult | undefined {
-    const buffered = connection.pending.get(room);
-    connection.pending.delete(room);
+    const buffered = connection.pending?.get(room);
+    dropPending(connection, room);
     this.rooms.get(room)?.joining.delete(connection);
     // Closed or left while we waited: nothing to deliver.
     if (!buffered || !connection.ws || !this.rooms.get(room)?.members.has(connection)) return undefined;
@@ -172,7 +172,7 @@ export class RoomHub {
 
   leave(connection: Connection, room: string): void {
     connection.rooms.delete(room);
-    connection.pending.delete(room);
+    dropPending(connection, room);
     if (connection.ws) this.transport.unsubscribe(connection, room);
     const state = this.rooms.get(room);
     state?.joining.delete(connection);
@@ -185,7 +185,7 @@ export class RoomHub {
 
   /** On close: uWS already dropped the socket's topics; only the bookkeeping remains. */
   leaveAll(connection: Connection): void {
-    for (const room of [...connection.rooms, ...connection.pending.keys()]) this.leave(connection, room);
+    for (const room of [...connection.rooms, ...(connection.pending?.keys() ?? [])]) this.leave(connection, room);
   }
 
   private enter(connection: Connection, room: string): RoomState {
@@ -207,7 +207,7 @@ export class RoomHub {
     const state = this.rooms.get(event.room);
     if (state) {
       const frame = serialiseEvent(event);
-      for (const member of state.joining) member.pending.get(event.room)?.push(toEventFrame(event));
+      for (const member of state.joining) member.pending?.get(event.room)?.push(toEventFrame(event));
       this.consumers.delivered(event.room, this.transport.publish(event.room, frame));
       state.bytesSinceCheck += frame.length;
       if (state.bytesSinceCheck >= this.consumers.everyBytes) {
@@ -223,6 +223,11 @@ export class RoomHub {
       }
     }
   }
+}
+
+function dropPending(connection: Connection, room: string): void {
+  connection.pending?.delete(room);
+  if (connection.pending?.size === 0) connection.pending = undefined;
 }
 
 function subscribedFrame(room: string, result: JoinResult, id: string | undefined): string {

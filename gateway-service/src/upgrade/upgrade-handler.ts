@@ -90,7 +90,6 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           expiresAt: claims.exp,
           ip,
           rooms: new Set(),
-          pending: new Map(),
           bucket: new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst, deps.now()),
           badFrames: 0,
           ws: undefined,
