@@ -123,7 +123,8 @@ export class RoomHub {
       connection.rooms.delete(room);
       this.transport.unsubscribe(connection, room);
     }
-    (connection.pending ??= new Map()).set(room, []);
+    connection.pending ??= new Map();
+    connection.pending.set(room, []);
     const state = this.enter(connection, room);
     state.joining.add(connection);
     try {
