@@ -76,9 +76,11 @@ describe('RedisIngestSource', () => {
     await groupReady();
     await sink.append(ingestRecord('node.connected', 1, {}));
     await sink.append(ingestRecord('node.disconnected', 1, {}));
-    await expect.poll(() => calls.length).toBe(1);
-    expect(await pendingCount()).toBe(2);
-    await expect.poll(() => calls.length, { timeout: 5_000 }).toBe(2);
+    await expect.poll(() => calls.length).toBeGreaterThanOrEqual(1);
+    // The first read may have taken one entry or both (the second can arrive after it).
+    expect(await pendingCount()).toBeGreaterThanOrEqual(calls[0]!.length);
+    await expect.poll(() => calls.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+    // The failed batch comes back first, unchanged.
     expect(calls[1]).toEqual(calls[0]);
     await expect.poll(pendingCount).toBe(0);
     expect(log.lines().some((line) => line.msg === 'ingest batch failed; left pending, retrying')).toBe(true);
