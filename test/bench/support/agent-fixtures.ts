@@ -1,6 +1,6 @@
 import { randomBytes, verify as cryptoVerify } from 'node:crypto';
 import type { NodeConfigPayload } from '@wirefleet/shared/protocol';
-import { CLOCK_SKEW_SECONDS, CONFIG_JWS_TYP, type KeySet, parseJwsHeader } from '@wirefleet/shared/tokens';
+import { CONFIG_JWS_TYP, type KeySet } from '@wirefleet/shared/tokens';
 import jwt from 'jsonwebtoken';
 import type { DesiredState } from '../../../node-agent/src/dataplane/dataplane.js';
 import { createTokenFactory, type TokenFactory } from '../../support/forged-tokens.js';
@@ -88,21 +88,6 @@ export class ConfigSigner {
       header: { alg: 'ES256', typ: CONFIG_JWS_TYP, kid },
     });
   }
-}
-
-/**
- * The steps verifyCompactJws takes for an ES256 config — header checks, key by kid,
- * jwt.verify, payload decode — without its 16 KiB length check, which refuses any config
- * above ~100 peers. Copied, not imported, so the bench can show what verifying a large config
- * costs; the suite reports the refusal itself separately.
- */
-export async function verifyWithoutLengthCap(jws: string, keySet: KeySet): Promise<unknown> {
-  const [headerSegment, payloadSegment] = jws.split('.') as [string, string, string];
-  const header = parseJwsHeader(`${headerSegment}..`, CONFIG_JWS_TYP);
-  const key = await keySet.getKey(header.kid);
-  if (!key || key.alg !== header.alg) throw new Error('bench: no key for the config');
-  jwt.verify(jws, key.key, { algorithms: ['ES256'], clockTolerance: CLOCK_SKEW_SECONDS });
-  return JSON.parse(Buffer.from(payloadSegment, 'base64url').toString('utf8'));
 }
 
 /** The floor of verifying: one ES256 signature check over the signing input, nothing decoded. */
