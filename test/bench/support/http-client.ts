@@ -21,8 +21,15 @@ export class JsonClient {
     this.agent = new http.Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets });
   }
 
-  request(method: string, path: string, body?: unknown): Promise<JsonReply> {
+  /** `token` adds `Authorization: Bearer` (node configs and admin changes need it). */
+  request(method: string, path: string, body?: unknown, token?: string): Promise<JsonReply> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(payload);
+    }
     const started = process.hrtime.bigint();
     return new Promise((resolve, reject) => {
       const req = http.request(
@@ -32,10 +39,7 @@ export class JsonClient {
           port: this.base.port,
           method,
           path,
-          headers:
-            payload === undefined
-              ? {}
-              : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+          headers,
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -67,4 +71,10 @@ export function parseJson<T>(reply: JsonReply): T {
   } catch {
     throw new Error(`expected JSON, got ${reply.status}: ${reply.text.slice(0, 200)}`);
   }
+}
+
+/** A reply that must have this status; anything else ends the step with the reply in the message. */
+export function expectStatus(reply: JsonReply, status: number, what: string): JsonReply {
+  if (reply.status !== status) throw new Error(`${what}: ${reply.status} ${reply.text.slice(0, 200)}`);
+  return reply;
 }

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { buildNodeConfig, type NodeConfig, signNodeConfig } from '../../../../auth-api/src/fleet/config/index.js';
 import type { Network } from '../../../../auth-api/src/fleet/network/index.js';
 import { Keyring } from '../../../../auth-api/src/identity/keys/index.js';
-import { BearerClient, expectStatus } from '../../support/fleet-http.js';
+import { expectStatus, JsonClient } from '../../support/http-client.js';
 import { parseJson } from '../../support/http-client.js';
 import { closedLoop, describeStatuses, type LoadResult } from '../../support/load.js';
 import { CpuWindow, describeCpu } from '../../support/procfs.js';
@@ -87,10 +87,10 @@ async function inProcess(bench: FleetBench) {
   return { iterations, series, bare, sample: sample! };
 }
 
-async function overHttp(bench: FleetBench, concurrency: number, tokens: string[], client: BearerClient) {
+async function overHttp(bench: FleetBench, concurrency: number, tokens: string[], client: JsonClient) {
   const { ctx, api } = bench;
   const step = async (index: number) => {
-    const reply = await client.request('GET', '/v1/nodes/self/config', { token: tokens[index % tokens.length]! });
+    const reply = await client.request('GET', '/v1/nodes/self/config', undefined, tokens[index % tokens.length]!);
     return { status: reply.status, ms: reply.ms };
   };
   await closedLoop({ concurrency, durationMs: ctx.scale(1_000, 300), step });
@@ -112,19 +112,19 @@ export async function measureConfig(bench: FleetBench): Promise<BenchResult[]> {
   const bareSign = stats(local.bare.sign);
   const stringify = stats(local.bare.stringify);
 
-  const client = new BearerClient(api.url, HTTP_CONCURRENCY);
+  const client = new JsonClient(api.url, HTTP_CONCURRENCY);
   try {
     // One node token per worker, exchanged like an agent does.
     const tokens: string[] = [];
     for (const node of seed.nodes.slice(0, HTTP_CONCURRENCY)) {
       const reply = expectStatus(
-        await client.request('POST', '/v1/nodes/token', { body: { node_id: node.id, node_secret: node.secret } }),
+        await client.request('POST', '/v1/nodes/token', { node_id: node.id, node_secret: node.secret }),
         200,
         'node token',
       );
       tokens.push(parseJson<{ access_token: string }>(reply).access_token);
     }
-    const probe = expectStatus(await client.request('GET', '/v1/nodes/self/config', { token: tokens[0]! }), 200, 'config');
+    const probe = expectStatus(await client.request('GET', '/v1/nodes/self/config', undefined, tokens[0]!), 200, 'config');
     const one = await overHttp(bench, 1, tokens, client);
     const eight = await overHttp(bench, HTTP_CONCURRENCY, tokens, client);
     const shape =

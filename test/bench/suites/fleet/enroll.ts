@@ -4,7 +4,7 @@ import { EnrollmentKeyStore } from '../../../../auth-api/src/fleet/enrollment/en
 import { claimAddress, nextFreeAddress } from '../../../../auth-api/src/fleet/network/index.js';
 import { bumpRevisions, enqueue } from '../../../../auth-api/src/fleet/outbox/index.js';
 import { wgKeyPair } from '../../../support/fleet.js';
-import { BearerClient, expectStatus } from '../../support/fleet-http.js';
+import { expectStatus, JsonClient } from '../../support/http-client.js';
 import { waitRelayIdle } from '../../support/fleet-seed.js';
 import { parseJson } from '../../support/http-client.js';
 import { closedLoop, describeStatuses, type LoadResult } from '../../support/load.js';
@@ -115,10 +115,10 @@ async function window(
  */
 export async function measureEnrollments(bench: FleetBench): Promise<BenchResult[]> {
   const { ctx, api, seed, admin, watch } = bench;
-  const client = new BearerClient(api.url, WORKERS);
+  const client = new JsonClient(api.url, WORKERS);
   try {
     const created = expectStatus(
-      await client.request('POST', '/v1/enrollment-keys', { token: admin, body: { reusable: true, ttl_seconds: 3600 } }),
+      await client.request('POST', '/v1/enrollment-keys', { reusable: true, ttl_seconds: 3600 }, admin),
       201,
       'enrollment key',
     );
@@ -134,7 +134,7 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
     const enroll = await window(bench, 'POST /v1/nodes/enroll', async () => {
       serial += 1;
       const body = { enrollment_key: key, name: `bench-enrolled-${serial}`, wg_public_key: wgKeyPair().publicKey };
-      const reply = await client.request('POST', '/v1/nodes/enroll', { body });
+      const reply = await client.request('POST', '/v1/nodes/enroll', body);
       return { status: reply.status, ms: reply.ms };
     });
     const announced = watch.configChanged - announcedBefore;
@@ -142,7 +142,7 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
 
     const token = await window(bench, 'POST /v1/nodes/token', async (index) => {
       const node = seed.nodes[index % seed.nodes.length]!;
-      const reply = await client.request('POST', '/v1/nodes/token', { body: { node_id: node.id, node_secret: node.secret } });
+      const reply = await client.request('POST', '/v1/nodes/token', { node_id: node.id, node_secret: node.secret });
       return { status: reply.status, ms: reply.ms };
     });
 
@@ -158,16 +158,14 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
         baseline: { label: `POST /v1/nodes/token, same ${WORKERS} workers`, value: token.load.okPerSecond },
         notes:
           `${describeStatuses(enroll.load.byStatus)} in ${enroll.load.seconds.toFixed(1)} s; Postgres counted ${deadlocks} ` +
-          'deadlock(s) meanwhile (pg_stat_database; its log names the relay\'s UPDATE of announced_revision against ' +
-          `the enrollment's bump of desired_revision, each resolved only after deadlock_timeout) (warm-up enrollments ` +
+          'deadlock(s) meanwhile (pg_stat_database; revision bumps and the relay lock node rows in id order) (warm-up enrollments ' +
           `before the window included, the network grew from ${nodesBefore} nodes). Each enrollment bumps the ` +
           `revision of every other node (≈ ${nodesBefore} row updates) inside a transaction that holds the network's ` +
           `IPAM advisory lock, so enrollments run one at a time. Uncontended transaction, median of ` +
           `${ctx.scale(10, 3)} in process: ${phaseText}. During the window the relay published ${announced} ` +
           `config.changed to the ${seed.nodes.length} watched rooms (${enrolled > 0 ? (announced / enrolled).toFixed(0) : '—'} ` +
           `per enrollment; bumps coalesce). Row updates of \`nodes\` over the whole suite: ${counters.updates}, ` +
-          `${counters.hot} of them HOT (the partial index on desired_revision > announced_revision makes every bump a ` +
-          `non-HOT update of all six indexes). ${describePgActivity(enroll.pg)}. ${describeCpu(enroll.cpu, 'auth-api')}.` +
+          `${counters.hot} of them HOT. ${describePgActivity(enroll.pg)}. ${describeCpu(enroll.cpu, 'auth-api')}.` +
           (enroll.load.errors.length > 0 ? ` Errors: ${enroll.load.errors.join('; ')}` : ''),
       },
       {

@@ -1,5 +1,5 @@
 import { bumpRevisions } from '../../../../auth-api/src/fleet/outbox/index.js';
-import { BearerClient, expectStatus } from '../../support/fleet-http.js';
+import { expectStatus, JsonClient } from '../../support/http-client.js';
 import { waitRelayIdle } from '../../support/fleet-seed.js';
 import { nowMs, type Round } from '../../support/fleet-watch.js';
 import { median, msSince } from '../../support/stats.js';
@@ -74,7 +74,7 @@ export async function measureFanout(bench: FleetBench): Promise<BenchResult[]> {
   const db = api.db.knex;
   const nodes = seed.nodes.length;
   const ids = seed.nodes.map((node) => node.id);
-  const client = new BearerClient(api.url, 1);
+  const client = new JsonClient(api.url, 1);
   try {
     const rounds = ctx.scale(5, 2);
     const timelines: Timeline[] = [];
@@ -84,7 +84,7 @@ export async function measureFanout(bench: FleetBench): Promise<BenchResult[]> {
       const before = new Map(rows.map((row) => [Number(row.id), Number(row.desired_revision)]));
       const started = nowMs();
       const { result: reply, round: arrived } = await watch.measure('config.changed', before, () =>
-        client.request('PATCH', `/v1/nodes/${ids[0]}`, { token: admin, body: { routes: [`10.250.${round}.0/24`] } }),
+        client.request('PATCH', `/v1/nodes/${ids[0]}`, { routes: [`10.250.${round}.0/24`] }, admin),
       );
       expectStatus(reply, 200, 'PATCH node');
       const line = timeline(started, reply.ms, arrived);
