@@ -1,5 +1,6 @@
 import type { WorkerCommand, WorkerReply, WorkerTarget } from './gateway-client-protocol.js';
-import { type Child, sourceAddresses, spawnNode } from './gateway-children.js';
+import { type Child, spawnNode } from './child-service.js';
+import { sourceAddresses } from './gateway-children.js';
 
 const WORKER_SCRIPT = 'test/bench/support/gateway-client-worker.ts';
 const REPLY_TIMEOUT_MS = 120_000;

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT, freePort } from './child-service.js';
-import { type Child, spawnNode, waitHealthy } from './gateway-children.js';
+import { type Child, freePort, REPO_ROOT, spawnNode, waitHealthy } from './child-service.js';
 
 export interface ServerChild {
   child: Child;

@@ -4,7 +4,7 @@ import {
   startRelayChild,
   startSocketIoChild,
 } from '../../support/gateway-servers.js';
-import { childNofile } from '../../support/gateway-children.js';
+import { childNofile } from '../../support/child-service.js';
 import type { WorkerTarget } from '../../support/gateway-client-protocol.js';
 import { readMemory } from '../../support/procfs.js';
 import type { BenchContext, BenchResult } from '../../types.js';
