@@ -1,15 +1,8 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateWireguardKeys } from '@wirefleet/node-agent';
 import { call } from './auth-api.js';
 
-/** A WireGuard key pair (X25519), both halves base64 as `wg` prints them. */
-export function wgKeyPair(): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const raw = (key: typeof privateKey, type: 'private' | 'public') => {
-    const jwk = key.export({ format: 'jwk' });
-    return Buffer.from((type === 'private' ? jwk.d : jwk.x)!, 'base64url').toString('base64');
-  };
-  return { privateKey: raw(privateKey, 'private'), publicKey: raw(publicKey, 'public') };
-}
+/** A WireGuard key pair as the agent makes one (X25519, base64 as `wg` prints it). */
+export const wgKeyPair = generateWireguardKeys;
 
 export async function createEnrollmentKey(
   baseUrl: string,

@@ -33,9 +33,8 @@ export interface Fleet {
  * sweeper — start only with `start()`, so a test can build the API without them.
  */
 export function createFleet(base: Omit<FleetDeps, 'announce'>, ingest: IngestSource): Fleet {
-  let relay: OutboxRelay | undefined;
-  const deps: FleetDeps = { ...base, announce: () => relay?.poke() };
-  relay = new OutboxRelay(base.db, base.bus, base.logger.child({ subsystem: 'outbox' }));
+  const relay = new OutboxRelay(base.db, base.bus, base.logger.child({ subsystem: 'outbox' }));
+  const deps: FleetDeps = { ...base, announce: () => relay.poke() };
   const keys = new EnrollmentKeyStore(base.db);
   const enroll = new EnrollService(deps, keys);
   const nodes = new NodeService(deps);
@@ -50,13 +49,12 @@ export function createFleet(base: Omit<FleetDeps, 'announce'>, ingest: IngestSou
   });
   const sweeper = new OfflineSweeper({ db: base.db, logger: base.logger.child({ subsystem: 'sweeper' }), onChange: deps.announce });
   let consumer: { stop(): Promise<void> } | undefined;
-  const ready = relay;
   return {
     nodes,
     devices,
     forwards,
     commands,
-    relay: ready,
+    relay,
     routers: (auth) => [
       enrollmentRoutes(deps, keys, enroll, auth),
       nodeRoutes(deps, nodes, auth),
@@ -65,14 +63,14 @@ export function createFleet(base: Omit<FleetDeps, 'announce'>, ingest: IngestSou
       commandRoutes(commands, auth),
     ],
     start() {
-      ready.start();
+      relay.start();
       sweeper.start();
       consumer = ingest.consume((deliveries) => processor.process(deliveries));
     },
     async stop() {
       await consumer?.stop();
       await sweeper.stop();
-      await ready.stop();
+      await relay.stop();
     },
   };
 }

@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { parseBody, parseParams } from '../../http/validate.js';
-import { clientIp } from '../../identity/auth/index.js';
+import { clientIp } from '../../http/client-ip.js';
 import type { CommandService } from './command-service.js';
 
 export function commandRoutes(commands: CommandService, auth: Authenticator): Router {

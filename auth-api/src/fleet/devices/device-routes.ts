@@ -3,7 +3,7 @@ import { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { decodeCursor, page } from '../../http/pagination.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
-import { clientIp } from '../../identity/auth/index.js';
+import { clientIp } from '../../http/client-ip.js';
 import type { DeviceService } from './device-service.js';
 
 export function deviceRoutes(devices: DeviceService, auth: Authenticator): Router {

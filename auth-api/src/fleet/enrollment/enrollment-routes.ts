@@ -2,7 +2,7 @@ import { WirefleetError } from '@wirefleet/shared/errors';
 import { createEnrollmentKeyRequest, enrollRequest, listQuery } from '@wirefleet/shared/schemas';
 import { Router } from 'express';
 import { z } from 'zod';
-import { clientIp } from '../../identity/auth/index.js';
+import { clientIp } from '../../http/client-ip.js';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import type { FleetDeps } from '../fleet-deps.js';

@@ -5,7 +5,7 @@ import { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { decodeCursor, page } from '../../http/pagination.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
-import { clientIp } from '../../identity/auth/index.js';
+import { clientIp } from '../../http/client-ip.js';
 import { buildNodeConfig, signNodeConfig } from '../config/index.js';
 import type { FleetDeps } from '../fleet-deps.js';
 import type { NodeService } from './node-service.js';

@@ -2,7 +2,7 @@ import { createPortForwardRequest, fromTemplateRequest, idParams, patchPortForwa
 import { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { parseBody, parseParams } from '../../http/validate.js';
-import { clientIp } from '../../identity/auth/index.js';
+import { clientIp } from '../../http/client-ip.js';
 import type { PortForwardService } from './port-forward-service.js';
 
 export function portForwardRoutes(forwards: PortForwardService, auth: Authenticator): Router {

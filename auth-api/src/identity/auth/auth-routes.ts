@@ -3,6 +3,7 @@ import { parseSubject } from '@wirefleet/shared/tokens';
 import { loginRequest, logoutRequest, refreshRequest, totpCodeRequest } from '@wirefleet/shared/schemas';
 import { type Request, Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
+import { clientIp } from '../../http/client-ip.js';
 import { parseBody } from '../../http/validate.js';
 import type { Keyring } from '../keys/index.js';
 import type { TotpService } from '../totp/totp-service.js';
@@ -17,10 +18,6 @@ export interface AuthRouteDeps {
   users: UserStore;
   keyring: Keyring;
   auth: Authenticator;
-}
-
-function clientIp(req: Request): string {
-  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 async function currentUser(req: Request, users: UserStore): Promise<UserRecord> {
@@ -92,5 +89,3 @@ export function authRoutes(deps: AuthRouteDeps): Router {
 
   return router;
 }
-
-export { clientIp };

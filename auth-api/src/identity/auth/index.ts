@@ -1,3 +1,3 @@
 export { LoginService, type TokenPair, type LoginAttempt } from './login-service.js';
 export { SessionService } from './session-service.js';
-export { authRoutes, clientIp } from './auth-routes.js';
+export { authRoutes } from './auth-routes.js';

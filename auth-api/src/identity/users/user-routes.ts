@@ -4,7 +4,7 @@ import { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { decodeCursor, page } from '../../http/pagination.js';
 import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
-import { clientIp } from '../auth/auth-routes.js';
+import { clientIp } from '../../http/client-ip.js';
 import type { UserService } from './user-service.js';
 import { toPublicUser, type UserStore } from './user-store.js';
 
