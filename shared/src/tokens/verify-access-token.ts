@@ -38,8 +38,6 @@ export class AccessTokenVerifier {
     const nowSeconds = Math.floor(this.now() / 1000);
     const { payload } = await verifyCompactJws<Record<string, unknown>>(token, this.options.keySet, {
       typ: ACCESS_TOKEN_TYP,
-      issuer: this.options.issuer,
-      audience: this.audience,
       nowSeconds,
     });
     return checkAccessClaims(payload, { issuer: this.options.issuer, audience: this.audience, nowSeconds });
@@ -47,8 +45,8 @@ export class AccessTokenVerifier {
 }
 
 /**
- * Checks registered and Wirefleet claims. Runs for every algorithm (jsonwebtoken already
- * checked some of them for ES256; EdDSA tokens rely on this alone).
+ * Checks registered and Wirefleet claims, the same for every algorithm (verifyCompactJws has
+ * checked the signature and, when present, `nbf`/`exp`).
  */
 export function checkAccessClaims(
   payload: Record<string, unknown>,
