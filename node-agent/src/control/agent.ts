@@ -1,14 +1,14 @@
 import type { Logger } from '@wirefleet/shared/logging';
 import { RealtimeClient, type WebSocketConstructor } from '@wirefleet/shared/client';
-import type { EventFrame } from '@wirefleet/shared/protocol';
+import type { EventFrame, NodeConfigPayload } from '@wirefleet/shared/protocol';
 import WebSocket from 'ws';
 import { CommandRunner } from '../commands/command-runner.js';
 import type { AgentConfig, AgentSecrets } from '../config/agent-config.js';
 import type { Dataplane, DesiredState, PeerStatus } from '../dataplane/dataplane.js';
 import type { StateStore } from '../state/state-store.js';
 import { CachedJwks } from '../trust/cached-jwks.js';
-import { toDesiredState } from '../trust/desired-state.js';
-import { ConfigRefused, verifySignedConfig } from '../trust/verify-config.js';
+import { DesiredStateConverter } from '../trust/desired-state.js';
+import { ConfigRefused, SignedConfigVerifier } from '../trust/verify-config.js';
 import { NodeTokenProvider } from './node-token.js';
 
 export const STATUS_INTERVAL_MS = 15_000;
@@ -59,6 +59,9 @@ export interface AgentOptions {
 export class Agent {
   private readonly room: string;
   private readonly jwks: CachedJwks;
+  /** Both remember the last config: a one-peer change checks and converts one peer. */
+  private readonly verifier: SignedConfigVerifier;
+  private readonly converter = new DesiredStateConverter();
   private readonly tokens: NodeTokenProvider;
   private readonly commands: CommandRunner;
   private readonly client: RealtimeClient;
@@ -72,6 +75,7 @@ export class Agent {
     const { config } = options;
     this.room = `node:${config.node_id}`;
     this.jwks = new CachedJwks(`${config.api_url}/.well-known/jwks.json`, options.state, options.fetchImpl);
+    this.verifier = new SignedConfigVerifier(this.jwks, config.node_id);
     this.tokens = new NodeTokenProvider(config.api_url, config.node_id, options.secrets.nodeSecret, options.fetchImpl);
     this.commands = new CommandRunner(options.dataplane, config.network_cidr);
     this.client = new RealtimeClient({
@@ -110,8 +114,8 @@ export class Agent {
     const jws = this.options.state.lastConfig();
     if (!jws) return;
     try {
-      const config = await verifySignedConfig(jws, this.jwks, { nodeId: this.options.config.node_id, appliedRevision: undefined });
-      await this.apply(config.revision, await toDesiredState(config), jws);
+      const config = await this.verifier.verify(jws, undefined);
+      await this.apply(config.revision, await this.converter.convert(config), jws);
       this.options.logger.info({ revision: config.revision }, 'applied the last verified config from disk');
     } catch (error) {
       this.options.logger.error({ err: error }, 'the config on disk could not be applied; waiting for the control plane');
@@ -153,9 +157,9 @@ export class Agent {
     if (!response.ok) throw new Error(`GET /v1/nodes/self/config answered ${response.status}`);
     // Only the signature is used: the unsigned copy beside it is never trusted.
     const { signature } = (await response.json()) as { signature: string };
-    let verified: Awaited<ReturnType<typeof verifySignedConfig>>;
+    let verified: NodeConfigPayload;
     try {
-      verified = await verifySignedConfig(signature, this.jwks, { nodeId: config.node_id, appliedRevision: this.appliedRevision });
+      verified = await this.verifier.verify(signature, this.appliedRevision);
     } catch (error) {
       if (!(error instanceof ConfigRefused)) throw error;
       logger.error({ reason: error.reason, revision: error.revision }, error.message);
@@ -163,7 +167,7 @@ export class Agent {
       return;
     }
     if (verified.revision === this.appliedRevision) return;
-    const desired = await toDesiredState(verified);
+    const desired = await this.converter.convert(verified);
     try {
       const report = await this.apply(verified.revision, desired, signature);
       logger.info({ revision: verified.revision, ...report }, 'config applied');

@@ -24,10 +24,11 @@ import {
   canonicalPeers,
   describePeerDiff,
   diffPeers,
+  diffPeersAt,
   modelFromActual,
   type PeerDiff,
-  type PeerModel,
   PeerNormalizer,
+  PeerSet,
 } from './peer-diff.js';
 import { renderWgShow } from './show.js';
 import { UapiClient, type WgDeviceState, type WireguardTransport } from './uapi-client.js';
@@ -58,7 +59,7 @@ export interface LinuxDataplaneOptions {
 
 /** What this dataplane last applied: the reference for diffs, reconcile and drift. */
 interface Applied {
-  peers: Map<string, PeerModel>;
+  peers: PeerSet;
   address: string;
   listenPort: number;
   routes: Set<string>;
@@ -72,7 +73,7 @@ interface Applied {
 
 /** What the interface holds, as far as this process knows without reading it back. */
 interface InterfaceModel {
-  peers: Map<string, PeerModel>;
+  peers: PeerSet;
   privateKey?: string;
   listenPort?: number;
 }
@@ -170,13 +171,13 @@ export class LinuxDataplane implements Dataplane {
     return this.serialize(async () => {
       const device = await this.readDevice();
       const table = await readNftTable(this.ctx.run);
-      const peers = canonicalPeers(device.peers, this.applied?.peers);
+      const peers = canonicalPeers(device.peers, this.applied?.peers.byKey);
       const canonical = JSON.stringify({ peers, firewall: canonicalNftTable(table) });
       const stateDigest = `sha256:${createHash('sha256').update(canonical).digest('hex')}`;
       const applied = this.applied;
       const drift =
         applied !== undefined &&
-        (diffPeers(applied.peers, modelFromActual(device.peers)).changes.length > 0 ||
+        (diffPeers(applied.peers.byKey, modelFromActual(device.peers)).changes.length > 0 ||
           device.listenPort !== applied.listenPort ||
           fingerprintNftTable(table) !== applied.nftFingerprint);
       return { stateDigest, drift };
@@ -254,7 +255,7 @@ export class LinuxDataplane implements Dataplane {
     // Everything is validated and rendered before the host is touched.
     const address = formatCidr(parseCidr(desired.address, 'interface address'));
     // Only peers whose raw fields changed since the last apply are normalised and routed again.
-    const { peers, routes: wantedRoutes } = this.normalizer.normalize(desired.peers, address);
+    const { peers, routes: wantedRoutes, changed } = this.normalizer.normalize(desired.peers, address);
     const listenPort = checkPort(desired.listenPort, 'listen port');
     const previous = this.applied;
     // The firewall depends on forwards and masquerade only (the interface name is fixed): when
@@ -268,7 +269,12 @@ export class LinuxDataplane implements Dataplane {
       const transport = await this.ensureTransport();
       // First apply after start: read back once; the interface may predate this process.
       const have = this.model ?? this.interfaceModel(await transport.get());
-      const diff = diffPeers(peers, have.peers);
+      // Against the set applied last, when only some positions changed, only those are compared:
+      // the desired state is diffed with the desired state, and nothing is read back.
+      const diff =
+        changed !== undefined && changed.from === have.peers
+          ? diffPeersAt(peers, have.peers, changed.at)
+          : diffPeers(peers.byKey, have.peers.byKey);
       await this.send(this.deviceChanges(diff, have, listenPort));
       this.model = { peers, privateKey: this.privateKey, listenPort };
       const forwarding = desired.masquerade || desired.forwards.length > 0;
@@ -366,7 +372,7 @@ export class LinuxDataplane implements Dataplane {
 
   private interfaceModel(device: WgDeviceState): InterfaceModel {
     return {
-      peers: modelFromActual(device.peers),
+      peers: PeerSet.fromMap(modelFromActual(device.peers)),
       privateKey: device.privateKey,
       listenPort: device.listenPort,
     };
@@ -378,7 +384,7 @@ export class LinuxDataplane implements Dataplane {
     const corrected: string[] = [];
     const device = await this.readOrRecreate(corrected);
     const have = this.interfaceModel(device);
-    const diff = diffPeers(applied.peers, have.peers);
+    const diff = diffPeers(applied.peers.byKey, have.peers.byKey);
     const changes = this.deviceChanges(diff, have, applied.listenPort);
     if (changes.privateKey !== undefined) corrected.push('private key restored');
     if (changes.listenPort !== undefined) corrected.push(`listen port ${applied.listenPort} restored`);

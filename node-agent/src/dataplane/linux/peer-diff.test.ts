@@ -1,7 +1,16 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DesiredPeer } from '../dataplane.js';
-import { diffPeers, modelFromActual, normalizePeers, type PeerModel } from './peer-diff.js';
+import {
+  diffPeers,
+  diffPeersAt,
+  modelFromActual,
+  normalizePeers,
+  type PeerModel,
+  PeerNormalizer,
+  PeerSet,
+} from './peer-diff.js';
+import { routesFor } from './wireguard-interface.js';
 
 const key = (n: number) => Buffer.alloc(32, n).toString('base64');
 
@@ -115,5 +124,96 @@ describe('diffPeers', () => {
         expect([...state.keys()].sort()).toEqual([...desired.keys()].sort());
       }),
     );
+  });
+});
+
+describe('PeerNormalizer', () => {
+  const ADDRESS = '10.0.0.1/16';
+  const normalizer = () => new PeerNormalizer((address, allowedIps) => routesFor(address, allowedIps));
+  // Small pools so that successive lists share keys, fields and positions often.
+  const peerArb = fc.record({
+    n: fc.integer({ min: 1, max: 10 }),
+    ips: fc.subarray(['10.0.0.5/32', '10.0.9.0/24', '10.7.0.0/16', '192.168.1.0/24'], { minLength: 1 }),
+    keepalive: fc.constantFrom(undefined, 0, 25),
+    endpoint: fc.constantFrom(undefined, '192.0.2.1:1', '192.0.2.2:2'),
+  });
+  const listArb = fc
+    .uniqueArray(peerArb, { selector: (p) => p.n, maxLength: 7 })
+    .map((list) =>
+      list.map((p) =>
+        peer(p.n, {
+          allowedIps: [...p.ips],
+          ...(p.keepalive !== undefined ? { persistentKeepalive: p.keepalive } : {}),
+          ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}),
+        }),
+      ),
+    );
+  /** Mostly small edits of the previous list (one field, a swap, an append), sometimes a new list. */
+  const stepArb = fc.oneof(
+    { arbitrary: listArb.map((list) => ({ replace: list })), weight: 1 },
+    { arbitrary: fc.record({ at: fc.nat(), keepalive: fc.constantFrom(0, 10, 25) }), weight: 3 },
+    { arbitrary: fc.record({ swap: fc.nat() }), weight: 1 },
+  );
+
+  it('returns what normalizePeers and routesFor return, and a positional diff equal to diffPeers', () => {
+    fc.assert(
+      fc.property(listArb, fc.array(stepArb, { maxLength: 6 }), (first, steps) => {
+        const memo = normalizer();
+        let list = first;
+        let previous = memo.normalize(list, ADDRESS).peers;
+        for (const step of steps) {
+          if ('replace' in step) list = step.replace;
+          else if ('swap' in step && list.length > 1) {
+            const i = step.swap % (list.length - 1);
+            list = [...list.slice(0, i), list[i + 1]!, list[i]!, ...list.slice(i + 2)];
+          } else if ('at' in step && list.length > 0) {
+            const i = step.at % list.length;
+            list = list.map((p, j) => (j === i ? { ...p, persistentKeepalive: step.keepalive } : p));
+          }
+          const result = memo.normalize(list, ADDRESS);
+          const expected = normalizePeers(list);
+          expect(result.peers.list).toEqual([...expected.values()]);
+          expect([...result.peers.byKey]).toEqual([...expected]);
+          expect(result.routes).toEqual(routesFor(ADDRESS, list.flatMap((p) => p.allowedIps)));
+          if (result.changed) {
+            expect(result.changed.from).toBe(previous);
+            expect(diffPeersAt(result.peers, previous, result.changed.at)).toEqual(
+              diffPeers(result.peers.byKey, previous.byKey),
+            );
+          }
+          previous = result.peers;
+        }
+      }),
+    );
+  });
+
+  it('a change in place reports only its position, and an unchanged list returns the same set', () => {
+    const memo = normalizer();
+    const list = [peer(1), peer(2), peer(3)];
+    const first = memo.normalize(list, ADDRESS);
+    expect(first.changed).toBeUndefined();
+    const same = memo.normalize(list.map((p) => ({ ...p, allowedIps: [...p.allowedIps] })), ADDRESS);
+    expect(same.peers).toBe(first.peers);
+    expect(same.changed).toEqual({ from: first.peers, at: [] });
+    const edited = memo.normalize([peer(1), peer(2, { persistentKeepalive: 5 }), peer(3)], ADDRESS);
+    expect(edited.changed).toEqual({ from: first.peers, at: [1] });
+    expect(edited.peers.list[0]).toBe(first.peers.list[0]);
+    expect(memo.normalize([peer(3), peer(1)], ADDRESS).changed).toBeUndefined();
+  });
+
+  it('rejects a key listed twice whatever the order, and keeps its memory after a refusal', () => {
+    const memo = normalizer();
+    const first = memo.normalize([peer(1), peer(2)], ADDRESS);
+    expect(() => memo.normalize([peer(1), peer(1)], ADDRESS)).toThrow(/twice/);
+    expect(() => memo.normalize([peer(1), peer(2, { allowedIps: ['nonsense'] })], ADDRESS)).toThrow();
+    expect(memo.normalize([peer(1), peer(2)], ADDRESS).peers).toBe(first.peers);
+  });
+});
+
+describe('PeerSet', () => {
+  it('indexes its list by key on demand, or keeps the index it was given', () => {
+    const models = normalizePeers([peer(1), peer(2)]);
+    expect([...new PeerSet([...models.values()]).byKey]).toEqual([...models]);
+    expect(PeerSet.fromMap(models).byKey).toBe(models);
   });
 });

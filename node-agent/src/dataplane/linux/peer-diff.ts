@@ -51,6 +51,33 @@ export function normalizePeers(peers: readonly DesiredPeer[]): Map<string, PeerM
   return out;
 }
 
+/**
+ * Peers in comparable form, in config order, with the by-key index built only when something
+ * asks for it: an apply that changes a few peers of an otherwise unchanged list never hashes
+ * 10,000 keys. Never changed once made (an apply that changes anything makes a new set), so
+ * "the same set" means "the same peers".
+ */
+export class PeerSet {
+  private index: Map<string, PeerModel> | undefined;
+
+  constructor(
+    readonly list: readonly PeerModel[],
+    index?: Map<string, PeerModel>,
+  ) {
+    this.index = index;
+  }
+
+  /** A set of the peers of `map` (e.g. a read-back), keeping the map as its index. */
+  static fromMap(map: Map<string, PeerModel>): PeerSet {
+    return new PeerSet([...map.values()], map);
+  }
+
+  get byKey(): PeerModelMap {
+    this.index ??= new Map(this.list.map((peer) => [peer.publicKey, peer]));
+    return this.index;
+  }
+}
+
 /** One desired peer as last normalised: its raw fields, its model and the routes it needs. */
 interface CachedPeer {
   raw: DesiredPeer;
@@ -67,47 +94,94 @@ function sameRawPeer(a: DesiredPeer, b: DesiredPeer): boolean {
   );
 }
 
+/** What PeerNormalizer.normalize returns. */
+export interface NormalizedPeers {
+  peers: PeerSet;
+  /** Every route the peers need, sorted and unique. */
+  routes: string[];
+  /**
+   * Set when the peers are those of the previous call's set `from`, same keys in the same order,
+   * whose models differ at most at the positions `at`: a diff against `from` needs to look at
+   * those positions only. Undefined when keys were added, removed or moved.
+   */
+  changed?: { from: PeerSet; at: number[] };
+}
+
 /**
- * normalizePeers with a memory: per public key, the raw fields it last normalised, their model
- * and the routes they need (`routesOf`, for the interface address the cache was filled for).
- * A peer whose raw fields are unchanged reuses both (one equality check, no re-parsing), so a
- * one-peer change on 10,000 peers normalises and routes one peer. Pure memoisation: the result
- * is what normalizePeers and routesFor return; entries of peers no longer desired are dropped.
+ * normalizePeers with a memory: the peers it last normalised, in order, each with its raw
+ * fields, model and the routes it needs (`routesOf`, for the interface address the memory was
+ * filled for). Peers are matched by position first — comparing two keys is much cheaper than
+ * hashing a freshly parsed one — and by key only once the order differs; a peer whose raw
+ * fields are unchanged reuses its model and routes (no re-parsing). So a one-peer change on
+ * 10,000 peers normalises and routes one peer and builds no map. Pure memoisation: the peers
+ * and routes are what normalizePeers and routesFor return.
  */
 export class PeerNormalizer {
-  private cache = new Map<string, CachedPeer>();
+  private entries: CachedPeer[] = [];
+  private last: PeerSet | undefined;
+  private routes: string[] = [];
   private address: string | undefined;
 
   constructor(private readonly routesOf: (address: string, allowedIps: readonly string[]) => string[]) {}
 
-  normalize(
-    peers: readonly DesiredPeer[],
-    address: string,
-  ): { peers: Map<string, PeerModel>; routes: string[] } {
-    const previous = this.address === address ? this.cache : new Map<string, CachedPeer>();
-    const next = new Map<string, CachedPeer>();
-    const out = new Map<string, PeerModel>();
-    const routes = new Set<string>();
-    for (const peer of peers) {
-      let entry = typeof peer.publicKey === 'string' ? previous.get(peer.publicKey) : undefined;
+  normalize(peers: readonly DesiredPeer[], address: string): NormalizedPeers {
+    const sameAddress = this.address === address;
+    const previous = sameAddress ? this.entries : [];
+    let byKey: Map<string, CachedPeer> | undefined;
+    let inPlace = previous.length === peers.length;
+    const at: number[] = [];
+    let routesChanged = !sameAddress || !inPlace;
+    const entries: CachedPeer[] = new Array(peers.length);
+    for (let i = 0; i < peers.length; i += 1) {
+      const peer = peers[i]!;
+      let entry = previous[i];
+      if (entry === undefined || entry.raw.publicKey !== peer.publicKey) {
+        inPlace = false;
+        byKey ??= new Map(previous.map((cached) => [cached.model.publicKey, cached]));
+        entry = typeof peer.publicKey === 'string' ? byKey.get(peer.publicKey) : undefined;
+      }
       if (entry === undefined || !sameRawPeer(entry.raw, peer)) {
         const model = normalizePeer(peer);
-        entry = {
+        const fresh: CachedPeer = {
           raw: { ...peer, allowedIps: [...peer.allowedIps] },
           model,
           routes: this.routesOf(address, model.allowedIps),
         };
+        if (entry === undefined || !sameList(entry.routes, fresh.routes)) routesChanged = true;
+        at.push(i);
+        entry = fresh;
       }
-      const key = entry.model.publicKey;
-      if (out.has(key)) throw new RangeError(`peer ${key} is listed twice`);
-      out.set(key, entry.model);
-      next.set(key, entry);
-      for (const route of entry.routes) routes.add(route);
+      entries[i] = entry;
     }
-    this.cache = next;
+    let set: PeerSet;
+    if (inPlace) {
+      // The keys of the previous call, in the same order: unique, and nothing else to index.
+      set = at.length === 0 && this.last ? this.last : new PeerSet(entries.map((entry) => entry.model));
+    } else {
+      const index = new Map<string, PeerModel>();
+      for (const { model } of entries) {
+        if (index.has(model.publicKey)) throw new RangeError(`peer ${model.publicKey} is listed twice`);
+        index.set(model.publicKey, model);
+      }
+      set = new PeerSet(
+        entries.map((entry) => entry.model),
+        index,
+      );
+    }
+    const routes = routesChanged ? unionOfRoutes(entries) : this.routes;
+    const changed = inPlace && this.last ? { from: this.last, at } : undefined;
+    this.entries = entries;
+    this.last = set;
+    this.routes = routes;
     this.address = address;
-    return { peers: out, routes: [...routes].sort() };
+    return { peers: set, routes, ...(changed ? { changed } : {}) };
   }
+}
+
+function unionOfRoutes(entries: readonly CachedPeer[]): string[] {
+  const routes = new Set<string>();
+  for (const entry of entries) for (const route of entry.routes) routes.add(route);
+  return [...routes].sort();
 }
 
 /** The interface's actual peers (from a UAPI get) as models. */
@@ -141,6 +215,21 @@ export function changedFields(want: PeerModel, have: PeerModel): PeerField[] {
   return fields;
 }
 
+/** Records `want` replacing `have` (same key) in `diff`, with only the fields that differ. */
+function addUpdate(diff: PeerDiff, want: PeerModel, have: PeerModel): void {
+  if (want === have) return;
+  const fields = changedFields(want, have);
+  if (fields.length === 0) return;
+  diff.updated.push({ publicKey: want.publicKey, fields });
+  diff.changes.push({
+    kind: 'update',
+    publicKey: want.publicKey,
+    ...(fields.includes('allowed IPs') ? { allowedIps: want.allowedIps } : {}),
+    ...(fields.includes('endpoint') ? { endpoint: want.endpoint } : {}),
+    ...(fields.includes('keepalive') ? { persistentKeepalive: want.persistentKeepalive } : {}),
+  });
+}
+
 /**
  * Pure diff of desired peers against a model of the interface (what was last applied, or what a
  * read-back found). Untouched peers produce no change at all: setting a peer again would reset
@@ -167,18 +256,19 @@ export function diffPeers(desired: PeerModelMap, actual: PeerModelMap): PeerDiff
       });
       continue;
     }
-    if (want === have) continue;
-    const fields = changedFields(want, have);
-    if (fields.length === 0) continue;
-    diff.updated.push({ publicKey: key, fields });
-    diff.changes.push({
-      kind: 'update',
-      publicKey: key,
-      ...(fields.includes('allowed IPs') ? { allowedIps: want.allowedIps } : {}),
-      ...(fields.includes('endpoint') ? { endpoint: want.endpoint } : {}),
-      ...(fields.includes('keepalive') ? { persistentKeepalive: want.persistentKeepalive } : {}),
-    });
+    addUpdate(diff, want, have);
   }
+  return diff;
+}
+
+/**
+ * diffPeers for two sets with the same keys in the same order whose models differ at most at
+ * the positions `at` (PeerNormalizer's `changed`): only those positions are compared, and the
+ * result is what diffPeers(desired.byKey, actual.byKey) returns — updates only.
+ */
+export function diffPeersAt(desired: PeerSet, actual: PeerSet, at: readonly number[]): PeerDiff {
+  const diff: PeerDiff = { changes: [], added: [], updated: [], removed: [] };
+  for (const i of at) addUpdate(diff, desired.list[i]!, actual.list[i]!);
   return diff;
 }
 

@@ -1,0 +1,122 @@
+import type { NodeConfigPayload } from '@wirefleet/shared/protocol';
+
+export type ConfigPeer = NodeConfigPayload['peers'][number];
+type ConfigForward = NodeConfigPayload['port_forwards'][number];
+
+// nodeConfigSchema's rules (shared/src/protocol/node-config.ts), written out by hand. The unit
+// tests check, property by property, that this module and the schema agree on every input.
+const BASE64_KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+const CIDR_TEXT = /^[0-9A-Fa-f:.]+\/\d{1,3}$/;
+const MAX_PEERS = 100_000;
+const MAX_ALLOWED_IPS = 1024;
+const MAX_ENDPOINT_LENGTH = 300;
+const MAX_FORWARDS = 10_000;
+const MAX_TARGET_IP_LENGTH = 45;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isInteger(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+}
+
+const isPort = (value: unknown): value is number => isInteger(value, 1, 65535);
+const isCidrText = (value: unknown): value is string => typeof value === 'string' && CIDR_TEXT.test(value);
+
+/** One peer checked from scratch: a new frozen object with only the schema's keys, or undefined. */
+function checkPeer(value: unknown): ConfigPeer | undefined {
+  if (!isRecord(value)) return undefined;
+  const { public_key, allowed_ips, endpoint, persistent_keepalive } = value;
+  if (typeof public_key !== 'string' || !BASE64_KEY.test(public_key)) return undefined;
+  if (!Array.isArray(allowed_ips) || allowed_ips.length > MAX_ALLOWED_IPS || !allowed_ips.every(isCidrText)) {
+    return undefined;
+  }
+  const peer: ConfigPeer = { public_key, allowed_ips: Object.freeze(allowed_ips.slice()) as string[] };
+  if (endpoint !== undefined) {
+    if (typeof endpoint !== 'string' || endpoint.length > MAX_ENDPOINT_LENGTH) return undefined;
+    peer.endpoint = endpoint;
+  }
+  if (persistent_keepalive !== undefined) {
+    if (!isInteger(persistent_keepalive, 0, 65535)) return undefined;
+    peer.persistent_keepalive = persistent_keepalive;
+  }
+  return Object.freeze(peer);
+}
+
+/** Whether `value` has exactly the fields of `known`, a peer this module checked and froze. */
+function sameAsChecked(value: unknown, known: ConfigPeer): boolean {
+  if (!isRecord(value)) return false;
+  if (value.public_key !== known.public_key || value.endpoint !== known.endpoint) return false;
+  if (value.persistent_keepalive !== known.persistent_keepalive) return false;
+  const ips = value.allowed_ips;
+  const knownIps = known.allowed_ips;
+  if (!Array.isArray(ips) || ips.length !== knownIps.length) return false;
+  for (let i = 0; i < ips.length; i += 1) if (ips[i] !== knownIps[i]) return false;
+  return true;
+}
+
+/**
+ * The peers, checked. `previous` is the peer list a ConfigChecker passed for an earlier config:
+ * a peer whose fields equal (===) those of the previous peer at its position passes as that same
+ * frozen object without being checked again — the schema's verdict and output depend on those
+ * fields only (unknown keys are stripped) — so a one-peer change on 10,000 peers checks one peer.
+ */
+function checkPeers(value: unknown, previous: readonly ConfigPeer[]): ConfigPeer[] | undefined {
+  if (!Array.isArray(value) || value.length > MAX_PEERS) return undefined;
+  const peers: ConfigPeer[] = new Array(value.length);
+  for (let i = 0; i < value.length; i += 1) {
+    const known = previous[i];
+    const peer = known !== undefined && sameAsChecked(value[i], known) ? known : checkPeer(value[i]);
+    if (peer === undefined) return undefined;
+    peers[i] = peer;
+  }
+  return peers;
+}
+
+function checkForward(value: unknown): ConfigForward | undefined {
+  if (!isRecord(value)) return undefined;
+  const { protocol, public_port, target_ip, target_port } = value;
+  if (protocol !== 'tcp' && protocol !== 'udp') return undefined;
+  if (!isPort(public_port) || !isPort(target_port)) return undefined;
+  if (typeof target_ip !== 'string' || target_ip.length > MAX_TARGET_IP_LENGTH) return undefined;
+  return { protocol, public_port, target_ip, target_port };
+}
+
+/**
+ * nodeConfigSchema.safeParse(payload) without zod, for the hot path: `check` returns the config
+ * with unknown keys stripped, or undefined when the schema would refuse it — the caller then
+ * asks the schema itself for the reason. It remembers the peers of the last config it passed
+ * (frozen, so no caller can change them afterwards): a peer unchanged at its position is
+ * compared with them instead of checked again.
+ */
+export class ConfigChecker {
+  private previous: readonly ConfigPeer[] = [];
+
+  check(payload: unknown): NodeConfigPayload | undefined {
+    if (!isRecord(payload)) return undefined;
+    const { node_id, revision, issued_at, interface: iface, peers: rawPeers, port_forwards, masquerade } = payload;
+    if (!isInteger(node_id, 1) || !isInteger(revision, 0) || typeof issued_at !== 'string') return undefined;
+    if (!isRecord(iface) || !isCidrText(iface.address) || !isPort(iface.listen_port)) return undefined;
+    if (typeof masquerade !== 'boolean') return undefined;
+    if (!Array.isArray(port_forwards) || port_forwards.length > MAX_FORWARDS) return undefined;
+    const forwards: ConfigForward[] = [];
+    for (const value of port_forwards) {
+      const forward = checkForward(value);
+      if (forward === undefined) return undefined;
+      forwards.push(forward);
+    }
+    const peers = checkPeers(rawPeers, this.previous);
+    if (peers === undefined) return undefined;
+    this.previous = peers;
+    return {
+      node_id,
+      revision,
+      issued_at,
+      interface: { address: iface.address, listen_port: iface.listen_port },
+      peers,
+      port_forwards: forwards,
+      masquerade,
+    };
+  }
+}
