@@ -13,7 +13,7 @@ import { NodePresence, CONTROL_ROOM } from './nodes/node-presence.js';
 import type { NodeLeases } from './nodes/node-leases.js';
 import { registerHttpRoutes } from './ops/http-routes.js';
 import { GatewayMetrics } from './ops/metrics.js';
-import { automaticRooms } from './rooms/room-policy.js';
+import { ownRoom } from './rooms/room-policy.js';
 import { RoomHub, type TopicTransport } from './rooms/room-hub.js';
 import { createUpgradeHandler } from './upgrade/upgrade-handler.js';
 import type { UwsModule } from './uws/load-uws.js';
@@ -76,7 +76,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     unsubscribe: (connection, topic) => connection.ws?.unsubscribe(topic),
   };
   const slowConsumer = () => metrics.slowConsumerCloses.inc();
-  const hub = new RoomHub(deps.bus, transport, logger.child({ subsystem: 'rooms' }), {
+  const hub = new RoomHub(deps.bus, transport, logger.child({ subsystem: 'rooms' }), (room) => registry.ofSubject(room), {
     everyBytes: Math.max(1, Math.floor(config.maxBackpressureBytes / 4)),
     check: (members) => closeSlowConsumers(members, config.maxBackpressureBytes, close, slowConsumer),
     delivered: (_room, deliveries) => metrics.messagesOut.inc(deliveries),
@@ -103,6 +103,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     logger: logger.child({ subsystem: 'frames' }),
     instanceId: config.instanceId,
     maxPayloadBytes: config.maxPayloadBytes,
+    rateLimit: config.rateLimit,
     send,
     close,
     now,
@@ -138,7 +139,6 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       logger,
       allowedOrigins: config.allowedOrigins,
       maxConnectionsPerUser: config.maxConnectionsPerUser,
-      rateLimit: config.rateLimit,
       isDraining: () => draining,
       now,
     }),
@@ -146,11 +146,14 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       const connection = ws.getUserData();
       connection.ws = ws;
       registry.add(connection);
-      const rooms = automaticRooms(connection);
-      send(connection, { type: 'welcome', conn_id: connection.id, sub: connection.sub, rooms, expires_at: connection.expiresAt });
-      for (const room of rooms) {
-        hub.join(connection, room).catch((error: unknown) => logger.error({ err: error, room }, 'automatic join failed'));
-      }
+      // `welcome` goes out once the connection is live in its own room, as the first frame of
+      // that join: an event published after a client saw `welcome` always reaches it.
+      const room = ownRoom(connection);
+      const welcome: ServerFrame = { type: 'welcome', conn_id: connection.id, sub: connection.sub, rooms: [room], expires_at: connection.expiresAt };
+      hub.join(connection, room, { greeting: JSON.stringify(welcome) }).catch((error: unknown) => {
+        logger.error({ err: error, room }, 'automatic join failed');
+        close(connection, CloseCode.INTERNAL_ERROR, 'could not join its own room, try again');
+      });
       if (connection.kind === 'node') {
         presence.connected(connection).catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
       }

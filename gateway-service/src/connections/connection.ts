@@ -25,7 +25,8 @@ export interface Connection {
    * memory per connection is a budget (docs/benchmarks.md).
    */
   pending?: Map<string, EventFrame[]> | undefined;
-  bucket: TokenBucket;
+  /** Inbound rate limit; made at the first frame the client sends. */
+  bucket?: TokenBucket | undefined;
   badFrames: number;
   ws: WebSocket<Connection> | undefined;
 }

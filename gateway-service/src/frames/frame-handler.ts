@@ -13,6 +13,7 @@ import {
 import { type AccessTokenVerifier, TokenError } from '@wirefleet/shared/tokens';
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
+import { TokenBucket } from '../connections/token-bucket.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { mayPublish, maySubscribe } from '../rooms/room-policy.js';
 import type { RoomHub } from '../rooms/room-hub.js';
@@ -36,6 +37,8 @@ export interface FrameHandlerDeps {
   logger: Logger;
   instanceId: string;
   maxPayloadBytes: number;
+  /** Inbound frames per connection: sustained rate and burst (4008 beyond). */
+  rateLimit: { perSecond: number; burst: number };
   send(connection: Connection, frame: ServerFrame): void;
   close(connection: Connection, code: number, reason: string): void;
   now(): number;
@@ -47,6 +50,9 @@ export class FrameHandler {
 
   handle(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
     const { deps } = this;
+    // Made at the first frame: most connections never send one, and a full bucket made now is
+    // what a bucket made at the upgrade would hold after any idle time.
+    connection.bucket ??= new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst, deps.now());
     if (!connection.bucket.take(deps.now())) {
       deps.close(connection, CloseCode.RATE_LIMITED, 'rate limited');
       return;
@@ -84,7 +90,7 @@ export class FrameHandler {
         return;
       case 'subscribe': {
         if (!maySubscribe(connection, frame.room)) return this.refuse(connection, 'forbidden', `may not subscribe to ${frame.room}`, frame.id);
-        await deps.hub.join(connection, frame.room, frame.since, { id: frame.id });
+        await deps.hub.join(connection, frame.room, { since: frame.since, acknowledge: { id: frame.id } });
         return;
       }
       case 'unsubscribe':

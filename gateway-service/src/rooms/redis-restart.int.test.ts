@@ -36,6 +36,12 @@ describe('Redis stops and starts again under a running gateway', () => {
     await redis.stop();
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 10_000 }).toBe(503);
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    // A connection that cannot be joined to its own room is told to come back later (1011), never
+    // left without the `welcome` that means "live in your room".
+    const during = await connect(gateway.url, tokens.sign({ sub: 'user:2', role: 'viewer' }));
+    const refused = await during.closed;
+    expect(refused.code).toBe(1011);
+    expect(during.frames.some((frame) => frame.type === 'welcome')).toBe(false);
 
     await redis.start();
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 15_000 }).toBe(200);

@@ -2,6 +2,7 @@ import { type Bus, type BusEvent, compareOffsets, parseOffset } from '@wirefleet
 import type { Logger } from '@wirefleet/shared/logging';
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import type { Connection } from '../connections/connection.js';
+import { type Slot, slotHas, slotMembers, withConnection, withoutConnection } from '../connections/connection-slot.js';
 
 /** How the hub reaches uWebSockets.js: one topic per room, and per-socket sends. */
 export interface TopicTransport {
@@ -13,12 +14,13 @@ export interface TopicTransport {
 }
 
 interface RoomState {
-  members: Set<Connection>;
+  /** Local members, live or joining; the room is dropped from the Bus when the last leaves. */
+  members: Slot;
   /**
-   * Members still joining (their live events are buffered). Usually empty, so delivery does
+   * Members still joining (their live events are buffered). Usually absent, so delivery does
    * not walk all members of a large room for every event.
    */
-  joining: Set<Connection>;
+  joining?: Set<Connection> | undefined;
   /** Bytes published to the room since its members' buffers were last checked. */
   bytesSinceCheck: number;
   /** Resolves once the Bus delivers this room here; yields the function that stops it. */
@@ -43,6 +45,16 @@ const NO_CONSUMER_CHECKS: ConsumerChecks = {
   delivered: () => undefined,
 };
 
+/** How a join is asked for. */
+export interface JoinRequest {
+  /** Replay the events after this offset before live ones. */
+  since?: string | undefined;
+  /** Answer with a `subscribed` frame (carrying this id) before the replay: a client's `subscribe`. */
+  acknowledge?: { id?: string | undefined } | undefined;
+  /** A frame to send first, once the connection is live in the room: the automatic join's `welcome`. */
+  greeting?: string | undefined;
+}
+
 export interface JoinResult {
   offset: string;
   recovered: boolean;
@@ -53,6 +65,12 @@ export interface JoinResult {
  * Bus while at least one local connection is in it; each Bus event is serialised once and
  * handed to uWS, which fans it out in C++.
  *
+ * A connection's own room (`user:<id>` of a user, `node:<id>` of a node — the room named by
+ * its `sub`) is the exception: its events are sent to the owner directly, found through
+ * `ownersOf` (the connection registry's index by subject), and never through a uWS topic. Every
+ * connection sits in its own room, almost always alone there; a uWS topic per connection cost
+ * native memory and a topic-tree insert per upgrade for a room that fans out to one socket.
+ *
  * Joining is gap-free: the connection is registered as "pending" before the Bus subscription
  * and history are awaited, live events meanwhile are buffered for it, and it is added to the
  * uWS topic only after history + buffer were sent — in one synchronous step, so nothing can
@@ -62,11 +80,15 @@ export class RoomHub {
   private readonly rooms = new Map<string, RoomState>();
   private readonly observers: Array<(event: BusEvent) => void> = [];
   private readonly joining = new Map<string, Promise<JoinResult | undefined>>();
+  /** One listener for every room: a closure per room would be one more object per connection. */
+  private readonly onBusEvent = (event: BusEvent) => this.deliver(event);
 
   constructor(
     private readonly bus: Bus,
     private readonly transport: TopicTransport,
     private readonly logger: Logger,
+    /** The open connections whose `sub` is `room` (the owners of that room); usually none or one. */
+    private readonly ownersOf: (room: string) => Connection[],
     private readonly consumers: ConsumerChecks = NO_CONSUMER_CHECKS,
   ) {}
 
@@ -79,23 +101,15 @@ export class RoomHub {
     return this.rooms.size;
   }
 
-  /**
-   * Joins `room`, replaying events after `since`. With `acknowledge`, a `subscribed` frame
-   * (carrying that id) goes out first, so the client knows `recovered` before the replay.
-   */
-  async join(
-    connection: Connection,
-    room: string,
-    since?: string,
-    acknowledge?: { id?: string | undefined },
-  ): Promise<JoinResult | undefined> {
+  /** Joins `room` as `request` says; resolves once the connection is live in it. */
+  async join(connection: Connection, room: string, request: JoinRequest = {}): Promise<JoinResult | undefined> {
     // One join per room and connection at a time: a `subscribe` racing the automatic join
     // of the same room waits for it, then proceeds as a re-subscribe.
     const key = `${connection.id}\u0000${room}`;
     const previous = this.joining.get(key);
-    const current = (previous ?? Promise.resolve())
-      .catch(() => undefined)
-      .then(() => this.joinNow(connection, room, since, acknowledge));
+    const current = previous
+      ? previous.catch(() => undefined).then(() => this.joinNow(connection, room, request))
+      : this.joinNow(connection, room, request);
     this.joining.set(key, current);
     try {
       return await current;
@@ -104,12 +118,8 @@ export class RoomHub {
     }
   }
 
-  private async joinNow(
-    connection: Connection,
-    room: string,
-    since: string | undefined,
-    acknowledge: { id?: string | undefined } | undefined,
-  ): Promise<JoinResult | undefined> {
+  private async joinNow(connection: Connection, room: string, request: JoinRequest): Promise<JoinResult | undefined> {
+    const { since, acknowledge } = request;
     if (!connection.ws) return undefined;
     if (connection.rooms.has(room)) {
       if (since === undefined) {
@@ -121,11 +131,12 @@ export class RoomHub {
       // Already live in the room (e.g. joined automatically on connect) but the client asks
       // for a replay: leave the topic and buffer live events, then replay as for a new join.
       connection.rooms.delete(room);
-      this.transport.unsubscribe(connection, room);
+      if (!isOwnRoom(connection, room)) this.transport.unsubscribe(connection, room);
     }
     connection.pending ??= new Map();
     connection.pending.set(room, []);
     const state = this.enter(connection, room);
+    state.joining ??= new Set();
     state.joining.add(connection);
     try {
       await state.subscription;
@@ -133,7 +144,7 @@ export class RoomHub {
       // only has to start live delivery; that saves a Redis round trip per upgrade.
       const history =
         since === undefined && !acknowledge ? { events: [], recovered: true, offset: '' } : await this.bus.history(room, since);
-      return this.completeJoin(connection, room, since, history, acknowledge);
+      return this.completeJoin(connection, room, request, history);
     } catch (error) {
       dropPending(connection, room);
       this.leave(connection, room);
@@ -144,17 +155,18 @@ export class RoomHub {
   private completeJoin(
     connection: Connection,
     room: string,
-    since: string | undefined,
+    { since, acknowledge, greeting }: JoinRequest,
     history: { events: BusEvent[]; recovered: boolean; offset: string },
-    acknowledge: { id?: string | undefined } | undefined,
   ): JoinResult | undefined {
     const buffered = connection.pending?.get(room);
     dropPending(connection, room);
-    this.rooms.get(room)?.joining.delete(connection);
+    const state = this.rooms.get(room);
+    if (state) stopJoining(state, connection);
     // Closed or left while we waited: nothing to deliver.
-    if (!buffered || !connection.ws || !this.rooms.get(room)?.members.has(connection)) return undefined;
+    if (!buffered || !connection.ws || !state || !slotHas(state.members, connection)) return undefined;
     const result = { offset: history.offset, recovered: since === undefined ? true : history.recovered };
-    const frames: string[] = acknowledge ? [subscribedFrame(room, result, acknowledge.id)] : [];
+    const frames: string[] = greeting === undefined ? [] : [greeting];
+    if (acknowledge) frames.push(subscribedFrame(room, result, acknowledge.id));
     let last = history.offset;
     if (since !== undefined && history.recovered) {
       for (const event of history.events) frames.push(serialiseEvent(event));
@@ -167,17 +179,22 @@ export class RoomHub {
     }
     connection.rooms.add(room);
     this.transport.send(connection, frames);
-    this.transport.subscribe(connection, room);
+    if (!isOwnRoom(connection, room)) this.transport.subscribe(connection, room);
     return result;
   }
 
   leave(connection: Connection, room: string): void {
     connection.rooms.delete(room);
     dropPending(connection, room);
-    if (connection.ws) this.transport.unsubscribe(connection, room);
+    if (connection.ws && !isOwnRoom(connection, room)) this.transport.unsubscribe(connection, room);
     const state = this.rooms.get(room);
-    state?.joining.delete(connection);
-    if (!state?.members.delete(connection) || state.members.size > 0) return;
+    if (!state || !slotHas(state.members, connection)) return;
+    stopJoining(state, connection);
+    const members = withoutConnection(state.members, connection);
+    if (members !== undefined) {
+      state.members = members;
+      return;
+    }
     this.rooms.delete(room);
     state.subscription
       .then((stop) => stop())
@@ -192,15 +209,15 @@ export class RoomHub {
   private enter(connection: Connection, room: string): RoomState {
     let state = this.rooms.get(room);
     if (!state) {
-      const subscription = this.bus.subscribe(room, (event) => this.deliver(event));
-      state = { members: new Set(), joining: new Set(), subscription, bytesSinceCheck: 0 };
+      const subscription = this.bus.subscribe(room, this.onBusEvent);
+      state = { members: connection, subscription, bytesSinceCheck: 0 };
       this.rooms.set(room, state);
       subscription.catch((error: unknown) => {
         this.logger.error({ err: error, room }, 'bus subscription failed');
         if (this.rooms.get(room) === state) this.rooms.delete(room);
       });
     }
-    state.members.add(connection);
+    state.members = withConnection(state.members, connection);
     return state;
   }
 
@@ -208,12 +225,20 @@ export class RoomHub {
     const state = this.rooms.get(event.room);
     if (state) {
       const frame = serialiseEvent(event);
-      for (const member of state.joining) member.pending?.get(event.room)?.push(toEventFrame(event));
-      this.consumers.delivered(event.room, this.transport.publish(event.room, frame));
+      if (state.joining) for (const member of state.joining) member.pending?.get(event.room)?.push(toEventFrame(event));
+      let deliveries = this.transport.publish(event.room, frame);
+      for (const owner of this.ownersOf(event.room)) {
+        // Live in its own room; an owner still joining got the event buffered above.
+        if (owner.ws && owner.rooms.has(event.room)) {
+          this.transport.send(owner, [frame]);
+          deliveries += 1;
+        }
+      }
+      this.consumers.delivered(event.room, deliveries);
       state.bytesSinceCheck += frame.length;
       if (state.bytesSinceCheck >= this.consumers.everyBytes) {
         state.bytesSinceCheck = 0;
-        this.consumers.check(state.members);
+        this.consumers.check(slotMembers(state.members));
       }
     }
     for (const observer of this.observers) {
@@ -224,6 +249,16 @@ export class RoomHub {
       }
     }
   }
+}
+
+/** The room named by the connection's subject: delivered by direct sends, never a uWS topic. */
+function isOwnRoom(connection: Connection, room: string): boolean {
+  return connection.sub === room;
+}
+
+function stopJoining(state: RoomState, connection: Connection): void {
+  state.joining?.delete(connection);
+  if (state.joining?.size === 0) state.joining = undefined;
 }
 
 function dropPending(connection: Connection, room: string): void {

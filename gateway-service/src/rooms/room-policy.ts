@@ -33,7 +33,10 @@ export function mayPublish(connection: Connection, room: string, event: string):
   );
 }
 
-/** Rooms a connection joins on open, without asking. */
-export function automaticRooms(connection: Connection): string[] {
-  return [`${connection.kind}:${connection.subjectId}`];
+/**
+ * The room a connection joins on open, without asking: its own, named by its subject
+ * (`user:<id>` or `node:<id>`; SUBJECT_PATTERN allows one spelling per id).
+ */
+export function ownRoom(connection: Connection): string {
+  return connection.sub;
 }

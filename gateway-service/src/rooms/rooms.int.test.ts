@@ -128,4 +128,40 @@ describe('rooms across two gateway instances (real Redis)', () => {
     await expect.poll(channels).toBe(0);
     viewer.close();
   });
+
+  it("a connection's own room reaches every connection of that subject once, and replays with `since`", async () => {
+    const bus = stack.auth.api.context.bus;
+    const token = await stack.adminToken();
+    const sub = (JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { sub: string }).sub;
+    const first = await connect(a, token);
+    const second = await connect(a, token);
+    const elsewhere = await connect(b, token);
+    const welcomes = await Promise.all([first, second, elsewhere].map((s) => s.next<{ rooms: string[] }>((f) => f.type === 'welcome')));
+    expect(welcomes.every((w) => w.rooms.includes(sub))).toBe(true);
+    // Own rooms are delivered by direct sends: uWS keeps no topic for them.
+    expect(stack.gateways[0]!.gateway.app.numSubscribers(sub)).toBe(0);
+    const one = await bus.publish(sub, 'notice', { n: 1 });
+    for (const socket of [first, second, elsewhere]) {
+      await expect.poll(() => socket.frames.filter(isEvent(sub)).length).toBe(1);
+    }
+    // Asking for a replay of the own room: exactly the missed events, then live ones, no duplicates.
+    await bus.publish(sub, 'notice', { n: 2 });
+    await expect.poll(() => first.frames.filter(isEvent(sub)).length).toBe(2);
+    const ack = await subscribed(first, sub, one.offset);
+    expect(ack.recovered).toBe(true);
+    await bus.publish(sub, 'notice', { n: 3 });
+    await expect.poll(() => second.frames.filter(isEvent(sub)).length).toBe(3);
+    await expect.poll(() => first.frames.filter(isEvent(sub)).length).toBe(4);
+    expect(first.frames.filter(isEvent(sub)).map((f) => ((f as EventFrame).data as { n: number }).n)).toEqual([1, 2, 2, 3]);
+    // Leaving and closing: the last local member drops the instance's channel for the room.
+    second.close();
+    await second.closed;
+    first.send({ type: 'unsubscribe', room: sub, id: 'leave-own' });
+    await first.next((frame) => frame.type === 'unsubscribed');
+    await bus.publish(sub, 'notice', { n: 4 });
+    await expect.poll(() => elsewhere.frames.filter(isEvent(sub)).length).toBe(4);
+    expect(first.frames.filter(isEvent(sub))).toHaveLength(4);
+    first.close();
+    elsewhere.close();
+  });
 });

@@ -4,7 +4,6 @@ import { type AccessTokenVerifier, parseSubject, TokenError } from '@wirefleet/s
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
-import { TokenBucket } from '../connections/token-bucket.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { BEARER_PROTOCOL, tokenFromProtocolHeader } from './bearer-protocol.js';
 import { originAllowed } from './origin-policy.js';
@@ -16,7 +15,6 @@ export interface UpgradeDeps {
   logger: Logger;
   allowedOrigins: string[];
   maxConnectionsPerUser: number;
-  rateLimit: { perSecond: number; burst: number };
   isDraining(): boolean;
   now(): number;
 }
@@ -90,7 +88,6 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           expiresAt: claims.exp,
           ip,
           rooms: new Set(),
-          bucket: new TokenBucket(deps.rateLimit.perSecond, deps.rateLimit.burst, deps.now()),
           badFrames: 0,
           ws: undefined,
         };

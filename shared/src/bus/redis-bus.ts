@@ -22,6 +22,7 @@ import {
   roomOfChannel,
   runPublish,
 } from './redis-wire.js';
+import { allOrNothing, TurnBatch } from './turn-batch.js';
 
 export interface RedisBusOptions {
   /** Used when `redis` is not given; the Bus then owns (and closes) its connections. */
@@ -45,7 +46,8 @@ export interface RedisBusOptions {
 type Listener = (event: BusEvent) => void;
 
 interface RoomState {
-  listeners: Set<{ listener: Listener }>;
+  /** Usually one (the gateway's room hub); an array is a fraction of a Set's size. */
+  listeners: Array<{ listener: Listener }>;
   /** Newest offset delivered to the listeners; live duplicates of catch-up events are dropped. */
   last?: string;
   /** Where a catch-up after a reconnect starts: the room's top before SUBSCRIBE, then `last`. */
@@ -71,6 +73,11 @@ const CONNECTION: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: 
  * before the drop) is switched off for the subscriber: this class resubscribes every room that
  * still has listeners itself, then replays from history what was published while disconnected
  * (deduplicated by offset), which ioredis cannot do. A gap history cannot fill is logged as error.
+ *
+ * Joins and leaves are batched per event-loop turn (TurnBatch): the history tops of all rooms
+ * joined in one turn go out in one write, then one SUBSCRIBE names all their channels; leaves
+ * share one UNSUBSCRIBE. A burst of 20,000 connections each joining its own `user:<id>` room
+ * costs a few hundred round trips, not 40,000.
  */
 export class RedisBus implements Bus {
   private readonly cmd: Redis;
@@ -83,8 +90,18 @@ export class RedisBus implements Bus {
   private readonly logger: Logger;
   private readonly rooms = new Map<string, RoomState>();
   /** Per room, the tail of its subscribe/unsubscribe/catch-up operations, run one at a time. */
-  private readonly chains = new Map<string, Promise<void>>();
+  private readonly chains = new Map<string, Promise<unknown>>();
   private closed = false;
+  /** Current top offset of each room, read before its channel is subscribed. */
+  private readonly tops = new TurnBatch<string, string>((rooms) =>
+    Promise.allSettled(rooms.map(async (room) => (await this.history(room)).offset)),
+  );
+  private readonly subscribes = new TurnBatch<string, void>(
+    allOrNothing((channels) => this.subscriber().subscribe(...channels)),
+  );
+  private readonly unsubscribes = new TurnBatch<string, void>(
+    allOrNothing(async (channels) => this.sub?.unsubscribe(...channels)),
+  );
 
   constructor(options: RedisBusOptions) {
     if (!options.keyPrefix) throw new TypeError('RedisBus needs a keyPrefix');
@@ -123,43 +140,51 @@ export class RedisBus implements Bus {
     this.assertOpen();
     assertRoomAndEvent(room);
     const entry = { listener };
+    const state = await this.serial(room, () => this.addListener(room, entry));
+    return this.unsubscriber(room, state, entry);
+  }
+
+  private async addListener(room: string, entry: { listener: Listener }): Promise<RoomState> {
+    this.assertOpen();
+    const joined = this.rooms.get(room);
+    if (joined) {
+      joined.listeners.push(entry);
+      return joined;
+    }
+    // The top before SUBSCRIBE is ≤ every event that will arrive live, so catching up from it
+    // after a reconnect can only add events, never skip any.
+    const offset = await this.tops.add(room);
+    const state: RoomState = { listeners: [entry], resumeFrom: offset };
+    this.rooms.set(room, state);
     const { channel } = this.keys(room);
-    let joined: RoomState | undefined;
-    await this.serial(room, async () => {
-      this.assertOpen();
-      joined = this.rooms.get(room);
-      if (joined) {
-        joined.listeners.add(entry);
-        return;
-      }
-      // The top before SUBSCRIBE is ≤ every event that will arrive live, so catching up from it
-      // after a reconnect can only add events, never skip any.
-      const { offset } = await this.history(room);
-      joined = { listeners: new Set([entry]), resumeFrom: offset };
-      this.rooms.set(room, joined);
-      const sub = this.subscriber();
-      try {
-        await sub.subscribe(channel);
-      } catch (err) {
-        this.rooms.delete(room);
-        // A timed-out SUBSCRIBE can still reach Redis later; queue the undo behind it.
-        sub
-          .unsubscribe(channel)
-          .catch((e: unknown) => this.logger.debug({ err: e, room }, 'bus undo failed'));
-        throw err;
-      }
-    });
+    try {
+      await this.subscribes.add(channel);
+    } catch (err) {
+      this.rooms.delete(room);
+      // A timed-out SUBSCRIBE can still reach Redis later; queue the undo behind it.
+      this.unsubscribes
+        .add(channel)
+        .catch((e: unknown) => this.logger.debug({ err: e, room }, 'bus undo failed'));
+      throw err;
+    }
+    return state;
+  }
+
+  /**
+   * The function that ends one subscription. A gateway keeps one per room it is in (one per
+   * connection, for its own room), so it captures only these three and derives the channel.
+   */
+  private unsubscriber(room: string, state: RoomState, entry: { listener: Listener }): () => Promise<void> {
     let left = false;
     return async () => {
       if (left) return;
       left = true;
-      const state = joined;
       // Removed at once, so nothing is delivered after this call even while UNSUBSCRIBE is pending.
-      state?.listeners.delete(entry);
+      removeListener(state, entry);
       await this.serial(room, async () => {
-        if (!state || state.listeners.size > 0 || this.rooms.get(room) !== state || this.closed) return;
+        if (state.listeners.length > 0 || this.rooms.get(room) !== state || this.closed) return;
         this.rooms.delete(room);
-        await this.sub?.unsubscribe(channel);
+        await this.unsubscribes.add(this.keys(room).channel);
       });
     };
   }
@@ -198,7 +223,7 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const state of this.rooms.values()) state.listeners.clear();
+    for (const state of this.rooms.values()) state.listeners.length = 0;
     this.rooms.clear();
     const connections = this.ownsCmd ? [this.sub, this.cmd] : [this.sub];
     await Promise.all(
@@ -239,7 +264,7 @@ export class RedisBus implements Bus {
   private async catchUp(room: string, state: RoomState): Promise<void> {
     try {
       if (this.rooms.get(room) !== state || !this.sub) return;
-      await this.sub.subscribe(this.keys(room).channel);
+      await this.subscribes.add(this.keys(room).channel);
       if (!state.resumeFrom) return;
       const result = await this.history(room, state.resumeFrom);
       if (!result.recovered) {
@@ -279,8 +304,8 @@ export class RedisBus implements Bus {
     if (last && last.epoch === next.epoch && next.seq <= last.seq) return;
     state.last = event.offset;
     state.resumeFrom = event.offset;
-    for (const entry of [...state.listeners]) {
-      if (!state.listeners.has(entry)) continue;
+    for (const entry of state.listeners.slice()) {
+      if (!state.listeners.includes(entry)) continue;
       try {
         entry.listener(event);
       } catch (err) {
@@ -296,7 +321,7 @@ export class RedisBus implements Bus {
     return roomKeys(this.prefix, room);
   }
 
-  private serial(room: string, op: () => Promise<void>): Promise<void> {
+  private serial<T>(room: string, op: () => Promise<T>): Promise<T> {
     const run = (this.chains.get(room) ?? Promise.resolve()).then(op);
     const tail = run.catch(() => undefined); // the caller of `op` sees its error; the chain goes on
     this.chains.set(room, tail);
@@ -309,4 +334,9 @@ export class RedisBus implements Bus {
   private assertOpen(): void {
     if (this.closed) throw new Error('bus is closed');
   }
+}
+
+function removeListener(state: RoomState, entry: { listener: Listener }): void {
+  const index = state.listeners.indexOf(entry);
+  if (index >= 0) state.listeners.splice(index, 1);
 }

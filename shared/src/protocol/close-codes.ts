@@ -6,6 +6,8 @@
 export const CloseCode = {
   /** Server shutting down or restarting; reconnect (to another instance) promptly. */
   GOING_AWAY: 1001,
+  /** The server could not set the connection up (e.g. Redis unreachable while joining its own room). Reconnect after a back-off. */
+  INTERNAL_ERROR: 1011,
   /** Protocol violation: binary, oversized or repeatedly malformed frames. A client bug. */
   PROTOCOL_VIOLATION: 4000,
   /** The access token expired without a `refresh`, or its session was revoked (logout). */
@@ -30,6 +32,7 @@ export interface CloseCodeMeaning {
 
 export const closeCodeMeanings: Record<CloseCodeValue, CloseCodeMeaning> = {
   [CloseCode.GOING_AWAY]: { name: 'going_away', reconnect: true, refreshFirst: false },
+  [CloseCode.INTERNAL_ERROR]: { name: 'internal_error', reconnect: true, refreshFirst: false },
   [CloseCode.PROTOCOL_VIOLATION]: { name: 'protocol_violation', reconnect: true, refreshFirst: false },
   [CloseCode.TOKEN_EXPIRED]: { name: 'token_expired', reconnect: true, refreshFirst: true },
   [CloseCode.FORBIDDEN]: { name: 'forbidden', reconnect: false, refreshFirst: false },

@@ -34,5 +34,6 @@ export const SUBJECT_PATTERN = /^(user|node):[1-9][0-9]{0,17}$/;
 /** `user:7` → `{ kind: 'user', id: 7 }` */
 export function parseSubject(sub: string): { kind: 'user' | 'node'; id: number } {
   const [kind, id] = sub.split(':') as ['user' | 'node', string];
-  return { kind, id: Number(id) };
+  // The literal, not the split-off copy: a gateway keeps one per connection.
+  return { kind: kind === 'node' ? 'node' : 'user', id: Number(id) };
 }

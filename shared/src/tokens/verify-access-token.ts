@@ -78,5 +78,7 @@ export function checkAccessClaims(
     throw new TokenError('not_yet_valid', 'token issued in the future');
   }
   if (exp - iat > MAX_ACCESS_TOKEN_TTL_SECONDS) throw new TokenError('lifetime_too_long', 'token lives too long');
-  return { iss, aud: aud as string | string[], sub, iat, nbf, exp, jti, sid, role: role as Role };
+  // The role constant rather than the parsed copy: verified claims are kept per connection.
+  const canonicalRole = ROLES.find((known) => known === role) as Role;
+  return { iss, aud: aud as string | string[], sub, iat, nbf, exp, jti, sid, role: canonicalRole };
 }
