@@ -41,7 +41,8 @@ function contextFor(suite: BenchSuite, quick: boolean): BenchContext {
 /** Fills in ratios the suite left out, so every row with a baseline shows one. */
 function withRatios(results: BenchResult[]): BenchResult[] {
   return results.map((result) =>
-    result.ratio === undefined && result.baseline && result.baseline.value !== 0
+    // A baseline at or below zero (a growth lost in the noise) has no meaningful ratio.
+    result.ratio === undefined && result.baseline && result.baseline.value > 0
       ? { ...result, ratio: result.value / result.baseline.value }
       : result,
   );

@@ -28,10 +28,10 @@ export const suite: BenchSuite = {
     '**Idle connections**: N clients opened as fast as the server takes them (64 in flight per worker;',
     'a client counts once it has its 101 and greeting — `welcome` for the gateway); RSS growth ÷ N, read',
     'twice: right after the burst (after a full GC; servers run with --expose-gc and collect on SIGUSR2),',
-    'and settled — once RSS stopped moving after V8\'s memory reducer shrank the young generation and',
-    'compacted old space (it does so on its own ~30 s after a burst; all three servers run with',
-    '--gc-memory-reducer-start-delay-ms=2000 so it starts sooner). The settled figure is the one an idle',
-    'fleet holds; the burst figure includes up to 32 MiB of young generation, a fixed cost, not a per-connection one.',
+    'and settled — at least 40 s later, once RSS stopped moving: V8\'s memory reducer shrinks the young',
+    'generation and compacts old space on its own 25–35 s after a burst. The settled figure is what an',
+    'idle fleet holds; the burst figure includes up to 32 MiB of young generation, a fixed cost of the',
+    'burst, not of each connection.',
   ].join(' '),
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const env = await createGatewayBenchEnv();

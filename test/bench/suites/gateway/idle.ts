@@ -30,11 +30,11 @@ interface IdleRun {
 
 /**
  * V8 keeps the young generation and old-space pages at the size a burst grew them to until its
- * memory reducer runs — on its own ~30 s after allocation calms down (seen here), or after
- * `--gc-memory-reducer-start-delay-ms` with IDLE_SERVER_FLAGS — then compacts and gives the
- * pages back. Polls RSS until it has stopped moving (5 readings within 0.5 %, at least 8 s).
+ * memory reducer runs, on its own some 25–35 s after allocation calms down (seen here), then
+ * compacts and gives the pages back. Waits at least `minMs` for that, then until RSS stops
+ * moving (5 readings a second apart within 0.5 %), at most `maxMs`.
  */
-async function settledRss(pid: number, maxMs: number): Promise<{ rssKiB: number; seconds: number }> {
+async function settledRss(pid: number, minMs: number, maxMs: number): Promise<{ rssKiB: number; seconds: number }> {
   const started = Date.now();
   const readings: number[] = [];
   while (Date.now() - started < maxMs) {
@@ -42,24 +42,9 @@ async function settledRss(pid: number, maxMs: number): Promise<{ rssKiB: number;
     readings.push(readMemory(pid).rssKiB);
     const last = readings.slice(-5);
     const spread = (Math.max(...last) - Math.min(...last)) / Math.max(...last);
-    if (Date.now() - started >= 8_000 && last.length === 5 && spread < 0.005) break;
+    if (Date.now() - started >= minMs && last.length === 5 && spread < 0.005) break;
   }
   return { rssKiB: readings.at(-1) ?? readMemory(pid).rssKiB, seconds: (Date.now() - started) / 1000 };
-}
-
-/**
- * Every idle-memory server (gateway, bare uWS, Socket.IO) runs with these: V8's memory reducer
- * starts 2 s instead of 8 s after the last major GC, so the settled state — the one a gateway
- * reaches on its own half a minute after a reconnect storm — is read without waiting for it.
- */
-const IDLE_SERVER_FLAGS = [...GC_ON_SIGNAL, '--gc-memory-reducer-start-delay-ms=2000'];
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-interface Memory {
-  rssKiB: number;
-  /** V8 heap in use after the GC (JavaScript objects), KiB. */
-  heapKiB: number;
 }
 
 /** RSS and JS heap after a full GC (the servers run with GC_ON_SIGNAL) and a moment to settle. */
@@ -108,7 +93,7 @@ async function measureIdle(
     if (opened.open === 0) throw new Error(`${options.label}: no connection opened`);
     const loaded = await settledMemory(server, ctx.scale(3_000, 1_000));
     ctx.progress(`${options.label}: waiting for RSS to settle`);
-    const settled = await settledRss(server.pid, ctx.scale(60_000, 20_000));
+    const settled = await settledRss(server.pid, ctx.scale(40_000, 10_000), ctx.scale(75_000, 20_000));
     const afterwards = await settledMemory(server, 0);
     const snapshot = await env.pool.snapshot();
     return {
@@ -156,7 +141,7 @@ export async function measureIdleConnections(
   ctx.progress(`minting ${count} access tokens`);
   const tokens = env.viewerTokens(count);
 
-  const gatewayServer = await env.startGateway('gw-bench-idle', IDLE_SERVER_FLAGS);
+  const gatewayServer = await env.startGateway('gw-bench-idle', GC_ON_SIGNAL);
   const gateway = await measureIdle(ctx, env, {
     label: 'gateway',
     server: gatewayServer,
@@ -170,7 +155,7 @@ export async function measureIdleConnections(
     channel: `${env.redis.prefix}idle`,
     topic: ROOM,
     mode: 'direct',
-    nodeArgs: IDLE_SERVER_FLAGS,
+    nodeArgs: GC_ON_SIGNAL,
   });
   const bare = await measureIdle(ctx, env, {
     label: 'bare uWS',
@@ -183,7 +168,7 @@ export async function measureIdleConnections(
     redisUrl,
     key: `${env.redis.prefix}sio-idle`,
     room: ROOM,
-    nodeArgs: IDLE_SERVER_FLAGS,
+    nodeArgs: GC_ON_SIGNAL,
   });
   const socketIo = await measureIdle(ctx, env, {
     label: 'Socket.IO',
