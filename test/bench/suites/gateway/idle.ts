@@ -28,6 +28,14 @@ interface IdleRun {
   closedByServer: number;
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+interface Memory {
+  rssKiB: number;
+  /** V8 heap in use after the GC (JavaScript objects), KiB. */
+  heapKiB: number;
+}
+
 /**
  * V8 keeps the young generation and old-space pages at the size a burst grew them to until its
  * memory reducer runs, on its own some 25–35 s after allocation calms down (seen here), then
