@@ -17,6 +17,7 @@ const schema = z.object({
   GATEWAY_RATE_LIMIT_PER_SECOND: envField.positiveInt(50),
   GATEWAY_RATE_LIMIT_BURST: envField.positiveInt(100),
   GATEWAY_MAX_CONNECTIONS_PER_USER: envField.positiveInt(20),
+  GATEWAY_MAX_ROOMS_PER_CONNECTION: envField.positiveInt(200),
   GATEWAY_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(8).max(960).default(120),
   GATEWAY_NODE_LEASE_SECONDS: envField.positiveInt(30, 3600),
   GATEWAY_ALLOW_UWS_FALLBACK: envField.boolean(false),
@@ -42,6 +43,8 @@ export interface GatewayConfig {
   maxBackpressureBytes: number;
   rateLimit: { perSecond: number; burst: number };
   maxConnectionsPerUser: number;
+  /** Rooms one connection may be in or joining at once, its own included. */
+  maxRoomsPerConnection: number;
   idleTimeoutSeconds: number;
   nodeLeaseSeconds: number;
   allowUwsFallback: boolean;
@@ -64,6 +67,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     maxBackpressureBytes: e.GATEWAY_MAX_BACKPRESSURE,
     rateLimit: { perSecond: e.GATEWAY_RATE_LIMIT_PER_SECOND, burst: e.GATEWAY_RATE_LIMIT_BURST },
     maxConnectionsPerUser: e.GATEWAY_MAX_CONNECTIONS_PER_USER,
+    maxRoomsPerConnection: e.GATEWAY_MAX_ROOMS_PER_CONNECTION,
     idleTimeoutSeconds: e.GATEWAY_IDLE_TIMEOUT_SECONDS,
     nodeLeaseSeconds: e.GATEWAY_NODE_LEASE_SECONDS,
     allowUwsFallback: e.GATEWAY_ALLOW_UWS_FALLBACK,

@@ -103,6 +103,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     logger: logger.child({ subsystem: 'frames' }),
     instanceId: config.instanceId,
     maxPayloadBytes: config.maxPayloadBytes,
+    maxRoomsPerConnection: config.maxRoomsPerConnection,
     rateLimit: config.rateLimit,
     send,
     close,

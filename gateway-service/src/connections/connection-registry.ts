@@ -1,5 +1,7 @@
 import type { Connection } from './connection.js';
-import { type Slot, slotMembers, slotSize, withConnection, withoutConnection } from './connection-slot.js';
+import { memberCount, membersOf, type OneOrMany, withMember, withoutMember } from './one-or-many.js';
+
+type Slot = OneOrMany<Connection>;
 
 /** Every open connection of this instance, indexed the ways the gateway looks them up. */
 export class ConnectionRegistry {
@@ -28,15 +30,15 @@ export class ConnectionRegistry {
   }
 
   ofSubject(sub: string): Connection[] {
-    return slotMembers(this.bySub.get(sub));
+    return membersOf(this.bySub.get(sub));
   }
 
   countOfSubject(sub: string): number {
-    return slotSize(this.bySub.get(sub));
+    return memberCount(this.bySub.get(sub));
   }
 
   ofSession(sid: string): Connection[] {
-    return slotMembers(this.bySid.get(sid));
+    return membersOf(this.bySid.get(sid));
   }
 
   get size(): number {
@@ -49,11 +51,11 @@ export class ConnectionRegistry {
 }
 
 function index(map: Map<string, Slot>, key: string, connection: Connection): void {
-  map.set(key, withConnection(map.get(key), connection));
+  map.set(key, withMember(map.get(key), connection));
 }
 
 function unindex(map: Map<string, Slot>, key: string, connection: Connection): void {
-  const slot = withoutConnection(map.get(key), connection);
+  const slot = withoutMember(map.get(key), connection);
   if (slot === undefined) map.delete(key);
   else map.set(key, slot);
 }

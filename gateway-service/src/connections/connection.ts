@@ -1,6 +1,7 @@
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import type { Role } from '@wirefleet/shared/tokens';
 import type { WebSocket } from 'uWebSockets.js';
+import type { OneOrMany } from './one-or-many.js';
 import type { TokenBucket } from './token-bucket.js';
 
 /**
@@ -18,7 +19,8 @@ export interface Connection {
   /** Token expiry, seconds since the epoch; a `refresh` frame moves it. */
   expiresAt: number;
   ip: string;
-  rooms: Set<string>;
+  /** Rooms it is live in: usually just its own, kept as one string until a second arrives. */
+  rooms: OneOrMany<string> | undefined;
   /**
    * Rooms being joined: live events that arrive while history is replayed wait here. Created
    * on the first join and dropped when the last completes — most connections are idle, and

@@ -13,6 +13,7 @@ import {
 import { type AccessTokenVerifier, TokenError } from '@wirefleet/shared/tokens';
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
+import { hasMember, memberCount } from '../connections/one-or-many.js';
 import { TokenBucket } from '../connections/token-bucket.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { mayPublish, maySubscribe } from '../rooms/room-policy.js';
@@ -37,6 +38,7 @@ export interface FrameHandlerDeps {
   logger: Logger;
   instanceId: string;
   maxPayloadBytes: number;
+  maxRoomsPerConnection: number;
   /** Inbound frames per connection: sustained rate and burst (4008 beyond). */
   rateLimit: { perSecond: number; burst: number };
   send(connection: Connection, frame: ServerFrame): void;
@@ -90,6 +92,10 @@ export class FrameHandler {
         return;
       case 'subscribe': {
         if (!maySubscribe(connection, frame.room)) return this.refuse(connection, 'forbidden', `may not subscribe to ${frame.room}`, frame.id);
+        // Each room costs memory here and a Redis subscription: a viewer cannot subscribe to every node.
+        if (!isInOrJoining(connection, frame.room) && roomCount(connection) >= deps.maxRoomsPerConnection) {
+          return this.refuse(connection, 'rate_limited', `at most ${deps.maxRoomsPerConnection} rooms per connection`, frame.id);
+        }
         await deps.hub.join(connection, frame.room, { since: frame.since, acknowledge: { id: frame.id } });
         return;
       }
@@ -172,4 +178,12 @@ function idOf(text: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function isInOrJoining(connection: Connection, room: string): boolean {
+  return hasMember(connection.rooms, room) || connection.pending?.has(room) === true;
+}
+
+function roomCount(connection: Connection): number {
+  return memberCount(connection.rooms) + (connection.pending?.size ?? 0);
 }

@@ -6,7 +6,7 @@ describe('frames: every bad input gets the contract error or close code', () => 
   let stack: RealtimeStack;
   let url: string;
   beforeAll(async () => {
-    stack = await startRealtimeStack({ instances: 1 });
+    stack = await startRealtimeStack({ instances: 1, gatewayEnv: { GATEWAY_MAX_ROOMS_PER_CONNECTION: '3' } });
     url = stack.gateways[0]!.url;
   });
   afterAll(async () => {
@@ -20,6 +20,25 @@ describe('frames: every bad input gets the contract error or close code', () => 
   };
   const errorFor = (socket: TestSocket, id: string) =>
     socket.next<{ type: 'error'; code: string; message: string }>((frame) => frame.type === 'error' && (frame as { id?: string }).id === id);
+
+  it('a connection may be in at most GATEWAY_MAX_ROOMS_PER_CONNECTION rooms (here 3, its own included)', async () => {
+    const socket = await open(await stack.adminToken());
+    for (const room of ['node:1', 'node:2']) {
+      socket.send({ type: 'subscribe', room, id: room });
+      await socket.next((frame) => frame.type === 'subscribed' && (frame as { id?: string }).id === room);
+    }
+    socket.send({ type: 'subscribe', room: 'node:3', id: 'one-too-many' });
+    const refused = await errorFor(socket, 'one-too-many');
+    expect(refused).toMatchObject({ code: 'rate_limited', message: expect.stringContaining('3 rooms') });
+    // Re-subscribing to a room it is already in is no new room; leaving one makes space.
+    socket.send({ type: 'subscribe', room: 'node:2', id: 'again' });
+    await socket.next((frame) => frame.type === 'subscribed' && (frame as { id?: string }).id === 'again');
+    socket.send({ type: 'unsubscribe', room: 'node:1', id: 'leave' });
+    await socket.next((frame) => frame.type === 'unsubscribed');
+    socket.send({ type: 'subscribe', room: 'node:3', id: 'fits' });
+    await socket.next((frame) => frame.type === 'subscribed' && (frame as { id?: string }).id === 'fits');
+    socket.close();
+  });
 
   it('ping → pong (with the id)', async () => {
     const socket = await open(await stack.adminToken());

@@ -2,7 +2,7 @@ import { type Bus, type BusEvent, compareOffsets, parseOffset } from '@wirefleet
 import type { Logger } from '@wirefleet/shared/logging';
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import type { Connection } from '../connections/connection.js';
-import { type Slot, slotHas, slotMembers, withConnection, withoutConnection } from '../connections/connection-slot.js';
+import { hasMember, membersOf, type OneOrMany, withMember, withoutMember } from '../connections/one-or-many.js';
 
 /** How the hub reaches uWebSockets.js: one topic per room, and per-socket sends. */
 export interface TopicTransport {
@@ -15,7 +15,7 @@ export interface TopicTransport {
 
 interface RoomState {
   /** Local members, live or joining; the room is dropped from the Bus when the last leaves. */
-  members: Slot;
+  members: OneOrMany<Connection>;
   /**
    * Members still joining (their live events are buffered). Usually absent, so delivery does
    * not walk all members of a large room for every event.
@@ -121,7 +121,7 @@ export class RoomHub {
   private async joinNow(connection: Connection, room: string, request: JoinRequest): Promise<JoinResult | undefined> {
     const { since, acknowledge } = request;
     if (!connection.ws) return undefined;
-    if (connection.rooms.has(room)) {
+    if (hasMember(connection.rooms, room)) {
       if (since === undefined) {
         const history = await this.bus.history(room);
         const result = { offset: history.offset, recovered: true };
@@ -130,7 +130,7 @@ export class RoomHub {
       }
       // Already live in the room (e.g. joined automatically on connect) but the client asks
       // for a replay: leave the topic and buffer live events, then replay as for a new join.
-      connection.rooms.delete(room);
+      connection.rooms = withoutMember(connection.rooms, room);
       if (!isOwnRoom(connection, room)) this.transport.unsubscribe(connection, room);
     }
     connection.pending ??= new Map();
@@ -163,7 +163,7 @@ export class RoomHub {
     const state = this.rooms.get(room);
     if (state) stopJoining(state, connection);
     // Closed or left while we waited: nothing to deliver.
-    if (!buffered || !connection.ws || !state || !slotHas(state.members, connection)) return undefined;
+    if (!buffered || !connection.ws || !state || !hasMember(state.members, connection)) return undefined;
     const result = { offset: history.offset, recovered: since === undefined ? true : history.recovered };
     const frames: string[] = greeting === undefined ? [] : [greeting];
     if (acknowledge) frames.push(subscribedFrame(room, result, acknowledge.id));
@@ -177,20 +177,20 @@ export class RoomHub {
         last = frame.offset;
       }
     }
-    connection.rooms.add(room);
+    connection.rooms = withMember(connection.rooms, room);
     this.transport.send(connection, frames);
     if (!isOwnRoom(connection, room)) this.transport.subscribe(connection, room);
     return result;
   }
 
   leave(connection: Connection, room: string): void {
-    connection.rooms.delete(room);
+    connection.rooms = withoutMember(connection.rooms, room);
     dropPending(connection, room);
     if (connection.ws && !isOwnRoom(connection, room)) this.transport.unsubscribe(connection, room);
     const state = this.rooms.get(room);
-    if (!state || !slotHas(state.members, connection)) return;
+    if (!state || !hasMember(state.members, connection)) return;
     stopJoining(state, connection);
-    const members = withoutConnection(state.members, connection);
+    const members = withoutMember(state.members, connection);
     if (members !== undefined) {
       state.members = members;
       return;
@@ -203,7 +203,7 @@ export class RoomHub {
 
   /** On close: uWS already dropped the socket's topics; only the bookkeeping remains. */
   leaveAll(connection: Connection): void {
-    for (const room of [...connection.rooms, ...(connection.pending?.keys() ?? [])]) this.leave(connection, room);
+    for (const room of [...membersOf(connection.rooms), ...(connection.pending?.keys() ?? [])]) this.leave(connection, room);
   }
 
   private enter(connection: Connection, room: string): RoomState {
@@ -217,7 +217,7 @@ export class RoomHub {
         if (this.rooms.get(room) === state) this.rooms.delete(room);
       });
     }
-    state.members = withConnection(state.members, connection);
+    state.members = withMember(state.members, connection);
     return state;
   }
 
@@ -229,7 +229,7 @@ export class RoomHub {
       let deliveries = this.transport.publish(event.room, frame);
       for (const owner of this.ownersOf(event.room)) {
         // Live in its own room; an owner still joining got the event buffered above.
-        if (owner.ws && owner.rooms.has(event.room)) {
+        if (owner.ws && hasMember(owner.rooms, event.room)) {
           this.transport.send(owner, [frame]);
           deliveries += 1;
         }
@@ -238,7 +238,7 @@ export class RoomHub {
       state.bytesSinceCheck += frame.length;
       if (state.bytesSinceCheck >= this.consumers.everyBytes) {
         state.bytesSinceCheck = 0;
-        this.consumers.check(slotMembers(state.members));
+        this.consumers.check(membersOf(state.members));
       }
     }
     for (const observer of this.observers) {

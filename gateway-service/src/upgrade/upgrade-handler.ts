@@ -87,7 +87,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           sid: claims.sid,
           expiresAt: claims.exp,
           ip,
-          rooms: new Set(),
+          rooms: undefined,
           badFrames: 0,
           ws: undefined,
         };
