@@ -28,8 +28,8 @@ export const suite: BenchSuite = {
     'of 5,000 DNAT forwards rendered by `renderNftScript`, swapped between two variants. **Idle RSS**: real agent',
     'processes from the build (`node node-agent/dist/main.js run`) pointed at 127.0.0.1:9 (and, for comparison, at a',
     'local API answering 503; and the same build bundled by esbuild), vs a bare Node process.',
-    '`wg` reaches wireguard-go through the shared /var/run/wireguard socket, so it runs without a namespace hop;',
-    '`nft` and the dataplane\'s commands go through `ip netns exec`.',
+    '`wg` reaches wireguard-go through the shared /var/run/wireguard socket, so it runs without a namespace hop; the',
+    'dataplane\'s `ip` commands enter the namespace with `ip -n`, `nft` and `sysctl` go through `ip netns exec`.',
   ].join(' '),
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const missing = netnsPrerequisitesMissing();

@@ -21,19 +21,34 @@ class FakeHost {
   handle = 1;
   fail: string | undefined;
 
+  /** What the runner was asked to run; `calls` are the commands that ran (out of namespaces and batches). */
+  received: string[] = [];
+
   readonly run: CommandRunner = async (file, args, options) => {
-    this.calls.push(`${file} ${args.join(' ')}`);
-    // Inside a namespace the same commands arrive wrapped in `ip netns exec <ns>`.
+    this.received.push(`${file} ${args.join(' ')}`);
+    // Inside a namespace the same commands arrive as `ip -n <ns> …` or `ip netns exec <ns> …`.
     if (file === 'ip' && args[0] === 'netns') return this.exec(args[3]!, args.slice(4), options);
+    if (file === 'ip' && args[0] === '-n') return this.exec('ip', args.slice(2), options);
     return this.exec(file, args, options);
   };
+
+  /** `ip [flags] -batch -`: each line runs as `ip [flags] <line>`, recorded as such; the first failure stops it. */
+  private async batch(flags: readonly string[], input: string): Promise<CommandResult> {
+    let stdout = '';
+    for (const line of input.split('\n').filter(Boolean)) {
+      stdout += (await this.exec('ip', [...flags, ...line.split(' ')], undefined)).stdout;
+    }
+    return { stdout, stderr: '' };
+  }
 
   private async exec(
     file: string,
     args: readonly string[],
     options: RunOptions | undefined,
   ): Promise<CommandResult> {
+    if (file === 'ip' && args.at(-2) === '-batch') return this.batch(args.slice(0, -2), options?.input ?? '');
     const line = `${file} ${args.join(' ')}`;
+    this.calls.push(line);
     if (this.fail && line.includes(this.fail)) throw new Error(`injected failure: ${line}`);
     if (line.startsWith('ip -j -d addr show')) {
       const addr_info = this.addresses.map((a) => ({
@@ -42,17 +57,15 @@ class FakeHost {
         prefixlen: Number(a.split('/')[1]),
         scope: 'global',
       }));
-      return {
-        stdout: JSON.stringify([{ flags: this.up ? ['UP'] : [], linkinfo: { info_kind: 'tun' }, addr_info }]),
-        stderr: '',
-      };
+      const link = { flags: this.up ? ['UP'] : [], linkinfo: { info_kind: 'tun' }, addr_info };
+      return { stdout: `${JSON.stringify([link])}\n`, stderr: '' };
     }
     if (line.startsWith('ip addr replace')) this.addresses = [args[2]!];
     if (line.startsWith('ip link set')) this.up = true;
     if (line.startsWith('ip route replace')) this.routes.add(args[2]!);
     if (line.startsWith('ip route del')) this.routes.delete(args[2]!);
-    if (line.startsWith('ip -j -4 route show'))
-      return { stdout: JSON.stringify([...this.routes].map((dst) => ({ dst }))), stderr: '' };
+    if (/^ip -j (-d )?route show table all/.test(line))
+      return { stdout: `${JSON.stringify([...this.routes].map((dst) => ({ dst })))}\n`, stderr: '' };
     if (line.startsWith('ip -j')) return { stdout: '[]', stderr: '' };
     if (line === 'nft -f -') {
       this.table = createHash('sha256')
@@ -124,6 +137,8 @@ describe('LinuxDataplane (fake host)', () => {
     ]);
     expect(host.calls).toContain('sysctl -w net.ipv4.ip_forward=1');
     expect(host.calls).toContain('nft -f -');
+    // Two `ip` processes in all: one reads link and routes, one batch writes every change.
+    expect(host.received.filter((c) => c.startsWith('ip '))).toEqual(['ip -j -d -batch -', 'ip -batch -']);
   });
 
   it('a one-peer change sends only that peer and leaves the rest of the host alone', async () => {
@@ -213,6 +228,10 @@ describe('LinuxDataplane (fake host)', () => {
     });
     await inNs.apply(desired());
     expect(host.calls.length).toBeGreaterThan(0);
-    expect(host.calls.every((c) => c.startsWith('ip netns exec wft-unit '))).toBe(true);
+    // `ip` itself enters the namespace (`ip -n`, one process); other programs through `ip netns exec`.
+    expect(host.received.length).toBeGreaterThan(0);
+    for (const call of host.received) {
+      expect(call).toMatch(/^ip (-n wft-unit|netns exec wft-unit (nft|sysctl)) /);
+    }
   });
 });

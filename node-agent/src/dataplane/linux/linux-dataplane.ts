@@ -32,15 +32,13 @@ import {
 } from './peer-diff.js';
 import { renderWgShow } from './show.js';
 import { UapiClient, type WgDeviceState, type WireguardTransport } from './uapi-client.js';
+import { syncLink } from './link-sync.js';
 import {
   enableIpForwarding,
   ensureWireguardInterface,
   findWireguardInterface,
   type LinkContext,
-  readOwnRoutes,
   routesForCanonical,
-  syncAddressAndLink,
-  syncRoutes,
 } from './wireguard-interface.js';
 
 export interface LinuxDataplaneOptions {
@@ -267,16 +265,6 @@ export class LinuxDataplane implements Dataplane {
         : renderNftScript(this.interfaceName, desired);
     try {
       const transport = await this.ensureTransport();
-      // First apply after start: read back once; the interface may predate this process.
-      const have = this.model ?? this.interfaceModel(await transport.get());
-      // Against the set applied last, when only some positions changed, only those are compared:
-      // the desired state is diffed with the desired state, and nothing is read back.
-      const diff =
-        changed !== undefined && changed.from === have.peers
-          ? diffPeersAt(peers, have.peers, changed.at)
-          : diffPeers(peers.byKey, have.peers.byKey);
-      await this.send(this.deviceChanges(diff, have, listenPort));
-      this.model = { peers, privateKey: this.privateKey, listenPort };
       const forwarding = desired.masquerade || desired.forwards.length > 0;
       const firewallReplaced = nftScript !== previous?.nftScript;
       const applied: Applied = {
@@ -289,23 +277,44 @@ export class LinuxDataplane implements Dataplane {
         nftFingerprint: previous?.nftFingerprint ?? '',
         forwarding,
       };
-      // The host steps after the UAPI set are independent of each other, so they run side by
-      // side: address + link, then the routes (a route needs its link up; reading the routes
-      // this agent added can start at once); ip_forward; the nftables swap. All of them are
-      // awaited before apply settles, failed or not, so no command outlives a failed apply.
-      const link = previous?.address !== address ? syncAddressAndLink(this.ctx, address) : undefined;
-      const routes = (async () => {
-        if (previous !== undefined && sameSet(previous.routes, wantedRoutes)) return;
-        const known = previous?.routes ?? (await readOwnRoutes(this.ctx));
-        await link;
-        applied.routes = (await syncRoutes(this.ctx, wantedRoutes, known)).routes;
-      })();
-      const steps: Promise<unknown>[] = [routes];
-      if (link) steps.push(link);
-      if (forwarding && !previous?.forwarding) steps.push(enableIpForwarding(this.ctx, this.netns !== undefined));
-      if (firewallReplaced) steps.push(this.replaceFirewall(applied));
+      // First apply after start: read back once; the interface may predate this process.
+      const have = this.model ?? this.interfaceModel(await transport.get());
+      // Against the set applied last, when only some positions changed, only those are compared:
+      // the desired state is diffed with the desired state, and nothing is read back.
+      const diff =
+        changed !== undefined && changed.from === have.peers
+          ? diffPeersAt(peers, have.peers, changed.at)
+          : diffPeers(peers.byKey, have.peers.byKey);
+      // WireGuard's peers, the link, ip_forward and the firewall do not depend on each other, so
+      // they change side by side: the UAPI set; address, link state and routes (one `ip` reads
+      // what is not known, one batch writes the differences); ip_forward; the nftables swap.
+      // All of them are awaited before apply settles, failed or not, so no command outlives a
+      // failed apply.
+      const sending = this.send(this.deviceChanges(diff, have, listenPort));
+      const hostSteps: (() => Promise<unknown>)[] = [];
+      const addressChanged = previous === undefined || previous.address !== address;
+      if (addressChanged || !sameSet(previous.routes, wantedRoutes)) {
+        hostSteps.push(async () => {
+          const link = await syncLink(this.ctx, {
+            address: addressChanged ? address : undefined,
+            routes: wantedRoutes,
+            knownRoutes: previous?.routes,
+          });
+          applied.routes = link.routes;
+        });
+      }
+      if (forwarding && !previous?.forwarding) hostSteps.push(() => enableIpForwarding(this.ctx, this.netns !== undefined));
+      if (firewallReplaced) hostSteps.push(() => this.replaceFirewall(applied));
+      if (hostSteps.length > 0) {
+        // The UAPI set takes longest (wireguard-go derives a key for every added peer), so its
+        // request goes out first: the socket connects on the next turn of the event loop, and
+        // spawning a process blocks this thread for milliseconds.
+        await Promise.race([sending.catch(() => undefined), new Promise((resolve) => setImmediate(resolve))]);
+      }
+      const steps = [sending, ...hostSteps.map((step) => step())];
       const failed = (await Promise.allSettled(steps)).find((step) => step.status === 'rejected');
       if (failed) throw failed.reason;
+      this.model = { peers, privateKey: this.privateKey, listenPort };
       this.applied = applied;
       const report = {
         peersAdded: diff.added.length,
@@ -392,9 +401,7 @@ export class LinuxDataplane implements Dataplane {
     this.model = undefined;
     await this.send(changes);
     this.model = { peers: applied.peers, privateKey: this.privateKey, listenPort: applied.listenPort };
-    corrected.push(...(await syncAddressAndLink(this.ctx, applied.address)));
-    const routes = await syncRoutes(this.ctx, [...applied.routes]);
-    corrected.push(...routes.changes);
+    corrected.push(...(await syncLink(this.ctx, { address: applied.address, routes: [...applied.routes] })).changes);
     if (applied.forwarding) await enableIpForwarding(this.ctx, this.netns !== undefined);
     const table = await readNftTable(this.ctx.run);
     const firewallReplaced = fingerprintNftTable(table) !== applied.nftFingerprint;

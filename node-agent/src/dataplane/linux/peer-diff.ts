@@ -33,7 +33,10 @@ export interface PeerDiff {
 export function normalizePeer(peer: DesiredPeer): PeerModel {
   const model: PeerModel = {
     publicKey: checkKey(peer.publicKey, 'peer public key'),
-    allowedIps: [...new Set(peer.allowedIps.map((cidr) => canonicalCidr(cidr)))].sort(),
+    allowedIps:
+      peer.allowedIps.length === 1
+        ? [canonicalCidr(peer.allowedIps[0])]
+        : [...new Set(peer.allowedIps.map((cidr) => canonicalCidr(cidr)))].sort(),
     persistentKeepalive: checkKeepalive(peer.persistentKeepalive ?? 0),
   };
   if (peer.endpoint !== undefined) model.endpoint = checkEndpoint(peer.endpoint);

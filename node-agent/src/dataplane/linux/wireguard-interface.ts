@@ -10,11 +10,9 @@ import {
   parseCidr,
 } from '../render/validate.js';
 import { CommandError, type CommandRunner, isMissingProgram } from './command-runner.js';
+import { readLink } from './link-sync.js';
 import { UapiClient, type WireguardTransport } from './uapi-client.js';
 import { WgCliTransport } from './wg-cli.js';
-
-/** Marks the routes this agent added (`proto 87`), so stale ones can be found after a restart. */
-export const ROUTE_PROTOCOL = '87';
 
 export interface LinkContext {
   interfaceName: string;
@@ -24,29 +22,6 @@ export interface LinkContext {
   uapiDir?: string;
   /** How long to wait for a freshly started wireguard-go to open its socket. */
   startTimeoutMs?: number;
-}
-
-interface IpLink {
-  flags?: string[];
-  linkinfo?: { info_kind?: string };
-  addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
-}
-
-function isNoSuchDevice(error: unknown): boolean {
-  return error instanceof CommandError && /does not exist|Cannot find device/i.test(error.stderr);
-}
-
-/** `ip -j -d addr show dev <if>`, or undefined when the link does not exist. */
-export async function readLink(ctx: LinkContext): Promise<IpLink | undefined> {
-  const ifname = checkInterfaceName(ctx.interfaceName);
-  try {
-    const { stdout } = await ctx.run('ip', ['-j', '-d', 'addr', 'show', 'dev', ifname]);
-    const links = JSON.parse(stdout) as IpLink[];
-    return links[0];
-  } catch (error) {
-    if (isNoSuchDevice(error)) return undefined;
-    throw error;
-  }
 }
 
 async function uapiReady(client: UapiClient): Promise<boolean> {
@@ -116,43 +91,6 @@ export async function ensureWireguardInterface(ctx: LinkContext): Promise<Wiregu
 }
 
 /**
- * Makes `address` the interface's only global address and brings the link up; returns what it
- * had to change (empty when everything was already right).
- */
-export async function syncAddressAndLink(ctx: LinkContext, address: string): Promise<string[]> {
-  const ifname = checkInterfaceName(ctx.interfaceName);
-  const wanted = parseCidr(address, 'interface address');
-  const wantedText = formatCidr(wanted);
-  const link = await readLink(ctx);
-  if (!link) throw new Error(`interface ${ifname} disappeared`);
-  const changes: string[] = [];
-  const stale: string[] = [];
-  let present = false;
-  for (const info of link.addr_info ?? []) {
-    if (info.scope === 'link' || info.local === undefined || info.prefixlen === undefined) continue;
-    const text = formatCidr(parseCidr(`${info.local}/${info.prefixlen}`, 'interface address'));
-    if (text === wantedText) present = true;
-    else stale.push(text);
-  }
-  const setAddress = async () => {
-    for (const text of stale) await ctx.run('ip', ['addr', 'del', text, 'dev', ifname]);
-    if (!present) await ctx.run('ip', ['addr', 'replace', wantedText, 'dev', ifname]);
-  };
-  changes.push(...stale.map((text) => `address ${text} removed`));
-  if (!present) changes.push(`address ${wantedText} set`);
-  const up = (link.flags ?? []).includes('UP');
-  if (!up) changes.push(`link ${ifname} set up`);
-  // The address and the link state are independent: both at once, both settled before returning.
-  const results = await Promise.allSettled([
-    setAddress(),
-    up ? undefined : ctx.run('ip', ['link', 'set', ifname, 'up']),
-  ]);
-  const failed = results.find((result) => result.status === 'rejected');
-  if (failed) throw failed.reason;
-  return changes;
-}
-
-/**
  * The routes the interface needs: allowed IPs outside its own network (those inside are covered
  * by the address's connected route). Default routes are skipped: routing 0.0.0.0/0 into the
  * tunnel would also capture the tunnel's own encrypted packets; that needs policy routing.
@@ -181,53 +119,6 @@ export function routesForCanonical(network: ParsedCidr, canonicalIps: readonly s
     routes.push(cidr);
   }
   return routes;
-}
-
-/** The routes this agent added earlier (marked with ROUTE_PROTOCOL), both families. */
-export async function readOwnRoutes(ctx: LinkContext): Promise<Set<string>> {
-  const ifname = checkInterfaceName(ctx.interfaceName);
-  const routes = new Set<string>();
-  // Both families at once: two independent reads.
-  const listed = await Promise.all(
-    (['-4', '-6'] as const).map(async (family) => {
-      const { stdout } = await ctx.run('ip', ['-j', family, 'route', 'show', 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
-      return { family, stdout };
-    }),
-  );
-  for (const { family, stdout } of listed) {
-    for (const route of JSON.parse(stdout || '[]') as { dst?: string }[]) {
-      if (!route.dst || route.dst === 'default') continue;
-      const dst = route.dst.includes('/') ? route.dst : `${route.dst}/${family === '-4' ? 32 : 128}`;
-      routes.add(canonicalCidr(dst, 'route'));
-    }
-  }
-  return routes;
-}
-
-/**
- * Adds missing routes and removes stale ones this agent added. `known` is the set the agent
- * believes is installed; without it the host is read first. Returns the installed set.
- */
-export async function syncRoutes(
-  ctx: LinkContext,
-  wanted: readonly string[],
-  known?: ReadonlySet<string>,
-): Promise<{ routes: Set<string>; changes: string[] }> {
-  const ifname = checkInterfaceName(ctx.interfaceName);
-  const current = known ?? (await readOwnRoutes(ctx));
-  const target = new Set(wanted.map((cidr) => canonicalCidr(cidr, 'route')));
-  const changes: string[] = [];
-  for (const cidr of current) {
-    if (target.has(cidr)) continue;
-    await ctx.run('ip', ['route', 'del', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
-    changes.push(`route ${cidr} removed`);
-  }
-  for (const cidr of target) {
-    if (current.has(cidr)) continue;
-    await ctx.run('ip', ['route', 'replace', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
-    changes.push(`route ${cidr} added`);
-  }
-  return { routes: target, changes };
 }
 
 /**

@@ -36,9 +36,13 @@ export function isEmptyChange(changes: UapiSetChanges): boolean {
   return changes.privateKey === undefined && changes.listenPort === undefined && changes.peers.length === 0;
 }
 
-function peerLines(peer: UapiPeerChange): string[] {
-  const lines = [`public_key=${keyToHex(peer.publicKey, 'peer public key')}`];
-  if (peer.kind === 'remove') return [...lines, 'remove=true'];
+/** Appends one peer's lines to `lines`. */
+function appendPeerLines(lines: string[], peer: UapiPeerChange): void {
+  lines.push(`public_key=${keyToHex(peer.publicKey, 'peer public key')}`);
+  if (peer.kind === 'remove') {
+    lines.push('remove=true');
+    return;
+  }
   if (peer.kind === 'add' && !Array.isArray(peer.allowedIps))
     throw new TypeError('allowedIps must be an array');
   if (peer.allowedIps !== undefined) {
@@ -49,7 +53,6 @@ function peerLines(peer: UapiPeerChange): string[] {
   if (peer.persistentKeepalive !== undefined || peer.kind === 'add') {
     lines.push(`persistent_keepalive_interval=${checkKeepalive(peer.persistentKeepalive ?? 0)}`);
   }
-  return lines;
 }
 
 /**
@@ -69,7 +72,7 @@ export function renderUapiSet(changes: UapiSetChanges): string {
     // A key twice in one request would make the second entry silently undo the first.
     if (seen.has(key)) throw new RangeError(`peer ${key} appears twice in one UAPI request`);
     seen.add(key);
-    lines.push(...peerLines(peer));
+    appendPeerLines(lines, peer);
   }
   return `${lines.join('\n')}\n\n`;
 }

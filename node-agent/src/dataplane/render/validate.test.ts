@@ -8,10 +8,32 @@ import {
   checkInterfaceName,
   checkKey,
   cidrContains,
+  formatCidr,
   hexToKey,
   keyToHex,
+  maskCidr,
   parseCidr,
 } from './validate.js';
+
+/** The result of `f`, or 'throws'. */
+function outcome(f: () => string): string {
+  try {
+    return f();
+  } catch {
+    return 'throws';
+  }
+}
+
+/** Dotted quads with octets and prefixes on both sides of their limits, leading zeros included. */
+const quad = fc
+  .tuple(
+    fc.array(fc.oneof(fc.integer({ min: 0, max: 300 }), fc.constantFrom('00', '01', '010', '1e1', '')), {
+      minLength: 3,
+      maxLength: 5,
+    }),
+    fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constantFrom('08', '', '-1', '1.5')),
+  )
+  .map(([octets, prefix]) => ({ ip: octets.join('.'), prefix: String(prefix) }));
 
 describe('validators', () => {
   it.each([
@@ -30,6 +52,8 @@ describe('validators', () => {
     '01.2.3.4',
     '1.2.3',
     '256.0.0.1',
+    '1.2.3.256',
+    '1.2.256.4',
     '1.2.3.4 ',
     '::1%eth0',
     '1::2::3',
@@ -47,6 +71,19 @@ describe('validators', () => {
         expect(isIPv4(text) || isIPv6(text)).toBe(true);
         expect(canonicalIp(text)).toBe(text);
       }),
+    );
+  });
+
+  it('canonicalises IPv4 CIDRs and endpoints on their fast paths exactly as the general parser does', () => {
+    fc.assert(
+      fc.property(fc.oneof(quad, fc.ipV4().map((ip) => ({ ip, prefix: '24' }))), fc.string(), ({ ip, prefix }, junk) => {
+        for (const value of [`${ip}/${prefix}`, `${ip}/${prefix}${junk}`]) {
+          expect(outcome(() => canonicalCidr(value))).toBe(outcome(() => formatCidr(maskCidr(parseCidr(value)))));
+        }
+        const endpoint = outcome(() => checkEndpoint(`${ip}:51820`));
+        expect(endpoint).toBe(outcome(() => `${canonicalIp(ip)}:51820`));
+      }),
+      { numRuns: 2000 },
     );
   });
 

@@ -1,0 +1,159 @@
+import { canonicalCidr, checkInterfaceName, formatCidr, parseCidr } from '../render/validate.js';
+import { CommandError, type CommandRunner, runIpBatch } from './command-runner.js';
+
+/** Marks the routes this agent added (`proto 87`), so stale ones can be found after a restart. */
+export const ROUTE_PROTOCOL = '87';
+
+/** What `ip -j -d addr show` says about a link. */
+export interface IpLink {
+  flags?: string[];
+  linkinfo?: { info_kind?: string };
+  addr_info?: { family?: string; local?: string; prefixlen?: number; scope?: string }[];
+}
+
+/** What link-sync needs of the interface's context (a LinkContext). */
+export interface LinkHost {
+  interfaceName: string;
+  run: CommandRunner;
+}
+
+function isNoSuchDevice(error: unknown): boolean {
+  return error instanceof CommandError && /does not exist|Cannot find device/i.test(error.stderr);
+}
+
+/** `ip -j -d addr show dev <if>`, or undefined when the link does not exist. */
+export async function readLink(host: LinkHost): Promise<IpLink | undefined> {
+  const ifname = checkInterfaceName(host.interfaceName);
+  try {
+    const { stdout } = await host.run('ip', ['-j', '-d', 'addr', 'show', 'dev', ifname]);
+    return (JSON.parse(stdout) as IpLink[])[0];
+  } catch (error) {
+    if (isNoSuchDevice(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * The routes of `ip -j route show table all dev <if> proto 87` that are this agent's: both
+ * families (a table-less listing is IPv4 only), main table only, canonical.
+ */
+function ownRoutes(listed: { dst?: string; table?: string }[]): Set<string> {
+  const routes = new Set<string>();
+  for (const route of listed) {
+    if (!route.dst || route.dst === 'default' || (route.table !== undefined && route.table !== 'main')) continue;
+    const dst = route.dst.includes('/') ? route.dst : `${route.dst}/${route.dst.includes(':') ? 128 : 32}`;
+    routes.add(canonicalCidr(dst, 'route'));
+  }
+  return routes;
+}
+
+/** The routes this agent added earlier (marked with ROUTE_PROTOCOL), both families. */
+export async function readOwnRoutes(host: LinkHost): Promise<Set<string>> {
+  const ifname = checkInterfaceName(host.interfaceName);
+  const { stdout } = await host.run('ip', ['-j', 'route', 'show', 'table', 'all', 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+  return ownRoutes(JSON.parse(stdout || '[]'));
+}
+
+/** The link and this agent's routes, read by ONE `ip` process; an absent link has no routes. */
+async function readLinkAndRoutes(host: LinkHost): Promise<{ link: IpLink | undefined; routes: Set<string> }> {
+  const ifname = checkInterfaceName(host.interfaceName);
+  try {
+    const { stdout } = await runIpBatch(
+      host.run,
+      [
+        ['addr', 'show', 'dev', ifname],
+        ['route', 'show', 'table', 'all', 'dev', ifname, 'proto', ROUTE_PROTOCOL],
+      ],
+      ['-j', '-d'],
+    );
+    // One JSON document per command, one per line.
+    const [links, routes] = stdout.split('\n').filter((line) => line.trim() !== '');
+    return { link: (JSON.parse(links ?? '[]') as IpLink[])[0], routes: ownRoutes(JSON.parse(routes ?? '[]')) };
+  } catch (error) {
+    if (isNoSuchDevice(error)) return { link: undefined, routes: new Set() };
+    throw error;
+  }
+}
+
+/** The commands that make `address` the link's only global address and bring it up. */
+function planAddressAndLink(ifname: string, link: IpLink, address: string): { commands: string[][]; changes: string[] } {
+  const wanted = formatCidr(parseCidr(address, 'interface address'));
+  const commands: string[][] = [];
+  const changes: string[] = [];
+  let present = false;
+  for (const info of link.addr_info ?? []) {
+    if (info.scope === 'link' || info.local === undefined || info.prefixlen === undefined) continue;
+    const text = formatCidr(parseCidr(`${info.local}/${info.prefixlen}`, 'interface address'));
+    if (text === wanted) {
+      present = true;
+      continue;
+    }
+    commands.push(['addr', 'del', text, 'dev', ifname]);
+    changes.push(`address ${text} removed`);
+  }
+  if (!present) {
+    commands.push(['addr', 'replace', wanted, 'dev', ifname]);
+    changes.push(`address ${wanted} set`);
+  }
+  if (!(link.flags ?? []).includes('UP')) {
+    commands.push(['link', 'set', ifname, 'up']);
+    changes.push(`link ${ifname} set up`);
+  }
+  return { commands, changes };
+}
+
+/** The commands that remove stale routes of this agent's and add the missing ones. */
+function planRoutes(
+  ifname: string,
+  current: ReadonlySet<string>,
+  target: ReadonlySet<string>,
+): { commands: string[][]; changes: string[] } {
+  const commands: string[][] = [];
+  const changes: string[] = [];
+  for (const cidr of current) {
+    if (target.has(cidr)) continue;
+    commands.push(['route', 'del', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+    changes.push(`route ${cidr} removed`);
+  }
+  for (const cidr of target) {
+    if (current.has(cidr)) continue;
+    commands.push(['route', 'replace', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+    changes.push(`route ${cidr} added`);
+  }
+  return { commands, changes };
+}
+
+/**
+ * Brings the interface's address, link state and this agent's routes to what is wanted, with
+ * at most two `ip` processes: one that reads what is not already known, one batch that writes
+ * every difference (addresses, then the link up, then routes — a route needs its link up).
+ * - `address`: made the link's only global address, the link brought up; undefined leaves both
+ *   alone (and the link is not read).
+ * - `knownRoutes`: the routes the agent believes it installed; undefined reads them.
+ * Returns what it changed and the routes now installed.
+ */
+export async function syncLink(
+  host: LinkHost,
+  wanted: { address?: string | undefined; routes: readonly string[]; knownRoutes?: ReadonlySet<string> | undefined },
+): Promise<{ changes: string[]; routes: Set<string> }> {
+  const ifname = checkInterfaceName(host.interfaceName);
+  const target = new Set(wanted.routes.map((cidr) => canonicalCidr(cidr, 'route')));
+  let link: IpLink | undefined;
+  let current = wanted.knownRoutes;
+  if (wanted.address !== undefined && current === undefined) ({ link, routes: current } = await readLinkAndRoutes(host));
+  else if (wanted.address !== undefined) link = await readLink(host);
+  else current ??= await readOwnRoutes(host);
+  const commands: string[][] = [];
+  const changes: string[] = [];
+  if (wanted.address !== undefined) {
+    if (!link) throw new Error(`interface ${ifname} disappeared`);
+    const plan = planAddressAndLink(ifname, link, wanted.address);
+    commands.push(...plan.commands);
+    changes.push(...plan.changes);
+  }
+  const routes = planRoutes(ifname, current ?? new Set(), target);
+  commands.push(...routes.commands);
+  changes.push(...routes.changes);
+  if (commands.length > 0) await runIpBatch(host.run, commands);
+  return { changes, routes: target };
+}
