@@ -18,6 +18,7 @@ const schema = z.object({
   GATEWAY_RATE_LIMIT_BURST: envField.positiveInt(100),
   GATEWAY_MAX_CONNECTIONS_PER_USER: envField.positiveInt(20),
   GATEWAY_MAX_ROOMS_PER_CONNECTION: envField.positiveInt(200),
+  GATEWAY_WRITE_DELAY_MS: z.coerce.number({ message: 'expected a whole number' }).int().min(0).max(1000).default(0),
   GATEWAY_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(8).max(960).default(120),
   GATEWAY_NODE_LEASE_SECONDS: envField.positiveInt(30, 3600),
   GATEWAY_ALLOW_UWS_FALLBACK: envField.boolean(false),
@@ -45,6 +46,11 @@ export interface GatewayConfig {
   maxConnectionsPerUser: number;
   /** Rooms one connection may be in or joining at once, its own included. */
   maxRoomsPerConnection: number;
+  /**
+   * Room events wait up to this long and go out together: one write per socket carries all of
+   * them. 0 (default) sends each event at once.
+   */
+  writeDelayMs: number;
   idleTimeoutSeconds: number;
   nodeLeaseSeconds: number;
   allowUwsFallback: boolean;
@@ -68,6 +74,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     rateLimit: { perSecond: e.GATEWAY_RATE_LIMIT_PER_SECOND, burst: e.GATEWAY_RATE_LIMIT_BURST },
     maxConnectionsPerUser: e.GATEWAY_MAX_CONNECTIONS_PER_USER,
     maxRoomsPerConnection: e.GATEWAY_MAX_ROOMS_PER_CONNECTION,
+    writeDelayMs: e.GATEWAY_WRITE_DELAY_MS,
     idleTimeoutSeconds: e.GATEWAY_IDLE_TIMEOUT_SECONDS,
     nodeLeaseSeconds: e.GATEWAY_NODE_LEASE_SECONDS,
     allowUwsFallback: e.GATEWAY_ALLOW_UWS_FALLBACK,

@@ -77,9 +77,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   };
   const slowConsumer = () => metrics.slowConsumerCloses.inc();
   const hub = new RoomHub(deps.bus, transport, logger.child({ subsystem: 'rooms' }), (room) => registry.ofSubject(room), {
-    everyBytes: Math.max(1, Math.floor(config.maxBackpressureBytes / 4)),
-    check: (members) => closeSlowConsumers(members, config.maxBackpressureBytes, close, slowConsumer),
-    delivered: (_room, deliveries) => metrics.messagesOut.inc(deliveries),
+    writeDelayMs: config.writeDelayMs,
+    consumers: {
+      everyBytes: Math.max(1, Math.floor(config.maxBackpressureBytes / 4)),
+      check: (members) => closeSlowConsumers(members, config.maxBackpressureBytes, close, slowConsumer),
+      delivered: (_room, deliveries) => metrics.messagesOut.inc(deliveries),
+    },
   });
   const metrics = new GatewayMetrics({ connections: () => registry.size, rooms: () => hub.roomCount });
   const verifier = new AccessTokenVerifier({ keySet: deps.keySet, issuer: config.issuer, now });
@@ -210,6 +213,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       listenSocket = undefined;
       clearInterval(sweeper);
       clearInterval(renewer);
+      hub.flush();
       for (const connection of [...registry.values()]) close(connection, CloseCode.GOING_AWAY, 'server shutting down');
       await control.then((stop) => stop()).catch(() => undefined);
     },

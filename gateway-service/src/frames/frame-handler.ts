@@ -78,7 +78,9 @@ export class FrameHandler {
       return;
     }
     deps.metrics.messagesIn.inc({ type: frame.type });
-    this.dispatch(connection, frame).catch((error: unknown) => {
+    // A frame sent before `welcome` waits for the automatic join, so every answer follows it.
+    const welcomed = deps.hub.joined(connection, connection.sub);
+    (welcomed ? welcomed.then(() => this.dispatch(connection, frame)) : this.dispatch(connection, frame)).catch((error: unknown) => {
       deps.logger.error({ err: error, conn: connection.id, type: frame.type }, 'frame handling failed');
       if (connection.ws) deps.send(connection, errorFrame('internal_error', 'could not handle the frame', frame.id));
     });

@@ -40,6 +40,14 @@ describe('frames: every bad input gets the contract error or close code', () => 
     socket.close();
   });
 
+  it('a frame sent before `welcome` is answered after it: welcome is always the first frame', async () => {
+    const socket = await connect(url, await stack.adminToken());
+    socket.send({ type: 'ping', id: 'early' });
+    await socket.next((frame) => frame.type === 'pong');
+    expect(socket.frames.map((frame) => frame.type)).toEqual(['welcome', 'pong']);
+    socket.close();
+  });
+
   it('ping → pong (with the id)', async () => {
     const socket = await open(await stack.adminToken());
     socket.send({ type: 'ping', id: 'p1' });

@@ -6,12 +6,14 @@ import { connect, type TestSocket } from '../../../test/support/ws-client.js';
 const status = (revision: number) => ({ applied_revision: revision, peers: [], state_digest: `d${revision}`, drift: false });
 const isEvent = (room: string) => (frame: { type: string; room?: string }) => frame.type === 'event' && frame.room === room;
 
-describe('rooms across two gateway instances (real Redis)', () => {
+// Every case runs with events sent at once and with write coalescing (GATEWAY_WRITE_DELAY_MS):
+// held events must keep order, reach joining connections exactly once and survive replays.
+describe.each([0, 20])('rooms across two gateway instances (real Redis, write delay %d ms)', (writeDelayMs) => {
   let stack: RealtimeStack;
   let a: string;
   let b: string;
   beforeAll(async () => {
-    stack = await startRealtimeStack({ instances: 2 });
+    stack = await startRealtimeStack({ instances: 2, gatewayEnv: { GATEWAY_WRITE_DELAY_MS: String(writeDelayMs) } });
     a = stack.gateways[0]!.url;
     b = stack.gateways[1]!.url;
   });

@@ -46,6 +46,8 @@ export async function startGatewayChild(options: {
   issuer: string;
   instanceId: string;
   nodeArgs?: string[];
+  /** More gateway settings (e.g. GATEWAY_WRITE_DELAY_MS) for a variant. */
+  env?: Record<string, string>;
 }): Promise<ServerChild> {
   const port = await freePort();
   const child = spawnNode({
@@ -61,6 +63,7 @@ export async function startGatewayChild(options: {
       GATEWAY_MAX_CONNECTIONS_PER_USER: '100000',
       GATEWAY_INSTANCE_ID: options.instanceId,
       LOG_LEVEL: 'info',
+      ...options.env,
     },
   });
   // /readyz: listening and the Bus reaches Redis.

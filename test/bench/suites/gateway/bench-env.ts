@@ -24,7 +24,7 @@ export interface GatewayBenchEnv {
   pool: ClientPool;
   /** `count` viewer tokens for distinct users `user:<first>`…, as the auth-api would issue them. */
   viewerTokens(count: number, first?: number): string[];
-  startGateway(instanceId: string, nodeArgs?: string[]): Promise<ServerChild>;
+  startGateway(instanceId: string, nodeArgs?: string[], gatewayEnv?: Record<string, string>): Promise<ServerChild>;
   close(): Promise<void>;
 }
 
@@ -59,9 +59,10 @@ export async function createGatewayBenchEnv(): Promise<GatewayBenchEnv> {
       Array.from({ length: count }, (_, index) =>
         tokens.sign({ sub: `user:${first + index}`, role: 'viewer' }),
       ),
-    startGateway: (instanceId, nodeArgs) =>
+    startGateway: (instanceId, nodeArgs, gatewayEnv) =>
       startGatewayChild({
         ...(nodeArgs ? { nodeArgs } : {}),
+        ...(gatewayEnv ? { env: gatewayEnv } : {}),
         redisUrl: redis.url,
         prefix: redis.prefix,
         jwksFile,

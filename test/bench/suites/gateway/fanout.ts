@@ -27,10 +27,11 @@ export interface FanoutSubject {
   tokens: boolean;
 }
 
-export function gatewaySubject(): FanoutSubject {
+/** The gateway as it ships, or with more settings (a variant such as a write delay). */
+export function gatewaySubject(gatewayEnv?: Record<string, string>, label = 'Wirefleet gateway'): FanoutSubject {
   return {
-    label: 'Wirefleet gateway',
-    start: (env) => env.startGateway('gw-bench-fanout'),
+    label,
+    start: (env) => env.startGateway('gw-bench-fanout', undefined, gatewayEnv),
     publisher: (env) => busPublisher({ redisUrl: env.redis.url, prefix: env.redis.prefix, room: ROOM }),
     target: (server) => ({
       host: server.host,
