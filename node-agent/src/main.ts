@@ -1,10 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_CONFIG_PATH } from './config/agent-config.js';
 import { AgentConfigError } from './config/files.js';
-import { EnrollError, enroll } from './cli/enroll.js';
-import { run } from './cli/run.js';
-import { status } from './cli/status.js';
-import { USAGE, UsageError } from './cli/usage.js';
+import { EnrollError, USAGE, UsageError } from './cli/usage.js';
 
 /** `wirefleet-agent enroll|run|status`. Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 node ended. */
 async function main(argv: string[]): Promise<number> {
@@ -30,6 +27,8 @@ async function main(argv: string[]): Promise<number> {
       });
       if (!values.api) throw new UsageError('--api is required');
       if (!values.key) throw new UsageError('--key is required');
+      // Each command loads only its own modules: `run` stays small (enroll brings the API's schemas).
+      const { enroll } = await import('./cli/enroll.js');
       await enroll(
         {
           api: values.api,
@@ -53,10 +52,12 @@ async function main(argv: string[]): Promise<number> {
         strict: true,
         options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH }, backend: { type: 'string' }, interface: { type: 'string' } },
       });
+      const { run } = await import('./cli/run.js');
       return run({ config: values.config, backend: values.backend, interface: values.interface });
     }
     case 'status': {
       const { values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH } } });
+      const { status } = await import('./cli/status.js');
       status(values.config, out);
       return 0;
     }

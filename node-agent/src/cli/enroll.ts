@@ -3,7 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { parseEndpoint, region as regionSchema, resourceName } from '@wirefleet/shared/schemas';
 import { type AgentConfigFile, saveAgentConfig } from '../config/agent-config.js';
-import { UsageError } from './usage.js';
+import { type JsonResponse, requestJson } from '../http/json-request.js';
+import { EnrollError, UsageError } from './usage.js';
 
 export interface EnrollFlags {
   api: string;
@@ -50,12 +51,11 @@ export async function enroll(flags: EnrollFlags, out: (line: string) => void): P
 
   const keys = generateWireguardKeys();
   const apiUrl = flags.api.replace(/\/$/, '');
-  let response: Response;
+  let response: JsonResponse;
   try {
-    response = await fetch(`${apiUrl}/v1/nodes/enroll`, {
+    response = await requestJson(`${apiUrl}/v1/nodes/enroll`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
+      body: {
         enrollment_key: flags.key,
         name,
         wg_public_key: keys.publicKey,
@@ -64,13 +64,14 @@ export async function enroll(flags: EnrollFlags, out: (line: string) => void): P
         agent_version: '0.1.0',
         ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
         ...(flags.region ? { region: flags.region } : {}),
-      }),
-      signal: AbortSignal.timeout(15_000),
+      },
+      timeoutMs: 15_000,
+      maxBytes: 64 * 1024,
     });
   } catch (error) {
     throw new EnrollError(`cannot reach the API at ${apiUrl}: ${(error as Error).message}`);
   }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  const body = (response.body ?? {}) as Record<string, unknown>;
   if (response.status !== 201) {
     const details = Array.isArray(body.errors) ? ` (${(body.errors as Array<{ path: string; message: string }>).map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
     throw new EnrollError(`enrollment refused: ${response.status} ${String(body.code ?? '')}${details}`);
@@ -92,5 +93,3 @@ export async function enroll(flags: EnrollFlags, out: (line: string) => void): P
   out(`enrolled as node ${config.node_id} (${name}), tunnel address ${config.tunnel_ip} in ${config.network_cidr}`);
   out(`config written to ${flags.config}; start the agent with: wirefleet-agent run --config ${flags.config}`);
 }
-
-export class EnrollError extends Error {}

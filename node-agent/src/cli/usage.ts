@@ -9,3 +9,6 @@ The config defaults to /etc/wirefleet/agent.json; its folder also holds the secr
 
 /** A wrong flag or missing value: exit code 2 with the usage text. */
 export class UsageError extends Error {}
+
+/** Enrollment refused or the API unreachable: exit code 1 with the message alone. */
+export class EnrollError extends Error {}

@@ -1,34 +1,60 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { z } from 'zod';
 import { AgentConfigError, readSecretFile, writeFileAtomic } from './files.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/wirefleet/agent.json';
 export const BACKENDS = ['linux', 'dry-run', 'memory'] as const;
 export type Backend = (typeof BACKENDS)[number];
 
-const httpUrl = z.string().refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), 'an http(s) URL');
-const wsUrl = z.string().refine((value) => /^wss?:\/\/[^\s]+$/.test(value) && URL.canParse(value), 'a ws(s) URL');
-
 /**
  * `agent.json`: everything `run` needs. Secrets live beside it in their own 0600 files
  * (`wireguard.key`, `node.secret`), never in this file, so it can be shown and diffed.
  */
-const agentConfigSchema = z.strictObject({
-  version: z.literal(1),
-  api_url: httpUrl,
-  gateway_url: wsUrl,
-  node_id: z.number().int().min(1),
-  name: z.string().min(1).max(63),
-  network_cidr: z.string().regex(/^[0-9.]+\/\d{1,2}$/, 'an IPv4 CIDR'),
-  tunnel_ip: z.string().regex(/^[0-9.]+$/, 'an IPv4 address'),
-  interface: z.string().regex(/^[A-Za-z0-9_=+.-]{1,15}$/, 'an interface name of 1-15 letters, digits, _ = + . -'),
-  listen_port: z.number().int().min(1).max(65535),
-  backend: z.enum(BACKENDS),
-  wireguard_public_key: z.string(),
-});
+export interface AgentConfigFile {
+  version: 1;
+  api_url: string;
+  gateway_url: string;
+  node_id: number;
+  name: string;
+  network_cidr: string;
+  tunnel_ip: string;
+  interface: string;
+  listen_port: number;
+  backend: Backend;
+  wireguard_public_key: string;
+}
 
-export type AgentConfigFile = z.infer<typeof agentConfigSchema>;
+const isUrl = (scheme: RegExp) => (value: unknown) =>
+  typeof value === 'string' && scheme.test(value) && URL.canParse(value);
+const isInteger = (min: number, max: number) => (value: unknown) =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
+const matches = (pattern: RegExp) => (value: unknown) => typeof value === 'string' && pattern.test(value);
+
+/** Each field of agent.json: its rule and what the error says when it is broken. Checked by hand, not zod: `run` stays light. */
+const FIELDS: Record<keyof AgentConfigFile, { valid: (value: unknown) => boolean; expected: string }> = {
+  version: { valid: (value) => value === 1, expected: 'version 1' },
+  api_url: { valid: isUrl(/^https?:\/\/[^\s]+$/), expected: 'an http(s) URL' },
+  gateway_url: { valid: isUrl(/^wss?:\/\/[^\s]+$/), expected: 'a ws(s) URL' },
+  node_id: { valid: isInteger(1, Number.MAX_SAFE_INTEGER), expected: 'a whole number from 1' },
+  name: { valid: (value) => typeof value === 'string' && value.length >= 1 && value.length <= 63, expected: '1 to 63 characters' },
+  network_cidr: { valid: matches(/^[0-9.]+\/\d{1,2}$/), expected: 'an IPv4 CIDR' },
+  tunnel_ip: { valid: matches(/^[0-9.]+$/), expected: 'an IPv4 address' },
+  interface: { valid: matches(/^[A-Za-z0-9_=+.-]{1,15}$/), expected: 'an interface name of 1-15 letters, digits, _ = + . -' },
+  listen_port: { valid: isInteger(1, 65535), expected: 'a port, 1-65535' },
+  backend: { valid: (value) => (BACKENDS as readonly unknown[]).includes(value), expected: `one of ${BACKENDS.join(', ')}` },
+  wireguard_public_key: { valid: (value) => typeof value === 'string', expected: 'a string' },
+};
+
+/** The first thing wrong with a parsed agent.json (`path: message`), or undefined when it is valid. */
+export function agentConfigProblem(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return '(file): expected a JSON object';
+  const fields = raw as Record<string, unknown>;
+  for (const [name, field] of Object.entries(FIELDS)) {
+    if (!field.valid(fields[name])) return `${name}: expected ${field.expected}`;
+  }
+  const unknown = Object.keys(fields).filter((name) => !(name in FIELDS));
+  return unknown.length > 0 ? `(file): unknown field(s) ${unknown.join(', ')}` : undefined;
+}
 
 export interface AgentConfig extends AgentConfigFile {
   /** The folder holding agent.json, the secrets and the state. */
@@ -51,12 +77,9 @@ export function loadAgentConfig(configPath: string): AgentConfig {
     const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message;
     throw new AgentConfigError(`${configPath}: cannot read the agent config (${reason}); run 'wirefleet-agent enroll' first`);
   }
-  const parsed = agentConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    throw new AgentConfigError(`${configPath}: ${issue.path.join('.') || '(file)'}: ${issue.message}`);
-  }
-  return { ...parsed.data, dir: path.dirname(path.resolve(configPath)), configPath: path.resolve(configPath) };
+  const problem = agentConfigProblem(raw);
+  if (problem !== undefined) throw new AgentConfigError(`${configPath}: ${problem}`);
+  return { ...(raw as AgentConfigFile), dir: path.dirname(path.resolve(configPath)), configPath: path.resolve(configPath) };
 }
 
 export function loadAgentSecrets(config: AgentConfig): AgentSecrets {

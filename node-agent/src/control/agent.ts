@@ -1,6 +1,7 @@
 import type { Logger } from '@wirefleet/shared/logging';
 import { RealtimeClient, type WebSocketConstructor } from '@wirefleet/shared/client';
 import type { EventFrame, NodeConfigPayload } from '@wirefleet/shared/protocol';
+import { MAX_CONFIG_JWS_LENGTH } from '@wirefleet/shared/tokens';
 import WebSocket from 'ws';
 import { CommandRunner } from '../commands/command-runner.js';
 import type { AgentConfig, AgentSecrets } from '../config/agent-config.js';
@@ -9,6 +10,7 @@ import type { StateStore } from '../state/state-store.js';
 import { CachedJwks } from '../trust/cached-jwks.js';
 import { DesiredStateConverter } from '../trust/desired-state.js';
 import { ConfigRefused, SignedConfigVerifier } from '../trust/verify-config.js';
+import { fromFetch, type JsonRequest, requestJson } from '../http/json-request.js';
 import { NodeTokenProvider } from './node-token.js';
 
 export const STATUS_INTERVAL_MS = 15_000;
@@ -47,8 +49,12 @@ export interface AgentOptions {
   reconcileIntervalMs?: number;
   /** Called when the control plane says this node is gone (4003) or replaced (4010). */
   onTerminal?: (reason: string) => void;
+  /** Tests: every request to the auth-api goes through this fetch instead of the agent's own client. */
   fetchImpl?: typeof fetch;
 }
+
+/** The largest config response read: the signed config plus the unsigned copy beside it. */
+const MAX_CONFIG_RESPONSE_BYTES = 3 * MAX_CONFIG_JWS_LENGTH;
 
 /**
  * The agent's run loop. Offline first: the last verified config is applied from disk before
@@ -65,6 +71,7 @@ export class Agent {
   private readonly tokens: NodeTokenProvider;
   private readonly commands: CommandRunner;
   private readonly client: RealtimeClient;
+  private readonly request: JsonRequest;
   private appliedRevision: number | undefined;
   private lastGood: DesiredState | undefined;
   private syncing: Promise<void> | undefined;
@@ -74,9 +81,10 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     const { config } = options;
     this.room = `node:${config.node_id}`;
-    this.jwks = new CachedJwks(`${config.api_url}/.well-known/jwks.json`, options.state, options.fetchImpl);
+    this.request = options.fetchImpl ? fromFetch(options.fetchImpl) : requestJson;
+    this.jwks = new CachedJwks(`${config.api_url}/.well-known/jwks.json`, options.state, this.request);
     this.verifier = new SignedConfigVerifier(this.jwks, config.node_id);
-    this.tokens = new NodeTokenProvider(config.api_url, config.node_id, options.secrets.nodeSecret, options.fetchImpl);
+    this.tokens = new NodeTokenProvider(config.api_url, config.node_id, options.secrets.nodeSecret, this.request);
     this.commands = new CommandRunner(options.dataplane, config.network_cidr);
     this.client = new RealtimeClient({
       url: config.gateway_url,
@@ -150,13 +158,15 @@ export class Agent {
 
   private async sync(): Promise<void> {
     const { config, logger } = this.options;
-    const response = await (this.options.fetchImpl ?? fetch)(`${config.api_url}/v1/nodes/self/config`, {
+    const response = await this.request(`${config.api_url}/v1/nodes/self/config`, {
       headers: { authorization: `Bearer ${await this.tokens.token()}` },
-      signal: AbortSignal.timeout(15_000),
+      timeoutMs: 15_000,
+      maxBytes: MAX_CONFIG_RESPONSE_BYTES,
     });
     if (!response.ok) throw new Error(`GET /v1/nodes/self/config answered ${response.status}`);
     // Only the signature is used: the unsigned copy beside it is never trusted.
-    const { signature } = (await response.json()) as { signature: string };
+    if (response.body === undefined) throw new Error('GET /v1/nodes/self/config answered something other than JSON');
+    const { signature } = response.body as { signature: string };
     let verified: NodeConfigPayload;
     try {
       verified = await this.verifier.verify(signature, this.appliedRevision);

@@ -1,3 +1,5 @@
+import { type JsonRequest, requestJson } from '../http/json-request.js';
+
 /**
  * Node access tokens: exchanged for the node secret at `POST /v1/nodes/token`, cached until a
  * minute before expiry. The secret never leaves this process except to the auth-api.
@@ -9,22 +11,22 @@ export class NodeTokenProvider {
     private readonly apiUrl: string,
     private readonly nodeId: number,
     private readonly nodeSecret: string,
-    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly request: JsonRequest = requestJson,
   ) {}
 
   async token(options: { forceRefresh?: boolean } = {}): Promise<string> {
     if (!options.forceRefresh && this.cached && this.cached.expiresAtMs - 60_000 > Date.now()) return this.cached.token;
-    const response = await this.fetchImpl(`${this.apiUrl}/v1/nodes/token`, {
+    const response = await this.request(`${this.apiUrl}/v1/nodes/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ node_id: this.nodeId, node_secret: this.nodeSecret }),
-      signal: AbortSignal.timeout(10_000),
+      body: { node_id: this.nodeId, node_secret: this.nodeSecret },
+      timeoutMs: 10_000,
+      maxBytes: 64 * 1024,
     });
-    if (!response.ok) {
-      const body = (await response.json().catch(() => ({}))) as { code?: string };
-      throw new NodeTokenError(response.status, body.code ?? 'error');
+    const body = (response.body ?? {}) as { code?: string; access_token?: unknown; expires_in?: unknown };
+    if (!response.ok) throw new NodeTokenError(response.status, body.code ?? 'error');
+    if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number') {
+      throw new NodeTokenError(response.status, 'malformed_token_response');
     }
-    const body = (await response.json()) as { access_token: string; expires_in: number };
     this.cached = { token: body.access_token, expiresAtMs: Date.now() + body.expires_in * 1000 };
     return body.access_token;
   }

@@ -1,4 +1,5 @@
 import { importPublicJwk, type Jwks, type KeySet, type VerificationKey } from '@wirefleet/shared/tokens';
+import { type JsonRequest, requestJson } from '../http/json-request.js';
 import type { StateStore } from '../state/state-store.js';
 
 const MIN_REFETCH_MS = 30_000;
@@ -15,7 +16,7 @@ export class CachedJwks implements KeySet {
   constructor(
     private readonly url: string,
     private readonly state: StateStore,
-    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly request: JsonRequest = requestJson,
   ) {
     const cached = state.jwks();
     if (cached) this.load(cached);
@@ -30,9 +31,10 @@ export class CachedJwks implements KeySet {
 
   async refresh(): Promise<void> {
     this.fetchedAt = Date.now();
-    const response = await this.fetchImpl(this.url, { signal: AbortSignal.timeout(5_000) });
+    const response = await this.request(this.url, { timeoutMs: 5_000, maxBytes: 256 * 1024 });
     if (!response.ok) throw new Error(`JWKS ${this.url} answered ${response.status}`);
-    const jwks = (await response.json()) as Jwks;
+    const jwks = response.body as Jwks;
+    if (typeof jwks !== 'object' || jwks === null || !Array.isArray(jwks.keys)) throw new Error(`JWKS ${this.url} is not a key set`);
     this.load(jwks);
     this.state.saveJwks(jwks);
   }

@@ -5,7 +5,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Jwks } from '@wirefleet/shared/tokens';
 import { REPO_ROOT } from './child-service.js';
 
+/** The compiled modules, one file each (what `node node-agent/dist/main.js` loads). */
 export const AGENT_MAIN = path.join(REPO_ROOT, 'node-agent/dist/main.js');
+/** How the agent ships: the installed command, which runs the bundle with its V8 flags (shebang). */
+export const AGENT_BIN = path.join(REPO_ROOT, 'node-agent/bin/wirefleet-agent.js');
+/** The bundle `npm run build` makes, which AGENT_BIN runs. */
+export const AGENT_BUNDLE = path.join(REPO_ROOT, 'node-agent/dist/wirefleet-agent.mjs');
 
 /** An address nothing listens on: the agent must start, fail to connect, and idle. */
 const UNREACHABLE = '127.0.0.1:9';
@@ -63,9 +68,11 @@ function exited(child: ChildProcess): boolean {
 }
 
 export function spawnWatched(file: string, args: string[], env: Record<string, string> = {}): WatchedProcess {
+  // The `node` a shebang finds is this one.
+  const PATH = [path.dirname(process.execPath), process.env.PATH ?? ''].join(':');
   const child = spawn(file, args, {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    env: { PATH, HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let text = '';
@@ -96,4 +103,11 @@ export function spawnWatched(file: string, args: string[], env: Record<string, s
       clearTimeout(timer);
     },
   };
+}
+
+/** The V8 flags the agent ships with: those of AGENT_BIN's `#!/usr/bin/env -S node …` line. */
+export function shippedNodeFlags(): string[] {
+  const shebang = fs.readFileSync(AGENT_BIN, 'utf8').split('\n', 1)[0] ?? '';
+  const words = shebang.split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter(Boolean);
 }
