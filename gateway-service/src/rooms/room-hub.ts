@@ -267,7 +267,10 @@ export class RoomHub {
         this.logger.error({ err: error, room: event.room, event: event.event }, 'room observer failed');
       }
     }
-    if (this.writeDelayMs === 0) return this.deliver(event);
+    if (this.writeDelayMs === 0) {
+      this.deliver(event);
+      return;
+    }
     this.held.push(event);
     this.flushTimer ??= setTimeout(() => this.flush(), this.writeDelayMs);
   }
