@@ -12,7 +12,7 @@ const valid = {
   interface: 'wf0',
   listen_port: 51820,
   backend: 'linux',
-  wireguard_public_key: 'x',
+  wireguard_public_key: Buffer.alloc(32, 7).toString('base64'),
 };
 
 describe('agentConfigProblem (agent.json)', () => {
@@ -30,11 +30,18 @@ describe('agentConfigProblem (agent.json)', () => {
     ['name', ''],
     ['name', 'n'.repeat(64)],
     ['network_cidr', '100.96.0.0'],
+    ['network_cidr', '999.96.0.0/16'],
+    ['network_cidr', '100.96.0.0/33'],
+    ['network_cidr', 'fd00::/64'],
     ['tunnel_ip', 'fd00::1'],
+    ['tunnel_ip', '100.96.0'],
+    ['tunnel_ip', '100.96.0.256'],
     ['interface', 'wf 0'],
     ['listen_port', 65536],
     ['backend', 'kernel'],
     ['wireguard_public_key', undefined],
+    ['wireguard_public_key', 'x'],
+    ['wireguard_public_key', Buffer.alloc(31).toString('base64')],
   ])('names the field when %s is %j', (field, value) => {
     expect(agentConfigProblem({ ...valid, [field]: value })).toMatch(new RegExp(`^${field}: expected `));
   });

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkKey, parseCidr, parseIp } from '../dataplane/render/validate.js';
 import { AgentConfigError, readSecretFile, writeFileAtomic } from './files.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/wirefleet/agent.json';
@@ -29,6 +30,15 @@ const isUrl = (scheme: RegExp) => (value: unknown) =>
 const isInteger = (min: number, max: number) => (value: unknown) =>
   typeof value === 'number' && Number.isSafeInteger(value) && value >= min && value <= max;
 const matches = (pattern: RegExp) => (value: unknown) => typeof value === 'string' && pattern.test(value);
+/** The dataplane's own checks (the ones that guard `ip` and UAPI input), as predicates. */
+const passes = (check: (value: unknown) => unknown, family?: 4) => (value: unknown) => {
+  try {
+    const checked = check(value) as { family?: number } | undefined;
+    return family === undefined || checked?.family === family;
+  } catch {
+    return false;
+  }
+};
 
 /** Each field of agent.json: its rule and what the error says when it is broken. Checked by hand, not zod: `run` stays light. */
 const FIELDS: Record<keyof AgentConfigFile, { valid: (value: unknown) => boolean; expected: string }> = {
@@ -37,12 +47,12 @@ const FIELDS: Record<keyof AgentConfigFile, { valid: (value: unknown) => boolean
   gateway_url: { valid: isUrl(/^wss?:\/\/[^\s]+$/), expected: 'a ws(s) URL' },
   node_id: { valid: isInteger(1, Number.MAX_SAFE_INTEGER), expected: 'a whole number from 1' },
   name: { valid: (value) => typeof value === 'string' && value.length >= 1 && value.length <= 63, expected: '1 to 63 characters' },
-  network_cidr: { valid: matches(/^[0-9.]+\/\d{1,2}$/), expected: 'an IPv4 CIDR' },
-  tunnel_ip: { valid: matches(/^[0-9.]+$/), expected: 'an IPv4 address' },
+  network_cidr: { valid: passes(parseCidr, 4), expected: 'an IPv4 CIDR' },
+  tunnel_ip: { valid: passes(parseIp, 4), expected: 'an IPv4 address' },
   interface: { valid: matches(/^[A-Za-z0-9_=+.-]{1,15}$/), expected: 'an interface name of 1-15 letters, digits, _ = + . -' },
   listen_port: { valid: isInteger(1, 65535), expected: 'a port, 1-65535' },
   backend: { valid: (value) => (BACKENDS as readonly unknown[]).includes(value), expected: `one of ${BACKENDS.join(', ')}` },
-  wireguard_public_key: { valid: (value) => typeof value === 'string', expected: 'a string' },
+  wireguard_public_key: { valid: passes(checkKey), expected: 'a WireGuard public key (32 bytes, base64)' },
 };
 
 /** The first thing wrong with a parsed agent.json (`path: message`), or undefined when it is valid. */
