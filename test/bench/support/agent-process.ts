@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Jwks } from '@wirefleet/shared/tokens';
+import { randomKey } from './agent-fixtures.js';
 import { REPO_ROOT } from './child-service.js';
 
 /** The compiled modules, one file each (what `node node-agent/dist/main.js` loads). */
@@ -41,7 +42,8 @@ export function writeAgentDir(options: {
     interface: options.interfaceName,
     listen_port: 51820,
     backend: options.backend,
-    wireguard_public_key: 'unused-by-run',
+    // Not used by `run`, but agent.json must hold a well-formed key.
+    wireguard_public_key: randomKey(),
   };
   fs.writeFileSync(path.join(dir, 'agent.json'), `${JSON.stringify(config, null, 2)}\n`);
   fs.writeFileSync(path.join(dir, 'wireguard.key'), `${options.privateKey}\n`, { mode: 0o600 });
