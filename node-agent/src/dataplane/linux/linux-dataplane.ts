@@ -36,6 +36,7 @@ import { syncLink } from './link-sync.js';
 import {
   enableIpForwarding,
   ensureWireguardInterface,
+  type FoundInterface,
   findWireguardInterface,
   type LinkContext,
   routesForCanonical,
@@ -107,6 +108,11 @@ function sameFirewall(a: FirewallInputs, b: FirewallInputs): boolean {
 
 function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
   return a.size === b.length && b.every((value) => a.has(value));
+}
+
+/** The interface's full state: what the probe that found it read, or a fresh `get`. */
+function readFound(found: FoundInterface): Promise<WgDeviceState> {
+  return found.probed ? Promise.resolve(found.probed) : found.transport.get();
 }
 
 const EMPTY_REPORT = { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false };
@@ -215,16 +221,30 @@ export class LinuxDataplane implements Dataplane {
     return result;
   }
 
-  private async ensureTransport(): Promise<WireguardTransport> {
-    this.transport ??= await ensureWireguardInterface(this.ctx);
-    return this.transport;
+  /**
+   * The interface's transport, found or created when not known yet; then with the full reading
+   * the probe that found it took just now (`probed`), which the caller may use as its read.
+   */
+  private async ensureTransport(): Promise<FoundInterface> {
+    if (this.transport) return { transport: this.transport };
+    const found = await ensureWireguardInterface(this.ctx);
+    this.transport = found.transport;
+    return found;
+  }
+
+  /** ensureTransport without creating anything: undefined when there is no interface. */
+  private async findTransport(): Promise<FoundInterface | undefined> {
+    if (this.transport) return { transport: this.transport };
+    const found = await findWireguardInterface(this.ctx);
+    this.transport = found?.transport;
+    return found;
   }
 
   /** Reads the interface without creating it; an absent interface reads as empty. */
   private async readDevice(): Promise<WgDeviceState> {
     try {
-      this.transport ??= await findWireguardInterface(this.ctx);
-      return this.transport ? await this.transport.get() : { peers: [] };
+      const found = await this.findTransport();
+      return found ? await readFound(found) : { peers: [] };
     } catch (error) {
       this.ctx.logger.warn({ err: error, interface: this.interfaceName }, 'cannot read WireGuard interface');
       this.transport = undefined;
@@ -232,14 +252,25 @@ export class LinuxDataplane implements Dataplane {
     }
   }
 
-  private async send(changes: UapiSetChanges): Promise<void> {
-    if (isEmptyChange(changes)) return;
+  /**
+   * Sends `changes` (nothing when there are none). `onWritten` is called once the request is on
+   * its way: the UAPI socket connected and took it, or the `wg` command started.
+   */
+  private async send(changes: UapiSetChanges, onWritten?: () => void): Promise<void> {
+    if (isEmptyChange(changes)) {
+      onWritten?.();
+      return;
+    }
     const request = renderUapiSet(changes);
     this.lastUapiRequest = request;
-    const transport = await this.ensureTransport();
+    const { transport } = await this.ensureTransport();
     // The request is rendered once: a UAPI socket takes the text as is.
-    if (transport instanceof UapiClient) await transport.sendRaw(request);
-    else await transport.set(changes);
+    if (transport instanceof UapiClient) await transport.sendRaw(request, onWritten);
+    else {
+      const setting = transport.set(changes);
+      onWritten?.();
+      await setting;
+    }
   }
 
   private deviceChanges(diff: PeerDiff, have: InterfaceModel, listenPort: number): UapiSetChanges {
@@ -264,7 +295,7 @@ export class LinuxDataplane implements Dataplane {
         ? previous.nftScript
         : renderNftScript(this.interfaceName, desired);
     try {
-      const transport = await this.ensureTransport();
+      const found = await this.ensureTransport();
       const forwarding = desired.masquerade || desired.forwards.length > 0;
       const firewallReplaced = nftScript !== previous?.nftScript;
       const applied: Applied = {
@@ -277,8 +308,9 @@ export class LinuxDataplane implements Dataplane {
         nftFingerprint: previous?.nftFingerprint ?? '',
         forwarding,
       };
-      // First apply after start: read back once; the interface may predate this process.
-      const have = this.model ?? this.interfaceModel(await transport.get());
+      // First apply after start: read back once (the probe that found the interface just now
+      // has read it already); the interface may predate this process.
+      const have = this.model ?? this.interfaceModel(await readFound(found));
       // Against the set applied last, when only some positions changed, only those are compared:
       // the desired state is diffed with the desired state, and nothing is read back.
       const diff =
@@ -290,7 +322,11 @@ export class LinuxDataplane implements Dataplane {
       // what is not known, one batch writes the differences); ip_forward; the nftables swap.
       // All of them are awaited before apply settles, failed or not, so no command outlives a
       // failed apply.
-      const sending = this.send(this.deviceChanges(diff, have, listenPort));
+      let written!: () => void;
+      const requestWritten = new Promise<void>((resolve) => {
+        written = resolve;
+      });
+      const sending = this.send(this.deviceChanges(diff, have, listenPort), () => written());
       const hostSteps: (() => Promise<unknown>)[] = [];
       const addressChanged = previous === undefined || previous.address !== address;
       if (addressChanged || !sameSet(previous.routes, wantedRoutes)) {
@@ -307,9 +343,11 @@ export class LinuxDataplane implements Dataplane {
       if (firewallReplaced) hostSteps.push(() => this.replaceFirewall(applied));
       if (hostSteps.length > 0) {
         // The UAPI set takes longest (wireguard-go derives a key for every added peer), so its
-        // request goes out first: the socket connects on the next turn of the event loop, and
-        // spawning a process blocks this thread for milliseconds.
-        await Promise.race([sending.catch(() => undefined), new Promise((resolve) => setImmediate(resolve))]);
+        // request goes out first. The socket connects on a later turn of the event loop than a
+        // setImmediate's, and spawning a process blocks this thread for milliseconds (a fork
+        // copies the page tables of the whole process): the host commands wait until the
+        // request has been written, or the set has failed.
+        await Promise.race([sending.catch(() => undefined), requestWritten]);
       }
       const steps = [sending, ...hostSteps.map((step) => step())];
       const failed = (await Promise.allSettled(steps)).find((step) => step.status === 'rejected');
@@ -368,13 +406,13 @@ export class LinuxDataplane implements Dataplane {
   /** Reads the interface for reconcile; a vanished daemon or link is brought back and noted. */
   private async readOrRecreate(corrected: string[]): Promise<WgDeviceState> {
     try {
-      this.transport ??= await findWireguardInterface(this.ctx);
-      if (this.transport) return await this.transport.get();
+      const found = await this.findTransport();
+      if (found) return await readFound(found);
     } catch (error) {
       this.ctx.logger.warn({ err: error, interface: this.interfaceName }, 'WireGuard interface unreadable');
       this.transport = undefined;
     }
-    const device = await (await this.ensureTransport()).get();
+    const device = await readFound(await this.ensureTransport());
     corrected.push(`interface ${this.interfaceName} recreated`);
     return device;
   }

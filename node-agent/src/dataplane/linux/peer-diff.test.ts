@@ -10,7 +10,8 @@ import {
   PeerNormalizer,
   PeerSet,
 } from './peer-diff.js';
-import { routesFor } from './wireguard-interface.js';
+import { parseCidr } from '../render/validate.js';
+import { routesFor, routesForCanonical } from './wireguard-interface.js';
 
 const key = (n: number) => Buffer.alloc(32, n).toString('base64');
 
@@ -123,6 +124,26 @@ describe('diffPeers', () => {
         expect(diffPeers(desired, state).changes).toEqual([]);
         expect([...state.keys()].sort()).toEqual([...desired.keys()].sort());
       }),
+    );
+  });
+});
+
+describe('routesForCanonical', () => {
+  it('returns what routesFor returns for canonical allowed IPs, IPv4 and IPv6, inside and outside', () => {
+    const v4 = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, len]) => `${ip}/${len}`);
+    const v6 = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([ip, len]) => `${ip}/${len}`);
+    // Near the interface's network as often as not, so both sides of "inside" are covered.
+    const near = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 8, max: 32 })).map(([x, len]) => `100.96.${x}.7/${len}`);
+    fc.assert(
+      fc.property(
+        fc.constantFrom('100.96.0.1/16', '100.96.0.1/32', '10.0.0.1/8', '0.0.0.0/0', 'fd00::1/64', '::/0'),
+        fc.array(fc.oneof(v4, v6, near), { maxLength: 8 }),
+        (address, cidrs) => {
+          const canonical = normalizePeers([{ publicKey: key(1), allowedIps: cidrs }]).get(key(1))!.allowedIps;
+          expect([...routesForCanonical(parseCidr(address), canonical)].sort()).toEqual(routesFor(address, canonical));
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });

@@ -96,6 +96,17 @@ describe('UapiClient', () => {
     );
   });
 
+  it('says when a raw request has been written, before its reply settles', async () => {
+    daemon = await FakeUapiDaemon.start('wfunit1');
+    const client = new UapiClient('wfunit1', daemon.dir);
+    const order: string[] = [];
+    await client
+      .sendRaw('set=1\nlisten_port=4243\n\n', () => order.push('written'))
+      .then(() => order.push('replied'));
+    expect(order).toEqual(['written', 'replied']);
+    expect(daemon.listenPort).toBe(4243);
+  });
+
   it('fails with ENOENT when no daemon listens', async () => {
     await expect(new UapiClient('wfnone0', '/nonexistent-dir').get()).rejects.toMatchObject({
       code: 'ENOENT',

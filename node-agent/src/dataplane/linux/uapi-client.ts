@@ -108,8 +108,15 @@ export function uapiSocketPath(interfaceName: string, dir = DEFAULT_UAPI_DIR): s
 /**
  * Sends one request on a fresh connection and resolves with the reply, which ends at the first
  * blank line. One connection per request keeps a failed exchange from poisoning the next.
+ * `onWritten` is called once the socket has connected and the request has been handed to the
+ * kernel (as much of it as the socket takes at once; the rest follows as the daemon reads).
  */
-export function uapiExchange(socketPath: string, request: string, timeoutMs = 10_000): Promise<string> {
+export function uapiExchange(
+  socketPath: string,
+  request: string,
+  timeoutMs = 10_000,
+  onWritten?: () => void,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const socket = connect(socketPath);
     const chunks: Buffer[] = [];
@@ -133,6 +140,9 @@ export function uapiExchange(socketPath: string, request: string, timeoutMs = 10
     });
     socket.on('end', () => finish(new Error(`UAPI ${socketPath}: connection closed before the reply ended`)));
     socket.write(request);
+    // Registered after write(): net.Socket writes a request queued while connecting in its own
+    // 'connect' listener, which therefore runs first.
+    if (onWritten) socket.once('connect', onWritten);
   });
 }
 
@@ -153,8 +163,8 @@ export class UapiClient implements WireguardTransport {
     await this.sendRaw(renderUapiSet(changes));
   }
 
-  /** Sends an already rendered `set=1` request. */
-  async sendRaw(request: string): Promise<void> {
-    parseUapiSetReply(await uapiExchange(this.socketPath, request));
+  /** Sends an already rendered `set=1` request; `onWritten` as for uapiExchange. */
+  async sendRaw(request: string, onWritten?: () => void): Promise<void> {
+    parseUapiSetReply(await uapiExchange(this.socketPath, request, undefined, onWritten));
   }
 }

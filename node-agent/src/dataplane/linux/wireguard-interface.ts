@@ -6,12 +6,15 @@ import {
   checkInterfaceName,
   cidrContains,
   formatCidr,
+  ipv4CidrContains,
   type ParsedCidr,
   parseCidr,
+  parseIpv4Cidr,
+  toIpv4Cidr,
 } from '../render/validate.js';
 import { CommandError, type CommandRunner, isMissingProgram } from './command-runner.js';
 import { readLink } from './link-sync.js';
-import { UapiClient, type WireguardTransport } from './uapi-client.js';
+import { UapiClient, type WgDeviceState, type WireguardTransport } from './uapi-client.js';
 import { WgCliTransport } from './wg-cli.js';
 
 export interface LinkContext {
@@ -24,16 +27,25 @@ export interface LinkContext {
   startTimeoutMs?: number;
 }
 
-async function uapiReady(client: UapiClient): Promise<boolean> {
+/** The device as a UAPI `get` reads it, or undefined when no daemon answers on the socket. */
+async function uapiProbe(client: UapiClient): Promise<WgDeviceState | undefined> {
   try {
-    await client.get();
-    return true;
+    return await client.get();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     // No socket, or a stale one a dead daemon left: both mean "no userspace interface".
-    if (code === 'ENOENT' || code === 'ECONNREFUSED') return false;
+    if (code === 'ENOENT' || code === 'ECONNREFUSED') return undefined;
     throw error;
   }
+}
+
+/**
+ * How to talk to the interface, and, for a UAPI socket, the full device state the probe that
+ * found it read (a `get`, taken just now): a caller about to read the interface can use it.
+ */
+export interface FoundInterface {
+  transport: WireguardTransport;
+  probed?: WgDeviceState;
 }
 
 /** wireguard-go keeps its parent's stdio (and so our pipes) open when LOG_LEVEL is set, and
@@ -45,14 +57,15 @@ function daemonEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** The existing interface's transport (UAPI socket or kernel link), or undefined; creates nothing. */
-export async function findWireguardInterface(ctx: LinkContext): Promise<WireguardTransport | undefined> {
+/** The existing interface (UAPI socket or kernel link), or undefined; creates nothing. */
+export async function findWireguardInterface(ctx: LinkContext): Promise<FoundInterface | undefined> {
   const ifname = checkInterfaceName(ctx.interfaceName);
   const uapi = new UapiClient(ifname, ctx.uapiDir);
-  if (await uapiReady(uapi)) return uapi;
+  const probed = await uapiProbe(uapi);
+  if (probed) return { transport: uapi, probed };
   const link = await readLink(ctx);
   if (!link) return undefined;
-  if (link.linkinfo?.info_kind === 'wireguard') return new WgCliTransport(ifname, ctx.run);
+  if (link.linkinfo?.info_kind === 'wireguard') return { transport: new WgCliTransport(ifname, ctx.run) };
   throw new Error(
     `interface ${ifname} exists but is not WireGuard (${link.linkinfo?.info_kind ?? 'unknown kind'})`,
   );
@@ -63,7 +76,7 @@ export async function findWireguardInterface(ctx: LinkContext): Promise<Wireguar
  * (e.g. from before an agent restart) is adopted as is: the tunnel must not flap. A new one is
  * a kernel link where the kernel supports it, else a `wireguard-go` daemon (UAPI socket).
  */
-export async function ensureWireguardInterface(ctx: LinkContext): Promise<WireguardTransport> {
+export async function ensureWireguardInterface(ctx: LinkContext): Promise<FoundInterface> {
   const existing = await findWireguardInterface(ctx);
   if (existing) return existing;
   const ifname = checkInterfaceName(ctx.interfaceName);
@@ -71,7 +84,7 @@ export async function ensureWireguardInterface(ctx: LinkContext): Promise<Wiregu
   try {
     await ctx.run('ip', ['link', 'add', ifname, 'type', 'wireguard']);
     ctx.logger.info({ interface: ifname }, 'created kernel WireGuard interface');
-    return new WgCliTransport(ifname, ctx.run);
+    return { transport: new WgCliTransport(ifname, ctx.run) };
   } catch (error) {
     if (!(error instanceof CommandError) || isMissingProgram(error)) throw error;
     ctx.logger.info(
@@ -81,13 +94,15 @@ export async function ensureWireguardInterface(ctx: LinkContext): Promise<Wiregu
   }
   await ctx.run('wireguard-go', [ifname], { env: daemonEnv() });
   const deadline = Date.now() + (ctx.startTimeoutMs ?? 5_000);
-  while (!(await uapiReady(uapi))) {
+  let probed = await uapiProbe(uapi);
+  while (!probed) {
     if (Date.now() > deadline)
       throw new Error(`wireguard-go ${ifname}: no UAPI socket at ${uapi.socketPath}`);
     await sleep(25);
+    probed = await uapiProbe(uapi);
   }
   ctx.logger.info({ interface: ifname, socket: uapi.socketPath }, 'started wireguard-go');
-  return uapi;
+  return { transport: uapi, probed };
 }
 
 /**
@@ -109,13 +124,20 @@ export function routesFor(address: string, allowedIps: readonly string[]): strin
 
 /**
  * routesFor for allowed IPs already in canonical form (a PeerModel's): each is parsed once and,
- * being canonical, is its own route text. `network` is the parsed interface address.
+ * being canonical, is its own route text. `network` is the parsed interface address. IPv4, nearly
+ * every allowed IP, is parsed and compared as integers; the rest goes through the general parser.
  */
 export function routesForCanonical(network: ParsedCidr, canonicalIps: readonly string[]): string[] {
+  const network4 = toIpv4Cidr(network);
   const routes: string[] = [];
   for (const cidr of canonicalIps) {
-    const parsed = parseCidr(cidr);
-    if (parsed.prefixLength === 0 || cidrContains(network, parsed)) continue;
+    const v4 = parseIpv4Cidr(cidr);
+    if (v4 !== undefined) {
+      if (v4.prefixLength === 0 || (network4 !== undefined && ipv4CidrContains(network4, v4))) continue;
+    } else {
+      const parsed = parseCidr(cidr);
+      if (parsed.prefixLength === 0 || cidrContains(network, parsed)) continue;
+    }
     routes.push(cidr);
   }
   return routes;

@@ -10,9 +10,12 @@ import {
   cidrContains,
   formatCidr,
   hexToKey,
+  ipv4CidrContains,
   keyToHex,
   maskCidr,
   parseCidr,
+  parseIpv4Cidr,
+  toIpv4Cidr,
 } from './validate.js';
 
 /** The result of `f`, or 'throws'. */
@@ -93,6 +96,25 @@ describe('validators', () => {
     expect(canonicalCidr('0.0.0.0/0')).toBe('0.0.0.0/0');
     expect(() => canonicalCidr('10.0.0.0/33')).toThrow();
     expect(() => canonicalCidr('10.0.0.0/08')).toThrow();
+  });
+
+  it('parses IPv4 CIDRs on the fast path as the general parser does, and contains as cidrContains does', () => {
+    const v4cidr = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, len]) => `${ip}/${len}`);
+    fc.assert(
+      fc.property(fc.oneof(quad.map(({ ip, prefix }) => `${ip}/${prefix}`), v4cidr), v4cidr, (value, other) => {
+        const fast = parseIpv4Cidr(value);
+        const general = outcome(() => JSON.stringify(toIpv4Cidr(parseCidr(value))));
+        // The fast path declines (undefined) exactly what the general parser refuses.
+        expect(fast === undefined ? 'throws' : JSON.stringify(fast)).toBe(general);
+        if (fast === undefined) return;
+        const inner = parseIpv4Cidr(other)!;
+        expect(ipv4CidrContains(fast, inner)).toBe(cidrContains(parseCidr(value), parseCidr(other)));
+        expect(ipv4CidrContains(inner, fast)).toBe(cidrContains(parseCidr(other), parseCidr(value)));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(parseIpv4Cidr('fd00::/8')).toBeUndefined();
+    expect(toIpv4Cidr(parseCidr('fd00::/8'))).toBeUndefined();
   });
 
   it('knows which networks contain which', () => {

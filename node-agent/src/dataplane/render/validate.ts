@@ -73,10 +73,50 @@ export interface ParsedIp {
   bytes: number[];
 }
 
-/** The four octets of a match of IPV4 or IPV4_CIDR, or undefined when one is above 255. */
+/** The four octets of a match of IPV4, or undefined when one is above 255. */
 function ipv4Octets(match: RegExpExecArray): number[] | undefined {
   const bytes = [Number(match[1]), Number(match[2]), Number(match[3]), Number(match[4])];
   return bytes[0]! > 255 || bytes[1]! > 255 || bytes[2]! > 255 || bytes[3]! > 255 ? undefined : bytes;
+}
+
+/** An IPv4 CIDR as integers: the address (host bits kept) and the prefix length. */
+export interface Ipv4Cidr {
+  address: number;
+  prefixLength: number;
+}
+
+/**
+ * `value` as an Ipv4Cidr when it is an IPv4 CIDR spelt as parseCidr accepts it; undefined for
+ * anything else (IPv6, out of range, malformed), which the general parser then decides on.
+ * One regex and integer arithmetic, no arrays: the fast path of canonicalCidr and of routes.
+ */
+export function parseIpv4Cidr(value: unknown): Ipv4Cidr | undefined {
+  const match = typeof value === 'string' ? IPV4_CIDR.exec(value) : null;
+  if (match === null) return undefined;
+  const a = Number(match[1]);
+  const b = Number(match[2]);
+  const c = Number(match[3]);
+  const d = Number(match[4]);
+  const prefixLength = Number(match[5]);
+  if (a > 255 || b > 255 || c > 255 || d > 255 || prefixLength > 32) return undefined;
+  return { address: ((a << 24) | (b << 16) | (c << 8) | d) >>> 0, prefixLength };
+}
+
+/** The netmask of an IPv4 prefix length, as an unsigned 32-bit integer. */
+function ipv4Mask(prefixLength: number): number {
+  return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
+}
+
+/** A parsed IPv4 CIDR as an Ipv4Cidr; undefined for IPv6. */
+export function toIpv4Cidr(cidr: ParsedCidr): Ipv4Cidr | undefined {
+  if (cidr.family !== 4) return undefined;
+  const [a, b, c, d] = cidr.bytes as [number, number, number, number];
+  return { address: ((a << 24) | (b << 16) | (c << 8) | d) >>> 0, prefixLength: cidr.prefixLength };
+}
+
+/** cidrContains for two IPv4 CIDRs. */
+export function ipv4CidrContains(outer: Ipv4Cidr, inner: Ipv4Cidr): boolean {
+  return inner.prefixLength >= outer.prefixLength && ((inner.address ^ outer.address) & ipv4Mask(outer.prefixLength)) === 0;
 }
 
 function parseIpv4(text: string): number[] | undefined {
@@ -176,13 +216,10 @@ export function formatCidr(cidr: ParsedCidr): string {
 export function canonicalCidr(value: unknown, what = 'allowed IP'): string {
   // IPv4, nearly every allowed IP, in one regex and integer arithmetic: the text the general
   // path below gives (a unit test compares the two). Anything else, or out of range, takes it.
-  const match = typeof value === 'string' ? IPV4_CIDR.exec(value) : null;
-  const bytes = match ? ipv4Octets(match) : undefined;
-  const prefixLength = match ? Number(match[5]) : 33;
-  if (bytes !== undefined && prefixLength <= 32) {
-    const address = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-    const network = prefixLength === 0 ? 0 : (address & (0xffffffff << (32 - prefixLength))) >>> 0;
-    return `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${prefixLength}`;
+  const v4 = parseIpv4Cidr(value);
+  if (v4 !== undefined) {
+    const network = (v4.address & ipv4Mask(v4.prefixLength)) >>> 0;
+    return `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${v4.prefixLength}`;
   }
   return formatCidr(maskCidr(parseCidr(value, what)));
 }
