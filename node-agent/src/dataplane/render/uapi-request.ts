@@ -1,4 +1,12 @@
-import { canonicalCidr, checkEndpoint, checkKeepalive, checkKey, checkPort, keyToHex } from './validate.js';
+import {
+  canonicalCidr,
+  checkedKeyToHex,
+  checkEndpoint,
+  checkKeepalive,
+  checkKey,
+  checkPort,
+  keyToHex,
+} from './validate.js';
 
 /**
  * One peer's part of a UAPI `set=1` request. Keys are base64 here (as in the config) and hex
@@ -36,9 +44,9 @@ export function isEmptyChange(changes: UapiSetChanges): boolean {
   return changes.privateKey === undefined && changes.listenPort === undefined && changes.peers.length === 0;
 }
 
-/** Appends one peer's lines to `lines`. */
-function appendPeerLines(lines: string[], peer: UapiPeerChange): void {
-  lines.push(`public_key=${keyToHex(peer.publicKey, 'peer public key')}`);
+/** Appends one peer's lines to `lines`; `key` is its public key, already checked. */
+function appendPeerLines(lines: string[], peer: UapiPeerChange, key: string): void {
+  lines.push(`public_key=${checkedKeyToHex(key)}`);
   if (peer.kind === 'remove') {
     lines.push('remove=true');
     return;
@@ -72,7 +80,7 @@ export function renderUapiSet(changes: UapiSetChanges): string {
     // A key twice in one request would make the second entry silently undo the first.
     if (seen.has(key)) throw new RangeError(`peer ${key} appears twice in one UAPI request`);
     seen.add(key);
-    appendPeerLines(lines, peer);
+    appendPeerLines(lines, peer, key);
   }
   return `${lines.join('\n')}\n\n`;
 }

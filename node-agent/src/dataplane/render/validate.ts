@@ -15,6 +15,8 @@ const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0
 /** The same with a prefix length spelt as parseCidr accepts it: canonicalCidr's common case. */
 const IPV4_CIDR = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\/(0|[1-9][0-9]{0,2})$/;
 const IPV6_GROUP = /^[0-9A-Fa-f]{1,4}$/;
+/** An IPv4 endpoint in canonical form (no leading zeros in octets or port): checkEndpoint's common case. */
+const IPV4_ENDPOINT = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2}):([1-9][0-9]{0,4})$/;
 
 /** Thrown for any value a renderer refuses; the message names the field, never echoes raw bytes. */
 export class RenderValidationError extends Error {
@@ -59,7 +61,12 @@ export function checkKey(value: unknown, what = 'key'): string {
 
 /** UAPI speaks hex where the config speaks base64. */
 export function keyToHex(value: string, what = 'key'): string {
-  return Buffer.from(checkKey(value, what), 'base64').toString('hex');
+  return checkedKeyToHex(checkKey(value, what));
+}
+
+/** keyToHex of a value checkKey has just returned. */
+export function checkedKeyToHex(key: string): string {
+  return Buffer.from(key, 'base64').toString('hex');
 }
 
 export function hexToKey(value: string, what = 'key'): string {
@@ -219,6 +226,8 @@ export function canonicalCidr(value: unknown, what = 'allowed IP'): string {
   const v4 = parseIpv4Cidr(value);
   if (v4 !== undefined) {
     const network = (v4.address & ipv4Mask(v4.prefixLength)) >>> 0;
+    // No host bits: the text (decimal octets and prefix without leading zeros) is canonical.
+    if (network === v4.address) return value as string;
     return `${network >>> 24}.${(network >>> 16) & 255}.${(network >>> 8) & 255}.${network & 255}/${v4.prefixLength}`;
   }
   return formatCidr(maskCidr(parseCidr(value, what)));
@@ -235,6 +244,17 @@ export function cidrContains(outer: ParsedCidr, inner: ParsedCidr): boolean {
 /** `ip:port` or `[ipv6]:port`, canonicalised the way WireGuard prints endpoints. */
 export function checkEndpoint(value: unknown): string {
   if (typeof value !== 'string') fail('endpoint', value);
+  // Nearly every endpoint: canonical IPv4 text, returned as is once its numbers are in range.
+  const v4 = IPV4_ENDPOINT.exec(value);
+  if (
+    v4 !== null &&
+    Number(v4[1]) <= 255 &&
+    Number(v4[2]) <= 255 &&
+    Number(v4[3]) <= 255 &&
+    Number(v4[4]) <= 255 &&
+    Number(v4[5]) <= 65535
+  )
+    return value;
   const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([0-9.]+)):([0-9]{1,5})$/.exec(value);
   if (!match) fail('endpoint', value);
   const port = checkPort(Number(match[3]), 'endpoint port');
