@@ -317,11 +317,14 @@ export class LinuxDataplane implements Dataplane {
         changed !== undefined && changed.from === have.peers
           ? diffPeersAt(peers, have.peers, changed.at)
           : diffPeers(peers.byKey, have.peers.byKey);
-      // WireGuard's peers, the link, ip_forward and the firewall do not depend on each other, so
-      // they change side by side: the UAPI set; address, link state and routes (one `ip` reads
-      // what is not known, one batch writes the differences); ip_forward; the nftables swap.
-      // All of them are awaited before apply settles, failed or not, so no command outlives a
-      // failed apply.
+      // WireGuard's peers and the host's side (the link, ip_forward, the firewall) do not depend
+      // on each other, so they change side by side: the UAPI set, and beside it the host
+      // commands one after another — address, link state and routes (one `ip` reads what is not
+      // known, one batch writes the differences); ip_forward; the nftables swap. One at a time,
+      // because each is a process of its own, and with two at once on a small machine they take
+      // the CPU wireguard-go needs for the set; together they still take less time than a set of
+      // many peers. Both are awaited before apply settles, failed or not, so no command outlives
+      // a failed apply (the host commands stop at the first that fails).
       let written!: () => void;
       const requestWritten = new Promise<void>((resolve) => {
         written = resolve;
@@ -349,8 +352,10 @@ export class LinuxDataplane implements Dataplane {
         // request has been written, or the set has failed.
         await Promise.race([sending.catch(() => undefined), requestWritten]);
       }
-      const steps = [sending, ...hostSteps.map((step) => step())];
-      const failed = (await Promise.allSettled(steps)).find((step) => step.status === 'rejected');
+      const hostChanging = (async () => {
+        for (const step of hostSteps) await step();
+      })();
+      const failed = (await Promise.allSettled([sending, hostChanging])).find((step) => step.status === 'rejected');
       if (failed) throw failed.reason;
       this.model = { peers, privateKey: this.privateKey, listenPort };
       this.applied = applied;

@@ -138,7 +138,7 @@ export class PeerNormalizer {
     for (let i = 0; i < peers.length; i += 1) {
       const peer = peers[i]!;
       let entry = previous[i];
-      if (entry === undefined || entry.raw.publicKey !== peer.publicKey) {
+      if (entry === undefined ? previous.length > 0 : entry.raw.publicKey !== peer.publicKey) {
         inPlace = false;
         byKey ??= new Map(previous.map((cached) => [cached.model.publicKey, cached]));
         entry = typeof peer.publicKey === 'string' ? byKey.get(peer.publicKey) : undefined;
@@ -146,7 +146,13 @@ export class PeerNormalizer {
       if (entry === undefined || !sameRawPeer(entry.raw, peer)) {
         const model = normalizePeer(peer);
         const fresh: CachedPeer = {
-          raw: { ...peer, allowedIps: [...peer.allowedIps] },
+          // The fields sameRawPeer compares, copied: the caller may change its objects later.
+          raw: {
+            publicKey: peer.publicKey,
+            allowedIps: peer.allowedIps.slice(),
+            endpoint: peer.endpoint,
+            persistentKeepalive: peer.persistentKeepalive,
+          },
           model,
           routes: this.routesOf(address, model.allowedIps),
         };
@@ -250,13 +256,14 @@ export function diffPeers(desired: PeerModelMap, actual: PeerModelMap): PeerDiff
     const have = actual.get(key);
     if (!have) {
       diff.added.push(key);
-      diff.changes.push({
+      const change: UapiPeerChange = {
         kind: 'add',
         publicKey: key,
         allowedIps: want.allowedIps,
-        ...(want.endpoint !== undefined ? { endpoint: want.endpoint } : {}),
         persistentKeepalive: want.persistentKeepalive,
-      });
+      };
+      if (want.endpoint !== undefined) change.endpoint = want.endpoint;
+      diff.changes.push(change);
       continue;
     }
     addUpdate(diff, want, have);
