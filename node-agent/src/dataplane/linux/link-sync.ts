@@ -54,25 +54,42 @@ export async function readOwnRoutes(host: LinkHost): Promise<Set<string>> {
   return ownRoutes(JSON.parse(stdout || '[]'));
 }
 
+/** The `ip` commands (run with `-j -d`) that list the link, then this agent's routes. */
+function listLinkAndRoutes(ifname: string): string[][] {
+  return [
+    ['addr', 'show', 'dev', ifname],
+    ['route', 'show', 'table', 'all', 'dev', ifname, 'proto', ROUTE_PROTOCOL],
+  ];
+}
+
+/** What listLinkAndRoutes printed: one JSON document per command, one per line. */
+function parseLinkAndRoutes(stdout: string): { link: IpLink | undefined; routes: Set<string> } {
+  const [links, routes] = stdout.split('\n').filter((line) => line.trim() !== '');
+  return { link: (JSON.parse(links ?? '[]') as IpLink[])[0], routes: ownRoutes(JSON.parse(routes ?? '[]')) };
+}
+
 /** The link and this agent's routes, read by ONE `ip` process; an absent link has no routes. */
 async function readLinkAndRoutes(host: LinkHost): Promise<{ link: IpLink | undefined; routes: Set<string> }> {
   const ifname = checkInterfaceName(host.interfaceName);
   try {
-    const { stdout } = await runIpBatch(
-      host.run,
-      [
-        ['addr', 'show', 'dev', ifname],
-        ['route', 'show', 'table', 'all', 'dev', ifname, 'proto', ROUTE_PROTOCOL],
-      ],
-      ['-j', '-d'],
-    );
-    // One JSON document per command, one per line.
-    const [links, routes] = stdout.split('\n').filter((line) => line.trim() !== '');
-    return { link: (JSON.parse(links ?? '[]') as IpLink[])[0], routes: ownRoutes(JSON.parse(routes ?? '[]')) };
+    return parseLinkAndRoutes((await runIpBatch(host.run, listLinkAndRoutes(ifname), ['-j', '-d'])).stdout);
   } catch (error) {
     if (isNoSuchDevice(error)) return { link: undefined, routes: new Set() };
     throw error;
   }
+}
+
+/** The link's global addresses other than `wanted` (canonical), and whether `wanted` is one. */
+function otherAddresses(link: IpLink, wanted: string): { others: string[]; present: boolean } {
+  const others: string[] = [];
+  let present = false;
+  for (const info of link.addr_info ?? []) {
+    if (info.scope === 'link' || info.local === undefined || info.prefixlen === undefined) continue;
+    const text = formatCidr(parseCidr(`${info.local}/${info.prefixlen}`, 'interface address'));
+    if (text === wanted) present = true;
+    else others.push(text);
+  }
+  return { others, present };
 }
 
 /** The commands that make `address` the link's only global address and bring it up. */
@@ -80,14 +97,8 @@ function planAddressAndLink(ifname: string, link: IpLink, address: string): { co
   const wanted = formatCidr(parseCidr(address, 'interface address'));
   const commands: string[][] = [];
   const changes: string[] = [];
-  let present = false;
-  for (const info of link.addr_info ?? []) {
-    if (info.scope === 'link' || info.local === undefined || info.prefixlen === undefined) continue;
-    const text = formatCidr(parseCidr(`${info.local}/${info.prefixlen}`, 'interface address'));
-    if (text === wanted) {
-      present = true;
-      continue;
-    }
+  const { others, present } = otherAddresses(link, wanted);
+  for (const text of others) {
     commands.push(['addr', 'del', text, 'dev', ifname]);
     changes.push(`address ${text} removed`);
   }
@@ -121,6 +132,47 @@ function planRoutes(
     changes.push(`route ${cidr} added`);
   }
   return { commands, changes };
+}
+
+/**
+ * syncLink for a first apply, when neither the link nor the routes are known, in ONE `ip`
+ * process unless something is left over: the batch first writes what is wanted — `addr replace`
+ * of the address, the link up, `route replace` of each route, each of them idempotent (a live
+ * interface adopted after a restart does not flap) — then lists the link and this agent's
+ * routes. Only when that shows leftovers (another global address, a route no longer wanted)
+ * does a second batch remove them (routes, then addresses); it then writes the address and routes
+ * again, as deleting a primary address takes its secondaries with it, and deleting a link's last
+ * address the routes through it. Unlike syncLink it does not say what it
+ * changed (a `replace` does not tell): reconcile, which reports what it corrected, reads first.
+ * Returns the routes now installed.
+ */
+export async function establishLink(
+  host: LinkHost,
+  wanted: { address: string; routes: readonly string[] },
+): Promise<Set<string>> {
+  const ifname = checkInterfaceName(host.interfaceName);
+  const address = formatCidr(parseCidr(wanted.address, 'interface address'));
+  const target = new Set(wanted.routes.map((cidr) => canonicalCidr(cidr, 'route')));
+  const writes = [
+    ['addr', 'replace', address, 'dev', ifname],
+    ['link', 'set', ifname, 'up'],
+    ...[...target].map((cidr) => ['route', 'replace', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]),
+  ];
+  let listed: { link: IpLink | undefined; routes: Set<string> };
+  try {
+    listed = parseLinkAndRoutes((await runIpBatch(host.run, [...writes, ...listLinkAndRoutes(ifname)], ['-j', '-d'])).stdout);
+  } catch (error) {
+    if (isNoSuchDevice(error)) throw new Error(`interface ${ifname} disappeared`);
+    throw error;
+  }
+  if (!listed.link) throw new Error(`interface ${ifname} disappeared`);
+  // Routes first: deleting the last address of a link also deletes the routes through it.
+  const leftovers: string[][] = [...listed.routes]
+    .filter((cidr) => !target.has(cidr))
+    .map((cidr) => ['route', 'del', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+  for (const text of otherAddresses(listed.link, address).others) leftovers.push(['addr', 'del', text, 'dev', ifname]);
+  if (leftovers.length > 0) await runIpBatch(host.run, [...leftovers, ...writes]);
+  return target;
 }
 
 /**

@@ -8,6 +8,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../dataplane.js';
 import { keyToHex } from '../render/validate.js';
+import { execFileRunner, netnsRunner } from './command-runner.js';
+import { establishLink } from './link-sync.js';
 import { LinuxDataplane } from './linux-dataplane.js';
 
 /**
@@ -280,6 +282,40 @@ describe.runIf(missing.length === 0)('LinuxDataplane on a real host (two namespa
     const after = (await restarted.peerStatus()).find((p) => p.publicKey === keysB.publicKey)!;
     expect(after.latestHandshake).toBe(before.latestHandshake);
     expect(await pingB()).toBe(true);
+  });
+});
+
+describe.runIf(missing.length === 0)('establishLink on a real link', () => {
+  const ns = `wft-${suffix}l`;
+  const link = `wfl${suffix}`;
+  const host = { interfaceName: link, run: netnsRunner(execFileRunner, ns) };
+  beforeAll(async () => {
+    await sh(['ip', 'netns', 'add', ns]);
+    await inNs(ns, 'ip', 'link', 'add', link, 'type', 'veth', 'peer', 'name', `${link}p`);
+  });
+  afterAll(async () => {
+    await sh(['ip', 'netns', 'del', ns]).catch((error: unknown) => console.warn('integration cleanup', error));
+  });
+
+  it('replaces a leftover primary address of the same network and a stale route, and keeps its own', async () => {
+    // The leftover is primary, so the wanted address becomes its secondary, which the kernel
+    // deletes along with the primary: establishLink must set it again afterwards.
+    await inNs(ns, 'ip', 'addr', 'add', '100.96.0.9/16', 'dev', link);
+    await inNs(ns, 'ip', 'link', 'set', link, 'up');
+    await inNs(ns, 'ip', 'route', 'add', '10.66.0.0/24', 'dev', link, 'proto', '87');
+    const routes = await establishLink(host, { address: '100.96.0.1/16', routes: ['10.77.0.0/24'] });
+    expect([...routes]).toEqual(['10.77.0.0/24']);
+    const addresses = JSON.parse(await inNs(ns, 'ip', '-j', 'addr', 'show', 'dev', link)) as {
+      addr_info: { family: string; local: string; prefixlen: number }[];
+    }[];
+    expect(addresses[0]!.addr_info.filter((a) => a.family === 'inet').map((a) => `${a.local}/${a.prefixlen}`)).toEqual([
+      '100.96.0.1/16',
+    ]);
+    expect(await inNs(ns, 'ip', 'route', 'show', 'proto', '87')).toBe(`10.77.0.0/24 dev ${link} scope link linkdown \n`);
+    // Again, on what it left: nothing is left over, one `ip` process.
+    expect([...(await establishLink(host, { address: '100.96.0.1/16', routes: ['10.77.0.0/24'] }))]).toEqual([
+      '10.77.0.0/24',
+    ]);
   });
 });
 

@@ -32,11 +32,17 @@ class FakeHost {
     return this.exec(file, args, options);
   };
 
-  /** `ip [flags] -batch -`: each line runs as `ip [flags] <line>`, recorded as such; the first failure stops it. */
+  /**
+   * `ip [flags] -batch -`: each line runs as `ip [flags] <line>`, recorded as such; the first
+   * failure stops it. The flags (`-j -d`) only shape what a listing prints, so a line that
+   * changes something runs and is recorded without them.
+   */
   private async batch(flags: readonly string[], input: string): Promise<CommandResult> {
     let stdout = '';
     for (const line of input.split('\n').filter(Boolean)) {
-      stdout += (await this.exec('ip', [...flags, ...line.split(' ')], undefined)).stdout;
+      const args = line.split(' ');
+      const listing = args[1] === 'show';
+      stdout += (await this.exec('ip', listing ? [...flags, ...args] : args, undefined)).stdout;
     }
     return { stdout, stderr: '' };
   }
@@ -137,7 +143,23 @@ describe('LinuxDataplane (fake host)', () => {
     ]);
     expect(host.calls).toContain('sysctl -w net.ipv4.ip_forward=1');
     expect(host.calls).toContain('nft -f -');
-    // Two `ip` processes in all: one reads link and routes, one batch writes every change.
+    // One `ip` process in all: it writes address, link state and routes, then lists them back.
+    expect(host.received.filter((c) => c.startsWith('ip '))).toEqual(['ip -j -d -batch -']);
+  });
+
+  it('a first apply removes an address and routes left over, then sets its own again', async () => {
+    host.addresses = ['100.96.0.9/24'];
+    host.routes = new Set(['10.8.0.0/24', '10.9.0.0/24']);
+    await dataplane.apply(desired());
+    // Listed after the writes: the address the fake host replaced, so only the stale route.
+    expect(host.calls.filter((c) => /^ip (route|addr) (del|replace)/.test(c))).toEqual([
+      `ip addr replace 100.96.0.1/16 dev ${IF}`,
+      `ip route replace 10.9.0.0/24 dev ${IF} proto 87`,
+      `ip route del 10.8.0.0/24 dev ${IF} proto 87`,
+      `ip addr replace 100.96.0.1/16 dev ${IF}`,
+      `ip route replace 10.9.0.0/24 dev ${IF} proto 87`,
+    ]);
+    expect([...host.routes]).toEqual(['10.9.0.0/24']);
     expect(host.received.filter((c) => c.startsWith('ip '))).toEqual(['ip -j -d -batch -', 'ip -batch -']);
   });
 

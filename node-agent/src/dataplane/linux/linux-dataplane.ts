@@ -32,7 +32,7 @@ import {
 } from './peer-diff.js';
 import { renderWgShow } from './show.js';
 import { UapiClient, type WgDeviceState, type WireguardTransport } from './uapi-client.js';
-import { syncLink } from './link-sync.js';
+import { establishLink, syncLink } from './link-sync.js';
 import {
   enableIpForwarding,
   ensureWireguardInterface,
@@ -319,8 +319,9 @@ export class LinuxDataplane implements Dataplane {
           : diffPeers(peers.byKey, have.peers.byKey);
       // WireGuard's peers and the host's side (the link, ip_forward, the firewall) do not depend
       // on each other, so they change side by side: the UAPI set, and beside it the host
-      // commands one after another — address, link state and routes (one `ip` reads what is not
-      // known, one batch writes the differences); ip_forward; the nftables swap. One at a time,
+      // commands one after another — address, link state and routes (one `ip` batch: on a first
+      // apply it writes them and reads back, later it writes the differences); ip_forward; the
+      // nftables swap. One at a time,
       // because each is a process of its own, and with two at once on a small machine they take
       // the CPU wireguard-go needs for the set; together they still take less time than a set of
       // many peers. Both are awaited before apply settles, failed or not, so no command outlives
@@ -334,12 +335,17 @@ export class LinuxDataplane implements Dataplane {
       const addressChanged = previous === undefined || previous.address !== address;
       if (addressChanged || !sameSet(previous.routes, wantedRoutes)) {
         hostSteps.push(async () => {
-          const link = await syncLink(this.ctx, {
-            address: addressChanged ? address : undefined,
-            routes: wantedRoutes,
-            knownRoutes: previous?.routes,
-          });
-          applied.routes = link.routes;
+          // First apply: nothing known, one `ip` writes and reads back (see establishLink).
+          applied.routes =
+            previous === undefined
+              ? await establishLink(this.ctx, { address, routes: wantedRoutes })
+              : (
+                  await syncLink(this.ctx, {
+                    address: addressChanged ? address : undefined,
+                    routes: wantedRoutes,
+                    knownRoutes: previous.routes,
+                  })
+                ).routes;
         });
       }
       if (forwarding && !previous?.forwarding) hostSteps.push(() => enableIpForwarding(this.ctx, this.netns !== undefined));

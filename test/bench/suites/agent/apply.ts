@@ -4,7 +4,7 @@ import type { DesiredState } from '../../../../node-agent/src/dataplane/dataplan
 import { LinuxDataplane } from '../../../../node-agent/src/dataplane/linux/linux-dataplane.js';
 import { diffPeers, normalizePeers } from '../../../../node-agent/src/dataplane/linux/peer-diff.js';
 import { applyNftScript, fingerprintNftTable, readNftTable } from '../../../../node-agent/src/dataplane/linux/nftables.js';
-import { syncLink } from '../../../../node-agent/src/dataplane/linux/link-sync.js';
+import { establishLink } from '../../../../node-agent/src/dataplane/linux/link-sync.js';
 import { routesFor } from '../../../../node-agent/src/dataplane/linux/wireguard-interface.js';
 import { renderNftScript } from '../../../../node-agent/src/dataplane/render/nft-script.js';
 import { renderUapiSet } from '../../../../node-agent/src/dataplane/render/uapi-request.js';
@@ -73,7 +73,7 @@ async function round(bench: AgentBench, desired: DesiredState, confFile: string,
     const { ms: uapiAlone } = await timed(() => c.uapi.sendRaw(request));
     // The same functions apply calls, in its order, on b (which has the peers but no address yet).
     const { ms: commands } = await timed(async () => {
-      await syncLink({ interfaceName: b.ifname, run: b.run }, { address: desired.address, routes: [] });
+      await establishLink({ interfaceName: b.ifname, run: b.run }, { address: desired.address, routes: [] });
       await applyNftScript(b.run, renderNftScript(b.ifname, desired));
       fingerprintNftTable(await readNftTable(b.run));
     });
@@ -119,10 +119,11 @@ export async function measureFullApply(bench: AgentBench, sizes: number[]): Prom
         `each run: ${samples.map((s) => `${s.apply.toFixed(0)}/${s.setconf.toFixed(0)}`).join(', ')} ms (apply/setconf). ` +
         `Split: pure preparation in process (normalise + routes + nft render + diff + UAPI render) ${ms(prepMedian)}; ` +
         `the same rendered UAPI request sent alone to a third fresh interface ${ms(uapiAlone)} ` +
-        `(${(uapiAlone / setconf).toFixed(2)}× setconf); the host commands a first apply runs through \`ip netns exec\` ` +
-        '(one `ip -batch` reading link and routes, one writing address and link state, `nft -f -` of the empty table, ' +
-        `\`nft -j list\`), run alone one after another with the same functions on the setconf interface afterwards, ` +
-        `${ms(pick('commands'))}; apply runs them beside the UAPI set. ` +
+        `(${(uapiAlone / setconf).toFixed(2)}× setconf); the host commands a first apply runs ` +
+        '(one `ip -batch` through `ip -n` writing address and link state and listing link and routes back, ' +
+        '`nft -f -` of the empty table and `nft -j list` through `ip netns exec`), timed with the same functions ' +
+        `on the setconf interface afterwards, ${ms(pick('commands'))}; apply runs them one after another beside ` +
+        'the UAPI set, once its request is written. ' +
         'Interfaces were started before the clock (wireguard-go start to socket: ' +
         `${ms(pick('startup'))}); wg setconf gets the interface down and no address, the dataplane also brings it up.`,
     });
