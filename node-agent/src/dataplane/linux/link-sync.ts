@@ -113,25 +113,32 @@ function planAddressAndLink(ifname: string, link: IpLink, address: string): { co
   return { commands, changes };
 }
 
-/** The commands that remove stale routes of this agent's and add the missing ones. */
+/**
+ * The commands that remove stale routes of this agent's and add the missing ones. With
+ * `reassertAll`, every wanted route is (re)written, not only the missing ones: removing a
+ * link's last address makes the kernel drop the routes through it.
+ */
 function planRoutes(
   ifname: string,
   current: ReadonlySet<string>,
   target: ReadonlySet<string>,
-): { commands: string[][]; changes: string[] } {
-  const commands: string[][] = [];
+  reassertAll = false,
+): { removals: string[][]; additions: string[][]; changes: string[] } {
+  const removals: string[][] = [];
+  const additions: string[][] = [];
   const changes: string[] = [];
   for (const cidr of current) {
     if (target.has(cidr)) continue;
-    commands.push(['route', 'del', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+    removals.push(['route', 'del', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
     changes.push(`route ${cidr} removed`);
   }
   for (const cidr of target) {
-    if (current.has(cidr)) continue;
-    commands.push(['route', 'replace', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
-    changes.push(`route ${cidr} added`);
+    const missing = !current.has(cidr);
+    if (!missing && !reassertAll) continue;
+    additions.push(['route', 'replace', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
+    if (missing) changes.push(`route ${cidr} added`);
   }
-  return { commands, changes };
+  return { removals, additions, changes };
 }
 
 /**
@@ -195,17 +202,17 @@ export async function syncLink(
   if (wanted.address !== undefined && current === undefined) ({ link, routes: current } = await readLinkAndRoutes(host));
   else if (wanted.address !== undefined) link = await readLink(host);
   else current ??= await readOwnRoutes(host);
-  const commands: string[][] = [];
-  const changes: string[] = [];
+  let address: { commands: string[][]; changes: string[] } = { commands: [], changes: [] };
   if (wanted.address !== undefined) {
     if (!link) throw new Error(`interface ${ifname} disappeared`);
-    const plan = planAddressAndLink(ifname, link, wanted.address);
-    commands.push(...plan.commands);
-    changes.push(...plan.changes);
+    address = planAddressAndLink(ifname, link, wanted.address);
   }
-  const routes = planRoutes(ifname, current ?? new Set(), target);
-  commands.push(...routes.commands);
-  changes.push(...routes.changes);
+  // Stale routes go first, then the address (whose removal may take every route with it), then
+  // the wanted routes — all of them again when an address was removed.
+  const addressRemoved = address.commands.some(([object, verb]) => object === 'addr' && verb === 'del');
+  const routes = planRoutes(ifname, current ?? new Set(), target, addressRemoved);
+  const commands = [...routes.removals, ...address.commands, ...routes.additions];
+  const changes = [...address.changes, ...routes.changes];
   if (commands.length > 0) await runIpBatch(host.run, commands);
   return { changes, routes: target };
 }

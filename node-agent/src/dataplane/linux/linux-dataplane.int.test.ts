@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../dataplane.js';
 import { keyToHex } from '../render/validate.js';
 import { execFileRunner, netnsRunner } from './command-runner.js';
-import { establishLink } from './link-sync.js';
+import { establishLink, syncLink } from './link-sync.js';
 import { LinuxDataplane } from './linux-dataplane.js';
 
 /**
@@ -316,6 +316,17 @@ describe.runIf(missing.length === 0)('establishLink on a real link', () => {
     expect([...(await establishLink(host, { address: '100.96.0.1/16', routes: ['10.77.0.0/24'] }))]).toEqual([
       '10.77.0.0/24',
     ]);
+  });
+
+  it('a changed tunnel address keeps the routes the kernel drops with the old address', async () => {
+    await establishLink(host, { address: '100.96.0.1/16', routes: ['10.77.0.0/24'] });
+    const { changes } = await syncLink(host, {
+      address: '100.97.0.5/16',
+      routes: ['10.77.0.0/24'],
+      knownRoutes: new Set(['10.77.0.0/24']),
+    });
+    expect(changes).toEqual(['address 100.96.0.1/16 removed', 'address 100.97.0.5/16 set']);
+    expect(await inNs(ns, 'ip', 'route', 'show', 'proto', '87')).toBe(`10.77.0.0/24 dev ${link} scope link linkdown \n`);
   });
 });
 
