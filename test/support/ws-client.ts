@@ -51,7 +51,11 @@ export function connect(url: string, token: string, options: ConnectOptions = {}
           new Promise<F>((resolveFrame, rejectFrame) => {
             const found = frames.find(match);
             if (found) return resolveFrame(found as unknown as F);
-            const timer = setTimeout(() => rejectFrame(new Error('timed out waiting for a frame')), timeoutMs);
+            // Says what did arrive, so a timeout in CI can be told from a lost or a refused frame.
+            const timer = setTimeout(() => {
+              const seen = frames.map((f) => `${f.type}${'room' in f ? `:${f.room}` : ''}${'code' in f ? `:${f.code}` : ''}`);
+              rejectFrame(new Error(`timed out waiting for a frame; received so far: ${seen.join(', ') || 'nothing'}`));
+            }, timeoutMs);
             waiters.push({
               match,
               resolve: (frame) => {
