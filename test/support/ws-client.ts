@@ -26,8 +26,12 @@ export function connect(url: string, token: string, options: ConnectOptions = {}
     });
     const frames: ServerFrame[] = [];
     const waiters: Array<{ match: (frame: ServerFrame) => boolean; resolve: (frame: ServerFrame) => void }> = [];
+    let closedWith = '';
     const closed = new Promise<{ code: number; reason: string }>((resolveClosed) => {
-      ws.on('close', (code, reason) => resolveClosed({ code, reason: reason.toString() }));
+      ws.on('close', (code, reason) => {
+        closedWith = `, closed with ${code} ${reason.toString()}`;
+        resolveClosed({ code, reason: reason.toString() });
+      });
     });
     ws.on('message', (data) => {
       const frame = JSON.parse(data.toString()) as ServerFrame;
@@ -54,7 +58,7 @@ export function connect(url: string, token: string, options: ConnectOptions = {}
             // Says what did arrive, so a timeout in CI can be told from a lost or a refused frame.
             const timer = setTimeout(() => {
               const seen = frames.map((f) => `${f.type}${'room' in f ? `:${f.room}` : ''}${'code' in f ? `:${f.code}` : ''}`);
-              rejectFrame(new Error(`timed out waiting for a frame; received so far: ${seen.join(', ') || 'nothing'}`));
+              rejectFrame(new Error(`timed out waiting for a frame from ${url}${closedWith}; received so far: ${seen.join(', ') || 'nothing'}`));
             }, timeoutMs);
             waiters.push({
               match,
