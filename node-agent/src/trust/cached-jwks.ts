@@ -1,4 +1,4 @@
-import { importPublicJwk, type Jwks, type KeySet, type VerificationKey } from '@wirefleet/shared/tokens';
+import { importUsableKeys, type Jwks, type KeySet, type VerificationKey } from '@wirefleet/shared/tokens';
 import { type JsonRequest, requestJson } from '../http/json-request.js';
 import type { StateStore } from '../state/state-store.js';
 
@@ -40,14 +40,6 @@ export class CachedJwks implements KeySet {
   }
 
   private load(jwks: Jwks): void {
-    const next = new Map<string, VerificationKey>();
-    for (const jwk of jwks.keys ?? []) {
-      try {
-        next.set(jwk.kid, importPublicJwk(jwk));
-      } catch {
-        // Keys of kinds we do not accept cannot verify anything; leave them out.
-      }
-    }
-    this.keys = next;
+    this.keys = importUsableKeys(jwks);
   }
 }

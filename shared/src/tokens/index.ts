@@ -7,6 +7,7 @@ export {
   type VerificationKey,
   type RemoteJwksOptions,
   importPublicJwk,
+  importUsableKeys,
   StaticKeySet,
   RemoteJwksKeySet,
 } from './key-set.js';

@@ -42,6 +42,22 @@ export function importPublicJwk(jwk: PublicJwk): VerificationKey {
   return { kid: jwk.kid, alg: jwk.alg, key: createPublicKey({ key: material, format: 'jwk' }) };
 }
 
+/**
+ * The usable keys of a fetched JWKS by `kid`. A key of a kind we do not accept (another curve,
+ * RSA, a malformed entry) cannot verify anything and is left out rather than failing the set.
+ */
+export function importUsableKeys(jwks: Jwks): Map<string, VerificationKey> {
+  const keys = new Map<string, VerificationKey>();
+  for (const jwk of jwks.keys ?? []) {
+    try {
+      keys.set(jwk.kid, importPublicJwk(jwk));
+    } catch {
+      // left out, see above
+    }
+  }
+  return keys;
+}
+
 export class StaticKeySet implements KeySet {
   private readonly keys = new Map<string, VerificationKey>();
 
@@ -115,15 +131,6 @@ export class RemoteJwksKeySet implements KeySet {
     this.fetchedAt = this.now();
     const response = await this.fetchImpl(this.options.url, { signal: AbortSignal.timeout(5_000) });
     if (!response.ok) throw new Error(`JWKS ${this.options.url} answered ${response.status}`);
-    const body = (await response.json()) as Jwks;
-    const next = new Map<string, VerificationKey>();
-    for (const jwk of body.keys ?? []) {
-      try {
-        next.set(jwk.kid, importPublicJwk(jwk));
-      } catch {
-        // A key of a kind we do not accept is simply not usable for verification.
-      }
-    }
-    this.keys = next;
+    this.keys = importUsableKeys((await response.json()) as Jwks);
   }
 }
