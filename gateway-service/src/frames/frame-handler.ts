@@ -16,7 +16,7 @@ import type { ConnectionRegistry } from '../connections/connection-registry.js';
 import { hasMember, memberCount } from '../connections/one-or-many.js';
 import { TokenBucket } from '../connections/token-bucket.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
-import { mayPublish, maySubscribe } from '../rooms/room-policy.js';
+import { mayPublish, maySubscribe, ownRoom } from '../rooms/room-policy.js';
 import type { RoomHub } from '../rooms/room-hub.js';
 
 /** After this many malformed or forbidden frames a connection is closed with 4000. */
@@ -79,7 +79,7 @@ export class FrameHandler {
     }
     deps.metrics.messagesIn.inc({ type: frame.type });
     // A frame sent before `welcome` waits for the automatic join, so every answer follows it.
-    const welcomed = deps.hub.joined(connection, connection.sub);
+    const welcomed = deps.hub.joined(connection, ownRoom(connection));
     (welcomed ? welcomed.then(() => this.dispatch(connection, frame)) : this.dispatch(connection, frame)).catch((error: unknown) => {
       deps.logger.error({ err: error, conn: connection.id, type: frame.type }, 'frame handling failed');
       if (connection.ws) deps.send(connection, errorFrame('internal_error', 'could not handle the frame', frame.id));

@@ -134,7 +134,7 @@ export class RoomHub {
   async join(connection: Connection, room: string, request: JoinRequest = {}): Promise<JoinResult | undefined> {
     // One join per room and connection at a time: a `subscribe` racing the automatic join
     // of the same room waits for it, then proceeds as a re-subscribe.
-    const key = `${connection.id}\u0000${room}`;
+    const key = joinKey(connection, room);
     const previous = this.joining.get(key);
     const current = previous
       ? previous.catch(() => undefined).then(() => this.joinNow(connection, room, request))
@@ -150,7 +150,7 @@ export class RoomHub {
   /** Settles when a join of `room` in flight for `connection` does; undefined when none is. */
   joined(connection: Connection, room: string): Promise<unknown> | undefined {
     if (!connection.pending?.has(room)) return undefined;
-    return this.joining.get(`${connection.id}\u0000${room}`)?.catch(() => undefined);
+    return this.joining.get(joinKey(connection, room))?.catch(() => undefined);
   }
 
   private async joinNow(connection: Connection, room: string, request: JoinRequest): Promise<JoinResult | undefined> {
@@ -166,7 +166,7 @@ export class RoomHub {
       // Already live in the room (e.g. joined automatically on connect) but the client asks
       // for a replay: leave the topic and buffer live events, then replay as for a new join.
       connection.rooms = withoutMember(connection.rooms, room);
-      if (!isOwnRoom(connection, room)) this.transport.unsubscribe(connection, room);
+      this.leaveTopic(connection, room);
     }
     connection.pending ??= new Map();
     connection.pending.set(room, []);
@@ -217,14 +217,14 @@ export class RoomHub {
     }
     connection.rooms = withMember(connection.rooms, room);
     this.transport.send(connection, frames);
-    if (!isOwnRoom(connection, room)) this.transport.subscribe(connection, room);
+    this.joinTopic(connection, room);
     return result;
   }
 
   leave(connection: Connection, room: string): void {
     connection.rooms = withoutMember(connection.rooms, room);
     dropPending(connection, room);
-    if (connection.ws && !isOwnRoom(connection, room)) this.transport.unsubscribe(connection, room);
+    if (connection.ws) this.leaveTopic(connection, room);
     const state = this.rooms.get(room);
     if (!state || !hasMember(state.members, connection)) return;
     stopJoining(state, connection);
@@ -242,6 +242,15 @@ export class RoomHub {
   /** On close: uWS already dropped the socket's topics; only the bookkeeping remains. */
   leaveAll(connection: Connection): void {
     for (const room of [...membersOf(connection.rooms), ...(connection.pending?.keys() ?? [])]) this.leave(connection, room);
+  }
+
+  /** Own rooms are delivered by direct send (see the class comment), so they have no topic. */
+  private joinTopic(connection: Connection, room: string): void {
+    if (connection.sub !== room) this.transport.subscribe(connection, room);
+  }
+
+  private leaveTopic(connection: Connection, room: string): void {
+    if (connection.sub !== room) this.transport.unsubscribe(connection, room);
   }
 
   private enter(connection: Connection, room: string): RoomState {
@@ -298,9 +307,9 @@ export class RoomHub {
   }
 }
 
-/** The room named by the connection's subject: delivered by direct sends, never a uWS topic. */
-function isOwnRoom(connection: Connection, room: string): boolean {
-  return connection.sub === room;
+/** One join in flight per connection and room. */
+function joinKey(connection: Connection, room: string): string {
+  return `${connection.id}\u0000${room}`;
 }
 
 function stopJoining(state: RoomState, connection: Connection): void {
