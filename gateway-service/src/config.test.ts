@@ -1,0 +1,38 @@
+import { ConfigError } from '@wirefleet/shared/config';
+import { describe, expect, it } from 'vitest';
+import { loadGatewayConfig } from './config.js';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadGatewayConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+describe('gateway configuration: rooms per connection and write delay', () => {
+  it('defaults to 200 rooms per connection and no write delay', () => {
+    const config = loadGatewayConfig({});
+    expect(config.maxRoomsPerConnection).toBe(200);
+    expect(config.writeDelayMs).toBe(0);
+  });
+
+  it('takes whole numbers in range', () => {
+    const config = loadGatewayConfig({ GATEWAY_MAX_ROOMS_PER_CONNECTION: '3', GATEWAY_WRITE_DELAY_MS: '10' });
+    expect(config).toMatchObject({ maxRoomsPerConnection: 3, writeDelayMs: 10 });
+  });
+
+  it.each([
+    ['GATEWAY_MAX_ROOMS_PER_CONNECTION', '0'],
+    ['GATEWAY_MAX_ROOMS_PER_CONNECTION', 'many'],
+    ['GATEWAY_WRITE_DELAY_MS', '-1'],
+    ['GATEWAY_WRITE_DELAY_MS', '1001'],
+    ['GATEWAY_WRITE_DELAY_MS', '2.5'],
+  ])('refuses %s=%s, naming the variable and the value', (name, value) => {
+    const problems = problemsOf({ [name]: value });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^${name}: .*\\(got "${value.replace('.', '\\.')}"\\)$`));
+  });
+});
