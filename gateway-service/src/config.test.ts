@@ -13,15 +13,19 @@ function problemsOf(env: Record<string, string>): string[] {
 }
 
 describe('gateway configuration: rooms per connection and write delay', () => {
-  it('defaults to 200 rooms per connection and no write delay', () => {
+  it('defaults to 200 rooms per connection and write delays of up to 50 ms from 100,000 deliveries/s', () => {
     const config = loadGatewayConfig({});
     expect(config.maxRoomsPerConnection).toBe(200);
-    expect(config.writeDelayMs).toBe(0);
+    expect(config.writeDelay).toEqual({ delayMs: 50, aboveRate: 100_000 });
   });
 
   it('takes whole numbers in range', () => {
-    const config = loadGatewayConfig({ GATEWAY_MAX_ROOMS_PER_CONNECTION: '3', GATEWAY_WRITE_DELAY_MS: '10' });
-    expect(config).toMatchObject({ maxRoomsPerConnection: 3, writeDelayMs: 10 });
+    const config = loadGatewayConfig({
+      GATEWAY_MAX_ROOMS_PER_CONNECTION: '3',
+      GATEWAY_WRITE_DELAY_MS: '10',
+      GATEWAY_WRITE_DELAY_ABOVE_RATE: '0',
+    });
+    expect(config).toMatchObject({ maxRoomsPerConnection: 3, writeDelay: { delayMs: 10, aboveRate: 0 } });
   });
 
   it.each([
@@ -30,6 +34,8 @@ describe('gateway configuration: rooms per connection and write delay', () => {
     ['GATEWAY_WRITE_DELAY_MS', '-1'],
     ['GATEWAY_WRITE_DELAY_MS', '1001'],
     ['GATEWAY_WRITE_DELAY_MS', '2.5'],
+    ['GATEWAY_WRITE_DELAY_ABOVE_RATE', '-5'],
+    ['GATEWAY_WRITE_DELAY_ABOVE_RATE', 'lots'],
   ])('refuses %s=%s, naming the variable and the value', (name, value) => {
     const problems = problemsOf({ [name]: value });
     expect(problems).toHaveLength(1);

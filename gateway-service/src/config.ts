@@ -7,7 +7,10 @@ const schema = z.object({
   GATEWAY_HOST: envField.host('127.0.0.1'),
   GATEWAY_PORT: envField.port(9000),
   REDIS_URL: envField.url(['redis', 'rediss']).optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}.-]*$/, 'expected letters, digits and : _ { } . -').default('wf:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_{}.-]*$/, 'expected letters, digits and : _ { } . -')
+    .default('wf:'),
   AUTH_JWKS_URL: envField.url(['http', 'https']).default('http://127.0.0.1:8080/.well-known/jwks.json'),
   AUTH_JWKS_FILE: z.string().optional(),
   AUTH_ISSUER: envField.url(['http', 'https']).optional(),
@@ -18,11 +21,24 @@ const schema = z.object({
   GATEWAY_RATE_LIMIT_BURST: envField.positiveInt(100),
   GATEWAY_MAX_CONNECTIONS_PER_USER: envField.positiveInt(20),
   GATEWAY_MAX_ROOMS_PER_CONNECTION: envField.positiveInt(200),
-  GATEWAY_WRITE_DELAY_MS: z.coerce.number({ message: 'expected a whole number' }).int().min(0).max(1000).default(0),
+  GATEWAY_WRITE_DELAY_MS: z.coerce
+    .number({ message: 'expected a whole number' })
+    .int()
+    .min(0)
+    .max(1000)
+    .default(50),
+  GATEWAY_WRITE_DELAY_ABOVE_RATE: z.coerce
+    .number({ message: 'expected a whole number' })
+    .int()
+    .min(0)
+    .default(100_000),
   GATEWAY_IDLE_TIMEOUT_SECONDS: z.coerce.number().int().min(8).max(960).default(120),
   GATEWAY_NODE_LEASE_SECONDS: envField.positiveInt(30, 3600),
   GATEWAY_ALLOW_UWS_FALLBACK: envField.boolean(false),
-  GATEWAY_INSTANCE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, _ . -').optional(),
+  GATEWAY_INSTANCE_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'expected 1-64 letters, digits, _ . -')
+    .optional(),
   LOG_LEVEL: envField.logLevel(),
 });
 
@@ -47,10 +63,12 @@ export interface GatewayConfig {
   /** Rooms one connection may be in or joining at once, its own included. */
   maxRoomsPerConnection: number;
   /**
-   * Room events wait up to this long and go out together: one write per socket carries all of
-   * them. 0 (default) sends each event at once.
+   * Write coalescing (rooms/write-coalescing.ts): while this instance delivers at least
+   * `aboveRate` events per second, room events wait — longer the higher the rate, at most
+   * `delayMs` — and go out together, one write per socket. `aboveRate` 0: every event waits
+   * `delayMs`; `delayMs` 0: every event is sent at once.
    */
-  writeDelayMs: number;
+  writeDelay: { delayMs: number; aboveRate: number };
   idleTimeoutSeconds: number;
   nodeLeaseSeconds: number;
   allowUwsFallback: boolean;
@@ -74,7 +92,7 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     rateLimit: { perSecond: e.GATEWAY_RATE_LIMIT_PER_SECOND, burst: e.GATEWAY_RATE_LIMIT_BURST },
     maxConnectionsPerUser: e.GATEWAY_MAX_CONNECTIONS_PER_USER,
     maxRoomsPerConnection: e.GATEWAY_MAX_ROOMS_PER_CONNECTION,
-    writeDelayMs: e.GATEWAY_WRITE_DELAY_MS,
+    writeDelay: { delayMs: e.GATEWAY_WRITE_DELAY_MS, aboveRate: e.GATEWAY_WRITE_DELAY_ABOVE_RATE },
     idleTimeoutSeconds: e.GATEWAY_IDLE_TIMEOUT_SECONDS,
     nodeLeaseSeconds: e.GATEWAY_NODE_LEASE_SECONDS,
     allowUwsFallback: e.GATEWAY_ALLOW_UWS_FALLBACK,

@@ -15,6 +15,7 @@ import { registerHttpRoutes } from './ops/http-routes.js';
 import { GatewayMetrics } from './ops/metrics.js';
 import { ownRoom } from './rooms/room-policy.js';
 import { RoomHub, type TopicTransport } from './rooms/room-hub.js';
+import { WriteCoalescing } from './rooms/write-coalescing.js';
 import { createUpgradeHandler } from './upgrade/upgrade-handler.js';
 import type { UwsModule } from './uws/load-uws.js';
 
@@ -76,15 +77,27 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     unsubscribe: (connection, topic) => connection.ws?.unsubscribe(topic),
   };
   const slowConsumer = () => metrics.slowConsumerCloses.inc();
-  const hub = new RoomHub(deps.bus, transport, logger.child({ subsystem: 'rooms' }), (room) => registry.ofSubject(room), {
-    writeDelayMs: config.writeDelayMs,
-    consumers: {
-      everyBytes: Math.max(1, Math.floor(config.maxBackpressureBytes / 4)),
-      check: (members) => closeSlowConsumers(members, config.maxBackpressureBytes, close, slowConsumer),
-      delivered: (_room, deliveries) => metrics.messagesOut.inc(deliveries),
+  const coalescing = new WriteCoalescing(config.writeDelay);
+  const hub = new RoomHub(
+    deps.bus,
+    transport,
+    logger.child({ subsystem: 'rooms' }),
+    (room) => registry.ofSubject(room),
+    {
+      coalescing,
+      consumers: {
+        everyBytes: Math.max(1, Math.floor(config.maxBackpressureBytes / 4)),
+        check: (members) => closeSlowConsumers(members, config.maxBackpressureBytes, close, slowConsumer),
+        delivered: (_room, deliveries) => metrics.messagesOut.inc(deliveries),
+      },
     },
+  );
+  const metrics = new GatewayMetrics({
+    connections: () => registry.size,
+    rooms: () => hub.roomCount,
+    deliveriesPerSecond: () => coalescing.deliveriesPerSecond(),
+    writeDelayMs: () => coalescing.holdMs(),
   });
-  const metrics = new GatewayMetrics({ connections: () => registry.size, rooms: () => hub.roomCount });
   const verifier = new AccessTokenVerifier({ keySet: deps.keySet, issuer: config.issuer, now });
   const presence = new NodePresence({
     bus: deps.bus,
@@ -120,9 +133,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     if (room?.kind === 'user' && event.event === 'session.revoked') {
       const sid = (event.data as { sid?: unknown } | null)?.sid;
       if (typeof sid !== 'string') return;
-      for (const connection of registry.ofSession(sid)) close(connection, CloseCode.TOKEN_EXPIRED, 'session revoked');
+      for (const connection of registry.ofSession(sid))
+        close(connection, CloseCode.TOKEN_EXPIRED, 'session revoked');
     } else if (room?.kind === 'node' && event.event === 'node.deleted') {
-      for (const connection of registry.ofSubject(event.room)) close(connection, CloseCode.FORBIDDEN, 'node deleted');
+      for (const connection of registry.ofSubject(event.room))
+        close(connection, CloseCode.FORBIDDEN, 'node deleted');
     }
   });
   const control = deps.bus.subscribe(CONTROL_ROOM, (event) => presence.onControlEvent(event));
@@ -153,13 +168,21 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       // `welcome` goes out once the connection is live in its own room, as the first frame of
       // that join: an event published after a client saw `welcome` always reaches it.
       const room = ownRoom(connection);
-      const welcome: ServerFrame = { type: 'welcome', conn_id: connection.id, sub: connection.sub, rooms: [room], expires_at: connection.expiresAt };
+      const welcome: ServerFrame = {
+        type: 'welcome',
+        conn_id: connection.id,
+        sub: connection.sub,
+        rooms: [room],
+        expires_at: connection.expiresAt,
+      };
       hub.join(connection, room, { greeting: JSON.stringify(welcome) }).catch((error: unknown) => {
         logger.error({ err: error, room }, 'automatic join failed');
         close(connection, CloseCode.INTERNAL_ERROR, 'could not join its own room, try again');
       });
       if (connection.kind === 'node') {
-        presence.connected(connection).catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
+        presence
+          .connected(connection)
+          .catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
       }
     },
     message: (ws, message, isBinary) => frames.handle(ws.getUserData(), message, isBinary),
@@ -169,7 +192,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       registry.remove(connection);
       hub.leaveAll(connection);
       if (connection.kind === 'node') {
-        presence.disconnected(connection, code).catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
+        presence
+          .disconnected(connection, code)
+          .catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
       }
     },
   });
@@ -180,7 +205,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     ticks += 1;
     sweepConnections(
       registry,
-      { maxBackpressureBytes: config.maxBackpressureBytes, nowSeconds: Math.floor(now() / 1000), checkExpiry: ticks % 4 === 0 },
+      {
+        maxBackpressureBytes: config.maxBackpressureBytes,
+        nowSeconds: Math.floor(now() / 1000),
+        checkExpiry: ticks % 4 === 0,
+      },
       close,
       slowConsumer,
     );
@@ -188,7 +217,9 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   sweeper.unref();
   const renewer = setInterval(
     () => {
-      presence.renewAll().catch((error: unknown) => logger.warn({ err: error }, 'lease renewal sweep failed'));
+      presence
+        .renewAll()
+        .catch((error: unknown) => logger.warn({ err: error }, 'lease renewal sweep failed'));
     },
     (config.nodeLeaseSeconds * 1000) / 3,
   );
@@ -204,7 +235,11 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
         app.listen(host, port, (socket) => {
           if (!socket) return reject(new Error(`gateway could not listen on ${host}:${port}`));
           listenSocket = socket;
-          resolve(deps.uws.us_socket_local_port(socket as unknown as Parameters<UwsModule['us_socket_local_port']>[0]));
+          resolve(
+            deps.uws.us_socket_local_port(
+              socket as unknown as Parameters<UwsModule['us_socket_local_port']>[0],
+            ),
+          );
         });
       }),
     async drain() {
@@ -214,7 +249,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       clearInterval(sweeper);
       clearInterval(renewer);
       hub.flush();
-      for (const connection of [...registry.values()]) close(connection, CloseCode.GOING_AWAY, 'server shutting down');
+      for (const connection of [...registry.values()])
+        close(connection, CloseCode.GOING_AWAY, 'server shutting down');
       await control.then((stop) => stop()).catch(() => undefined);
     },
   };

@@ -39,7 +39,12 @@ export class GatewayMetrics {
     registers: this.registers,
   });
 
-  constructor(sizes: { connections: () => number; rooms: () => number }) {
+  constructor(sizes: {
+    connections: () => number;
+    rooms: () => number;
+    deliveriesPerSecond: () => number;
+    writeDelayMs: () => number;
+  }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'wirefleet_gateway_' });
     new Gauge({
       name: 'wirefleet_gateway_connections',
@@ -55,6 +60,22 @@ export class GatewayMetrics {
       registers: this.registers,
       collect() {
         this.set(sizes.rooms());
+      },
+    });
+    new Gauge({
+      name: 'wirefleet_gateway_deliveries_per_second',
+      help: 'Event frames delivered per second, over the last second (what write coalescing is decided on)',
+      registers: this.registers,
+      collect() {
+        this.set(sizes.deliveriesPerSecond());
+      },
+    });
+    new Gauge({
+      name: 'wirefleet_gateway_write_delay_ms',
+      help: 'How long a room event now waits for a shared write (0: sent at once; see GATEWAY_WRITE_DELAY_MS)',
+      registers: this.registers,
+      collect() {
+        this.set(sizes.writeDelayMs());
       },
     });
   }

@@ -2,7 +2,14 @@ import { type Bus, type BusEvent, compareOffsets, parseOffset } from '@wirefleet
 import type { Logger } from '@wirefleet/shared/logging';
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import type { Connection } from '../connections/connection.js';
-import { hasMember, membersOf, type OneOrMany, withMember, withoutMember } from '../connections/one-or-many.js';
+import {
+  hasMember,
+  membersOf,
+  type OneOrMany,
+  withMember,
+  withoutMember,
+} from '../connections/one-or-many.js';
+import { WriteCoalescing } from './write-coalescing.js';
 
 /** How the hub reaches uWebSockets.js: one topic per room, and per-socket sends. */
 export interface TopicTransport {
@@ -28,14 +35,13 @@ interface RoomState {
 }
 
 /**
- * Write coalescing (GATEWAY_WRITE_DELAY_MS), as Centrifugo's `write_delay`: with a delay, room
- * events are held for up to that long and handed to uWS in one go, which merges everything a
- * socket is due into one write. Otherwise every event costs a write system call per subscriber;
- * at 200 events/s into a 2,000-subscriber room a 10 ms delay halved the CPU per delivery
- * (docs/benchmarks.md). Observers (logout, node deletion) still act at once.
+ * Write coalescing (GATEWAY_WRITE_DELAY_MS above GATEWAY_WRITE_DELAY_ABOVE_RATE; see
+ * write-coalescing.ts): while it holds, room events wait up to the delay and are handed to uWS
+ * in one go, which merges everything a socket is due into one write. Observers (logout, node
+ * deletion) still act at once.
  */
 export interface HubOptions {
-  writeDelayMs: number;
+  coalescing: WriteCoalescing;
   consumers: ConsumerChecks;
 }
 
@@ -92,10 +98,10 @@ export class RoomHub {
   private readonly rooms = new Map<string, RoomState>();
   private readonly observers: Array<(event: BusEvent) => void> = [];
   private readonly joining = new Map<string, Promise<JoinResult | undefined>>();
-  /** Events held for the next write (only with a write delay), in arrival order. */
+  /** Events held for the next write (while coalescing holds), in arrival order. */
   private held: BusEvent[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
-  private readonly writeDelayMs: number;
+  private readonly coalescing: WriteCoalescing;
   private readonly consumers: ConsumerChecks;
   /** One listener for every room: a closure per room would be one more object per connection. */
   private readonly onBusEvent = (event: BusEvent) => this.receive(event);
@@ -108,7 +114,7 @@ export class RoomHub {
     private readonly ownersOf: (room: string) => Connection[],
     options: Partial<HubOptions> = {},
   ) {
-    this.writeDelayMs = options.writeDelayMs ?? 0;
+    this.coalescing = options.coalescing ?? new WriteCoalescing({ delayMs: 0, aboveRate: 0 });
     this.consumers = options.consumers ?? NO_CONSUMER_CHECKS;
   }
 
@@ -131,7 +137,11 @@ export class RoomHub {
   }
 
   /** Joins `room` as `request` says; resolves once the connection is live in it. */
-  async join(connection: Connection, room: string, request: JoinRequest = {}): Promise<JoinResult | undefined> {
+  async join(
+    connection: Connection,
+    room: string,
+    request: JoinRequest = {},
+  ): Promise<JoinResult | undefined> {
     // One join per room and connection at a time: a `subscribe` racing the automatic join
     // of the same room waits for it, then proceeds as a re-subscribe.
     const key = joinKey(connection, room);
@@ -153,14 +163,19 @@ export class RoomHub {
     return this.joining.get(joinKey(connection, room))?.catch(() => undefined);
   }
 
-  private async joinNow(connection: Connection, room: string, request: JoinRequest): Promise<JoinResult | undefined> {
+  private async joinNow(
+    connection: Connection,
+    room: string,
+    request: JoinRequest,
+  ): Promise<JoinResult | undefined> {
     const { since, acknowledge } = request;
     if (!connection.ws) return undefined;
     if (hasMember(connection.rooms, room)) {
       if (since === undefined) {
         const history = await this.bus.history(room);
         const result = { offset: history.offset, recovered: true };
-        if (acknowledge && connection.ws) this.transport.send(connection, [subscribedFrame(room, result, acknowledge.id)]);
+        if (acknowledge && connection.ws)
+          this.transport.send(connection, [subscribedFrame(room, result, acknowledge.id)]);
         return result;
       }
       // Already live in the room (e.g. joined automatically on connect) but the client asks
@@ -178,7 +193,9 @@ export class RoomHub {
       // An automatic join (no `since`, nobody to tell the offset) needs no history read: it
       // only has to start live delivery; that saves a Redis round trip per upgrade.
       const history =
-        since === undefined && !acknowledge ? { events: [], recovered: true, offset: '' } : await this.bus.history(room, since);
+        since === undefined && !acknowledge
+          ? { events: [], recovered: true, offset: '' }
+          : await this.bus.history(room, since);
       return this.completeJoin(connection, room, request, history);
     } catch (error) {
       dropPending(connection, room);
@@ -241,7 +258,8 @@ export class RoomHub {
 
   /** On close: uWS already dropped the socket's topics; only the bookkeeping remains. */
   leaveAll(connection: Connection): void {
-    for (const room of [...membersOf(connection.rooms), ...(connection.pending?.keys() ?? [])]) this.leave(connection, room);
+    for (const room of [...membersOf(connection.rooms), ...(connection.pending?.keys() ?? [])])
+      this.leave(connection, room);
   }
 
   /** Own rooms are delivered by direct send (see the class comment), so they have no topic. */
@@ -276,19 +294,26 @@ export class RoomHub {
         this.logger.error({ err: error, room: event.room, event: event.event }, 'room observer failed');
       }
     }
-    if (this.writeDelayMs === 0) {
+    // Once one event waits, later ones wait too: they must not overtake it.
+    if (this.held.length > 0) {
+      this.held.push(event);
+      return;
+    }
+    const holdMs = this.coalescing.holdMs();
+    if (holdMs === 0) {
       this.deliver(event);
       return;
     }
     this.held.push(event);
-    this.flushTimer ??= setTimeout(() => this.flush(), this.writeDelayMs);
+    this.flushTimer = setTimeout(() => this.flush(), holdMs);
   }
 
   private deliver(event: BusEvent): void {
     const state = this.rooms.get(event.room);
     if (state) {
       const frame = serialiseEvent(event);
-      if (state.joining) for (const member of state.joining) member.pending?.get(event.room)?.push(toEventFrame(event));
+      if (state.joining)
+        for (const member of state.joining) member.pending?.get(event.room)?.push(toEventFrame(event));
       let deliveries = this.transport.publish(event.room, frame);
       for (const owner of this.ownersOf(event.room)) {
         // Live in its own room; an owner still joining got the event buffered above.
@@ -298,6 +323,7 @@ export class RoomHub {
         }
       }
       this.consumers.delivered(event.room, deliveries);
+      this.coalescing.delivered(deliveries);
       state.bytesSinceCheck += frame.length;
       if (state.bytesSinceCheck >= this.consumers.everyBytes) {
         state.bytesSinceCheck = 0;
@@ -323,11 +349,24 @@ function dropPending(connection: Connection, room: string): void {
 }
 
 function subscribedFrame(room: string, result: JoinResult, id: string | undefined): string {
-  return JSON.stringify({ type: 'subscribed', room, offset: result.offset, recovered: result.recovered, ...(id ? { id } : {}) });
+  return JSON.stringify({
+    type: 'subscribed',
+    room,
+    offset: result.offset,
+    recovered: result.recovered,
+    ...(id ? { id } : {}),
+  });
 }
 
 function toEventFrame(event: BusEvent): EventFrame {
-  return { type: 'event', room: event.room, event: event.event, data: event.data, offset: event.offset, ts: event.ts };
+  return {
+    type: 'event',
+    room: event.room,
+    event: event.event,
+    data: event.data,
+    offset: event.offset,
+    ts: event.ts,
+  };
 }
 
 export function serialiseEvent(event: BusEvent): string {

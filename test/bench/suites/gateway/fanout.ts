@@ -25,10 +25,23 @@ export interface FanoutSubject {
   target(server: ServerChild): WorkerTarget;
   /** Whether clients need bearer tokens (the gateway). */
   tokens: boolean;
+  /** What the server reports of itself at the end of a window, in words (the gateway: /metrics). */
+  probe?(server: ServerChild): Promise<string>;
+}
+
+/** The gateway's write-coalescing state, read from its /metrics. */
+async function coalescingState(server: ServerChild): Promise<string> {
+  const text = await (await fetch(`http://${server.host}:${server.port}/metrics`)).text();
+  const value = (name: string) => text.match(new RegExp(`^${name} (\\S+)$`, 'm'))?.[1] ?? '?';
+  const rate = Math.round(Number(value('wirefleet_gateway_deliveries_per_second'))).toLocaleString('en-US');
+  return `events waited ${value('wirefleet_gateway_write_delay_ms')} ms for a shared write at the end of the window (${rate} deliveries/s over the last second)`;
 }
 
 /** The gateway as it ships, or with more settings (a variant such as a write delay). */
-export function gatewaySubject(gatewayEnv?: Record<string, string>, label = 'Wirefleet gateway'): FanoutSubject {
+export function gatewaySubject(
+  gatewayEnv?: Record<string, string>,
+  label = 'Wirefleet gateway',
+): FanoutSubject {
   return {
     label,
     start: (env) => env.startGateway('gw-bench-fanout', undefined, gatewayEnv),
@@ -41,6 +54,7 @@ export function gatewaySubject(gatewayEnv?: Record<string, string>, label = 'Wir
       room: ROOM,
     }),
     tokens: true,
+    probe: coalescingState,
   };
 }
 
@@ -87,6 +101,8 @@ export interface FanoutRun {
   /** Loopback TCP in softirq, charged to no process (part of `otherCores`). */
   softirqCores: number;
   closedByServer: number;
+  /** The subject's probe, if it has one. */
+  probed?: string;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -143,6 +159,9 @@ export async function runFanout(
         await sleep(windowMs);
         const snapAfter = await env.pool.snapshot();
         const after = { ...reading(server, env.pool), sent: pacer.sent };
+        const probed = await subject
+          .probe?.(server)
+          .catch((error: unknown) => `probe failed: ${String(error)}`);
         const seconds = (after.at - before.at) / 1000;
         const deliveries = snapAfter.frames - snapBefore.frames;
         if (deliveries <= 0) throw new Error(`${subject.label}: no deliveries in the window`);
@@ -163,6 +182,7 @@ export async function runFanout(
           otherCores: Math.max(0, busy - user - system - clients - (after.self - before.self)) / seconds,
           softirqCores: (after.machine.softirq - before.machine.softirq) / seconds,
           closedByServer: snapAfter.closed,
+          ...(probed ? { probed } : {}),
         });
       } finally {
         await pacer.stop();
@@ -185,6 +205,7 @@ export function describeRun(label: string, run: FanoutRun): string {
     `${Math.round(run.deliveriesPerSecond).toLocaleString('en-US')} deliveries/s ` +
     `(${(run.deliveredShare * 100).toFixed(0)}% of published × subscribers); cores: server ${f2(run.serverCores)}, ` +
     `clients ${f2(run.clientCores)}, rest of machine ${f2(run.otherCores)} (softirq ${f2(run.softirqCores)})` +
-    (run.closedByServer > 0 ? `; ${run.closedByServer} clients closed by the server` : '')
+    (run.closedByServer > 0 ? `; ${run.closedByServer} clients closed by the server` : '') +
+    (run.probed ? `; ${run.probed}` : '')
   );
 }
