@@ -73,10 +73,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     deps.verifier.verify(token).then(
       (claims) => {
         if (aborted) return;
-        if (
-          deps.registry.countOfSubject(claims.sub) >= deps.maxConnectionsPerUser &&
-          claims.role !== 'node'
-        ) {
+        if (deps.registry.countOfSubject(claims.sub) >= deps.maxConnectionsPerUser && claims.role !== 'node') {
           deps.metrics.upgrades.inc({ result: 'too_many_connections' });
           return reject(res, 429, 'rate_limited', 'too many open connections for this user');
         }
@@ -95,19 +92,14 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           ws: undefined,
         };
         deps.metrics.upgrades.inc({ result: 'ok' });
-        // Not inside `res.cork`, although this runs outside a uWS callback: the uWS build in use
-        // (20.30) can close a socket upgraded in a cork right after `open` (uNetworking/uWebSockets
-        // #1928, fixed upstream by #1929): the upgrade reallocates the socket in place and cork's
-        // epilogue reads the old HTTP state from what is now WebSocket data. Seen here as a 1006
-        // a fraction of a millisecond after `open`, about one run in ten of the rooms tests under
-        // CPU load. Uncorked, the 101 goes out in a write of its own, which is all cork saved.
-        res.upgrade(connection, key, BEARER_PROTOCOL, extensions, context);
+        res.cork(() => {
+          res.upgrade(connection, key, BEARER_PROTOCOL, extensions, context);
+        });
       },
       (error: unknown) => {
         if (aborted) return;
         const reason = error instanceof TokenError ? error.reason : 'error';
-        if (!(error instanceof TokenError))
-          deps.logger.error({ err: error }, 'token verification failed unexpectedly');
+        if (!(error instanceof TokenError)) deps.logger.error({ err: error }, 'token verification failed unexpectedly');
         deps.metrics.upgrades.inc({ result: 'bad_token' });
         deps.metrics.authFailures.inc({ reason });
         reject(res, 401, 'invalid_token', 'the access token is invalid or expired');

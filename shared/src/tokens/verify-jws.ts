@@ -78,10 +78,11 @@ export function parseJwsHeader(token: string, expectedTyp: string, maxLength = M
  * can never be (mis)used as an HMAC secret.
  *
  * The signature is checked with node:crypto for both algorithms (ES256 as JWS encodes it, raw
- * r||s — `ieee-p1363` — and Ed25519), on libuv's thread pool: an ECDSA check is most of what an
- * upgrade costs a gateway (~90 µs of ~200), and off the event loop it no longer holds up every
- * other connection. The header and payload are each decoded and parsed once. `nbf`/`exp`, when
- * present, are checked
+ * r||s — `ieee-p1363` — and Ed25519), synchronously. (On libuv's thread pool it took the ECDSA
+ * work off the event loop, but a gateway then completed upgrades from a thread-pool callback,
+ * outside uWebSockets.js's own, and under CPU starvation about one run in ten of the rooms
+ * tests saw a freshly upgraded socket dropped with 1006; synchronous checks never did.) The
+ * header and payload are each decoded and parsed once. `nbf`/`exp`, when present, are checked
  * here with CLOCK_SKEW_SECONDS for every kind of JWS; the access-token claims (iss, aud, sub,
  * role, lifetime…) are checkAccessClaims's job.
  */
@@ -98,7 +99,7 @@ export async function verifyCompactJws<P = Record<string, unknown>>(
   const signingInputEnd = token.lastIndexOf('.');
   const encodedPayload = token.slice(token.indexOf('.') + 1, signingInputEnd);
   const encodedSignature = token.slice(signingInputEnd + 1);
-  if (!(await signatureVerifies(header.alg, key, token.slice(0, signingInputEnd), encodedSignature))) {
+  if (!signatureVerifies(header.alg, key, token.slice(0, signingInputEnd), encodedSignature)) {
     throw new TokenError('bad_signature', 'signature does not verify');
   }
   const payload = decodeSegment(encodedPayload);
@@ -115,21 +116,18 @@ function signatureVerifies(
   key: VerificationKey,
   signingInput: string,
   encodedSignature: string,
-): Promise<boolean> {
-  if (!BASE64URL.test(encodedSignature)) return Promise.resolve(false);
+): boolean {
+  if (!BASE64URL.test(encodedSignature)) return false;
   const signature = Buffer.from(encodedSignature, 'base64url');
-  if (alg === 'ES256' && signature.length !== ES256_SIGNATURE_BYTES) return Promise.resolve(false);
+  if (alg === 'ES256' && signature.length !== ES256_SIGNATURE_BYTES) return false;
   const data = Buffer.from(signingInput);
-  return new Promise((resolve) => {
-    const done = (error: Error | null, valid: boolean) => resolve(error === null && valid);
-    try {
-      if (alg === 'ES256')
-        cryptoVerify('sha256', data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature, done);
-      else cryptoVerify(null, data, key.key, signature, done);
-    } catch {
-      resolve(false); // a key node:crypto cannot use for this algorithm
-    }
-  });
+  try {
+    return alg === 'ES256'
+      ? cryptoVerify('sha256', data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
+      : cryptoVerify(null, data, key.key, signature);
+  } catch {
+    return false; // a key node:crypto cannot use for this algorithm
+  }
 }
 
 /** `nbf` and `exp` bound any JWS that carries them (RFC 7519 §4.1.4–5), with the shared skew. */
@@ -138,8 +136,7 @@ function checkValidityWindow(payload: Record<string, unknown>, nowSeconds: numbe
   if ((nbf !== undefined && typeof nbf !== 'number') || (exp !== undefined && typeof exp !== 'number')) {
     throw new TokenError('malformed', 'iat, nbf and exp must be numbers');
   }
-  if (typeof exp === 'number' && exp + CLOCK_SKEW_SECONDS <= nowSeconds)
-    throw new TokenError('expired', 'token expired');
+  if (typeof exp === 'number' && exp + CLOCK_SKEW_SECONDS <= nowSeconds) throw new TokenError('expired', 'token expired');
   if (typeof nbf === 'number' && nbf - CLOCK_SKEW_SECONDS > nowSeconds) {
     throw new TokenError('not_yet_valid', 'token not yet valid');
   }
