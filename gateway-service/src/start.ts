@@ -28,40 +28,24 @@ export interface GatewayOverrides {
 }
 
 /** Starts one gateway instance; `close()` drains connections (1001) and releases everything. */
-export async function startGateway(
-  config: GatewayConfig,
-  overrides: GatewayOverrides = {},
-): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
   const logger = overrides.logger ?? createLogger({ service: 'gateway', level: config.logLevel });
   const { uws, native } = loadUws(config.allowUwsFallback);
-  if (!native)
-    logger.warn(
-      'running on the uWebSockets.js ws emulation (GATEWAY_ALLOW_UWS_FALLBACK): expect far lower throughput',
-    );
+  if (!native) logger.warn('running on the uWebSockets.js ws emulation (GATEWAY_ALLOW_UWS_FALLBACK): expect far lower throughput');
 
   const closers: Array<() => Promise<void>> = [];
   let redis: Redis | undefined;
   if (config.redisUrl) {
     redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
     redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-    await redis
-      .connect()
-      .catch((error: unknown) => logger.error({ err: error }, 'redis unreachable at start'));
+    await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis unreachable at start'));
     closers.push(async () => redis!.disconnect());
   }
   const bus =
     overrides.bus ??
-    (config.redisUrl
-      ? new RedisBus({
-          url: config.redisUrl,
-          keyPrefix: config.redisKeyPrefix,
-          historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS,
-          logger,
-        })
-      : new InProcessBus({ logger }));
+    (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS, logger }) : new InProcessBus({ logger }));
   if (!overrides.bus) closers.push(() => bus.close());
-  const ingest =
-    overrides.ingest ?? (redis ? new RedisIngestSink(redis, config.redisKeyPrefix) : new InProcessIngest());
+  const ingest = overrides.ingest ?? (redis ? new RedisIngestSink(redis, config.redisKeyPrefix) : new InProcessIngest());
   const leases: NodeLeases = redis
     ? new RedisNodeLeases(redis, config.redisKeyPrefix, config.nodeLeaseSeconds * 1000)
     : new LocalNodeLeases();

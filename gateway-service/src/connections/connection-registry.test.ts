@@ -15,22 +15,12 @@ describe('ConnectionRegistry', () => {
     registry.add(b);
     registry.add(c);
     expect(registry.countOfSubject('user:1')).toBe(3);
-    expect(
-      registry
-        .ofSession('s1')
-        .map((x) => x.id)
-        .sort(),
-    ).toEqual(['a', 'c']);
+    expect(registry.ofSession('s1').map((x) => x.id).sort()).toEqual(['a', 'c']);
     registry.remove(a);
     expect(registry.ofSession('s1')).toEqual([c]);
     registry.changeSid(c, 's2');
     expect(registry.ofSession('s1')).toEqual([]);
-    expect(
-      registry
-        .ofSession('s2')
-        .map((x) => x.id)
-        .sort(),
-    ).toEqual(['b', 'c']);
+    expect(registry.ofSession('s2').map((x) => x.id).sort()).toEqual(['b', 'c']);
     registry.remove(b);
     registry.remove(c);
     expect(registry.countOfSubject('user:1')).toBe(0);

@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  hasMember,
-  memberCount,
-  membersOf,
-  type OneOrMany,
-  withMember,
-  withoutMember,
-} from './one-or-many.js';
+import { hasMember, memberCount, membersOf, type OneOrMany, withMember, withoutMember } from './one-or-many.js';
 
 describe('one-or-many slots', () => {
   it('hold one value as itself and switch to a Set only for a second', () => {

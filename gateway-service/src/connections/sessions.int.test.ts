@@ -6,10 +6,7 @@ import { connect } from '../../../test/support/ws-client.js';
 describe('sessions on open connections', () => {
   let stack: RealtimeStack;
   beforeAll(async () => {
-    stack = await startRealtimeStack({
-      instances: 2,
-      gatewayEnv: { GATEWAY_MAX_BACKPRESSURE: String(256 * 1024) },
-    });
+    stack = await startRealtimeStack({ instances: 2, gatewayEnv: { GATEWAY_MAX_BACKPRESSURE: String(256 * 1024) } });
   });
   afterAll(async () => {
     await stack.close();
@@ -22,9 +19,7 @@ describe('sessions on open connections', () => {
     // Give the automatic user-room join its moment to reach Redis.
     await new Promise((resolve) => setTimeout(resolve, 100));
     const started = Date.now();
-    expect(
-      (await call(stack.auth.url, 'POST', '/v1/auth/logout', { token: pair.access_token, body: {} })).status,
-    ).toBe(204);
+    expect((await call(stack.auth.url, 'POST', '/v1/auth/logout', { token: pair.access_token, body: {} })).status).toBe(204);
     const closed = await onB.closed;
     expect(closed.code).toBe(4001);
     expect(Date.now() - started).toBeLessThan(1000);
@@ -32,38 +27,21 @@ describe('sessions on open connections', () => {
 
   it('a token that expires without refresh closes the connection with 4001', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const token = stack.tokens.sign({
-      sub: 'user:1',
-      role: 'admin',
-      iat: now - 60,
-      nbf: now - 60,
-      exp: now - 28,
-    });
+    const token = stack.tokens.sign({ sub: 'user:1', role: 'admin', iat: now - 60, nbf: now - 60, exp: now - 28 });
     const socket = await connect(stack.gateways[0]!.url, token);
     expect((await socket.closed).code).toBe(4001);
   });
 
   it('refresh with a token of the same subject extends the connection; another subject is refused', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const short = stack.tokens.sign({
-      sub: 'user:1',
-      role: 'admin',
-      iat: now - 60,
-      nbf: now - 60,
-      exp: now - 27,
-    });
+    const short = stack.tokens.sign({ sub: 'user:1', role: 'admin', iat: now - 60, nbf: now - 60, exp: now - 27 });
     const socket = await connect(stack.gateways[0]!.url, short);
     await socket.next((frame) => frame.type === 'welcome');
     socket.send({ type: 'refresh', token: stack.tokens.sign({ sub: 'user:2', role: 'admin' }), id: 'r0' });
-    expect(await socket.next((frame) => (frame as { id?: string }).id === 'r0')).toMatchObject({
-      type: 'error',
-      code: 'forbidden',
-    });
+    expect(await socket.next((frame) => (frame as { id?: string }).id === 'r0')).toMatchObject({ type: 'error', code: 'forbidden' });
     const fresh = stack.tokens.sign({ sub: 'user:1', role: 'admin' });
     socket.send({ type: 'refresh', token: fresh, id: 'r1' });
-    const refreshed = await socket.next<{ type: 'refreshed'; expires_at: number }>(
-      (frame) => frame.type === 'refreshed',
-    );
+    const refreshed = await socket.next<{ type: 'refreshed'; expires_at: number }>((frame) => frame.type === 'refreshed');
     expect(refreshed.expires_at).toBeGreaterThan(now + 60);
     await new Promise((resolve) => setTimeout(resolve, 2500));
     expect(socket.ws.readyState).toBe(socket.ws.OPEN);
@@ -85,9 +63,7 @@ describe('sessions on open connections', () => {
     }
     socket.resume();
     expect((await slow.closed).code).toBe(4009);
-    const metrics = await (
-      await fetch(stack.gateways[0]!.url.replace('ws://', 'http://').replace('/ws', '/metrics'))
-    ).text();
+    const metrics = await (await fetch(stack.gateways[0]!.url.replace('ws://', 'http://').replace('/ws', '/metrics'))).text();
     expect(metrics).toMatch(/wirefleet_gateway_slow_consumer_closes_total [1-9]/);
   });
 });

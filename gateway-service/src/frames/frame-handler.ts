@@ -60,11 +60,7 @@ export class FrameHandler {
       return;
     }
     if (isBinary || message.byteLength > deps.maxPayloadBytes) {
-      deps.close(
-        connection,
-        CloseCode.PROTOCOL_VIOLATION,
-        isBinary ? 'binary frames are not accepted' : 'frame too large',
-      );
+      deps.close(connection, CloseCode.PROTOCOL_VIOLATION, isBinary ? 'binary frames are not accepted' : 'frame too large');
       return;
     }
     // The ArrayBuffer is only valid during this callback: decode it now.
@@ -73,12 +69,7 @@ export class FrameHandler {
     try {
       const parsed = clientFrame.safeParse(JSON.parse(text));
       if (!parsed.success) {
-        this.refuse(
-          connection,
-          'bad_request',
-          parsed.error.issues[0]?.message ?? 'invalid frame',
-          idOf(text),
-        );
+        this.refuse(connection, 'bad_request', parsed.error.issues[0]?.message ?? 'invalid frame', idOf(text));
         return;
       }
       frame = parsed.data;
@@ -89,13 +80,9 @@ export class FrameHandler {
     deps.metrics.messagesIn.inc({ type: frame.type });
     // A frame sent before `welcome` waits for the automatic join, so every answer follows it.
     const welcomed = deps.hub.joined(connection, ownRoom(connection));
-    (welcomed
-      ? welcomed.then(() => this.dispatch(connection, frame))
-      : this.dispatch(connection, frame)
-    ).catch((error: unknown) => {
+    (welcomed ? welcomed.then(() => this.dispatch(connection, frame)) : this.dispatch(connection, frame)).catch((error: unknown) => {
       deps.logger.error({ err: error, conn: connection.id, type: frame.type }, 'frame handling failed');
-      if (connection.ws)
-        deps.send(connection, errorFrame('internal_error', 'could not handle the frame', frame.id));
+      if (connection.ws) deps.send(connection, errorFrame('internal_error', 'could not handle the frame', frame.id));
     });
   }
 
@@ -106,16 +93,10 @@ export class FrameHandler {
         deps.send(connection, frame.id ? { type: 'pong', id: frame.id } : { type: 'pong' });
         return;
       case 'subscribe': {
-        if (!maySubscribe(connection, frame.room))
-          return this.refuse(connection, 'forbidden', `may not subscribe to ${frame.room}`, frame.id);
+        if (!maySubscribe(connection, frame.room)) return this.refuse(connection, 'forbidden', `may not subscribe to ${frame.room}`, frame.id);
         // Each room costs memory here and a Redis subscription: a viewer cannot subscribe to every node.
         if (!isInOrJoining(connection, frame.room) && roomCount(connection) >= deps.maxRoomsPerConnection) {
-          return this.refuse(
-            connection,
-            'rate_limited',
-            `at most ${deps.maxRoomsPerConnection} rooms per connection`,
-            frame.id,
-          );
+          return this.refuse(connection, 'rate_limited', `at most ${deps.maxRoomsPerConnection} rooms per connection`, frame.id);
         }
         await deps.hub.join(connection, frame.room, { since: frame.since, acknowledge: { id: frame.id } });
         return;
@@ -131,28 +112,15 @@ export class FrameHandler {
     }
   }
 
-  private async publish(
-    connection: Connection,
-    frame: Extract<ClientFrame, { type: 'publish' }>,
-  ): Promise<void> {
+  private async publish(connection: Connection, frame: Extract<ClientFrame, { type: 'publish' }>): Promise<void> {
     const { deps } = this;
     if (!mayPublish(connection, frame.room, frame.event)) {
-      return this.refuse(
-        connection,
-        'forbidden',
-        `may not publish ${frame.event} to ${frame.room}`,
-        frame.id,
-      );
+      return this.refuse(connection, 'forbidden', `may not publish ${frame.event} to ${frame.room}`, frame.id);
     }
     const event = frame.event as NodePublishableEvent;
     const data = nodeEventSchemas[event].safeParse(frame.data);
     if (!data.success) {
-      return this.refuse(
-        connection,
-        'bad_request',
-        `${event}: ${data.error.issues[0]?.message ?? 'invalid data'}`,
-        frame.id,
-      );
+      return this.refuse(connection, 'bad_request', `${event}: ${data.error.issues[0]?.message ?? 'invalid data'}`, frame.id);
     }
     const published = await deps.bus.publish(frame.room, event, data.data);
     await deps.ingest.append({
@@ -164,14 +132,10 @@ export class FrameHandler {
       conn_id: connection.id,
       offset: published.offset,
     });
-    if (frame.id && connection.ws)
-      deps.send(connection, { type: 'published', room: frame.room, offset: published.offset, id: frame.id });
+    if (frame.id && connection.ws) deps.send(connection, { type: 'published', room: frame.room, offset: published.offset, id: frame.id });
   }
 
-  private async refresh(
-    connection: Connection,
-    frame: Extract<ClientFrame, { type: 'refresh' }>,
-  ): Promise<void> {
+  private async refresh(connection: Connection, frame: Extract<ClientFrame, { type: 'refresh' }>): Promise<void> {
     const { deps } = this;
     try {
       const claims = await deps.verifier.verify(frame.token);
@@ -190,12 +154,7 @@ export class FrameHandler {
     }
   }
 
-  private refuse(
-    connection: Connection,
-    code: FrameErrorCode,
-    message: string,
-    id: string | undefined,
-  ): void {
+  private refuse(connection: Connection, code: FrameErrorCode, message: string, id: string | undefined): void {
     connection.badFrames += 1;
     if (connection.badFrames > MAX_BAD_FRAMES) {
       this.deps.close(connection, CloseCode.PROTOCOL_VIOLATION, 'too many bad frames');

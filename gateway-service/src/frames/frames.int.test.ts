@@ -19,9 +19,7 @@ describe('frames: every bad input gets the contract error or close code', () => 
     return socket;
   };
   const errorFor = (socket: TestSocket, id: string) =>
-    socket.next<{ type: 'error'; code: string; message: string }>(
-      (frame) => frame.type === 'error' && (frame as { id?: string }).id === id,
-    );
+    socket.next<{ type: 'error'; code: string; message: string }>((frame) => frame.type === 'error' && (frame as { id?: string }).id === id);
 
   it('a connection may be in at most GATEWAY_MAX_ROOMS_PER_CONNECTION rooms (here 3, its own included)', async () => {
     const socket = await open(await stack.adminToken());
@@ -107,11 +105,7 @@ describe('frames: every bad input gets the contract error or close code', () => 
     const { id } = (await created.json()) as { id: number };
     const viewer = await open(stack.tokens.sign({ sub: `user:${id}`, role: 'viewer' }));
     viewer.send({ type: 'subscribe', room: 'fleet', id: 'v1' });
-    expect(await viewer.next((frame) => frame.type === 'subscribed')).toMatchObject({
-      room: 'fleet',
-      recovered: true,
-      id: 'v1',
-    });
+    expect(await viewer.next((frame) => frame.type === 'subscribed')).toMatchObject({ room: 'fleet', recovered: true, id: 'v1' });
     viewer.close();
   });
 

@@ -21,56 +21,28 @@ describe('node telemetry reaches the ingest stream', () => {
   });
 
   const records = async (): Promise<StreamRecord[]> => {
-    const entries = await stack.auth.redis!.client.xrange(
-      ingestStreamKey(stack.auth.redis!.prefix),
-      '-',
-      '+',
-    );
+    const entries = await stack.auth.redis!.client.xrange(ingestStreamKey(stack.auth.redis!.prefix), '-', '+');
     return entries.map(([, fields]) => JSON.parse(fields[1]!) as StreamRecord);
   };
 
   it('records connect, each node event (with its room offset) and disconnect, in order', async () => {
     const node = await connect(stack.gateways[0]!.url, stack.nodeToken(31));
     await node.next((frame) => frame.type === 'welcome');
-    const status = {
-      applied_revision: 3,
-      peers: [{ public_key: 'k', rx_bytes: 1, tx_bytes: 2 }],
-      state_digest: 'abc',
-      drift: false,
-    };
+    const status = { applied_revision: 3, peers: [{ public_key: 'k', rx_bytes: 1, tx_bytes: 2 }], state_digest: 'abc', drift: false };
     node.send({ type: 'publish', room: 'node:31', event: 'status', data: status, id: 'a' });
-    node.send({
-      type: 'publish',
-      room: 'node:31',
-      event: 'config.applied',
-      data: { revision: 3, ok: true },
-      id: 'b',
-    });
-    node.send({
-      type: 'publish',
-      room: 'node:31',
-      event: 'command.result',
-      data: { command_id: 'c1', ok: true, output: 'pong' },
-      id: 'c',
-    });
+    node.send({ type: 'publish', room: 'node:31', event: 'config.applied', data: { revision: 3, ok: true }, id: 'b' });
+    node.send({ type: 'publish', room: 'node:31', event: 'command.result', data: { command_id: 'c1', ok: true, output: 'pong' }, id: 'c' });
     await node.next((frame) => (frame as { id?: string }).id === 'c');
     node.close();
-    await expect
-      .poll(async () => (await records()).filter((r) => r.node_id === 31).map((r) => r.kind))
-      .toEqual([
-        'node.connected',
-        'node.status',
-        'node.config_applied',
-        'node.command_result',
-        'node.disconnected',
-      ]);
+    await expect.poll(async () => (await records()).filter((r) => r.node_id === 31).map((r) => r.kind)).toEqual([
+      'node.connected',
+      'node.status',
+      'node.config_applied',
+      'node.command_result',
+      'node.disconnected',
+    ]);
     const statusRecord = (await records()).find((r) => r.kind === 'node.status')!;
-    expect(statusRecord).toMatchObject({
-      node_id: 31,
-      data: status,
-      gateway: 'gw-test-0',
-      offset: expect.stringMatching(/^\d+-\d+$/),
-    });
+    expect(statusRecord).toMatchObject({ node_id: 31, data: status, gateway: 'gw-test-0', offset: expect.stringMatching(/^\d+-\d+$/) });
   });
 
   it('caps connections per user: the third concurrent one is refused with 429 before the upgrade', async () => {

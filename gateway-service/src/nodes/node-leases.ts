@@ -50,9 +50,7 @@ export class RedisNodeLeases implements NodeLeases {
 
   async acquire(nodeId: number, holder: string): Promise<string | null> {
     // SET … GET (Redis ≥ 6.2) swaps atomically and tells us whom we replaced.
-    return (await this.redis.call('SET', this.key(nodeId), holder, 'PX', String(this.ttlMs), 'GET')) as
-      | string
-      | null;
+    return (await this.redis.call('SET', this.key(nodeId), holder, 'PX', String(this.ttlMs), 'GET')) as string | null;
   }
 
   async renew(nodeId: number, holder: string): Promise<boolean> {

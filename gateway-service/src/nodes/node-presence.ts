@@ -64,22 +64,15 @@ export class NodePresence {
   async renewAll(): Promise<void> {
     for (const connection of this.deps.registry.values()) {
       if (connection.kind !== 'node' || !connection.ws) continue;
-      const kept = await this.deps.leases
-        .renew(connection.subjectId, this.holder(connection))
-        .catch((error: unknown) => {
-          this.deps.logger.warn({ err: error, node: connection.subjectId }, 'node lease renewal failed');
-          return true;
-        });
-      if (!kept && connection.ws)
-        this.deps.close(connection, CloseCode.REPLACED, 'replaced by a newer connection of this node');
+      const kept = await this.deps.leases.renew(connection.subjectId, this.holder(connection)).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, node: connection.subjectId }, 'node lease renewal failed');
+        return true;
+      });
+      if (!kept && connection.ws) this.deps.close(connection, CloseCode.REPLACED, 'replaced by a newer connection of this node');
     }
   }
 
-  private async record(
-    kind: IngestKind,
-    connection: Connection,
-    data: Record<string, unknown>,
-  ): Promise<void> {
+  private async record(kind: IngestKind, connection: Connection, data: Record<string, unknown>): Promise<void> {
     await this.deps.ingest.append({
       kind,
       node_id: connection.subjectId,

@@ -2,10 +2,7 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** Answers an async route; uWS forbids touching `res` after the client went away. */
-function respondLater(
-  res: HttpResponse,
-  work: () => Promise<{ status: string; type: string; body: string }>,
-): void {
+function respondLater(res: HttpResponse, work: () => Promise<{ status: string; type: string; body: string }>): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
@@ -13,9 +10,7 @@ function respondLater(
   work().then(
     (answer) => {
       if (aborted) return;
-      res.cork(() =>
-        res.writeStatus(answer.status).writeHeader('content-type', answer.type).end(answer.body),
-      );
+      res.cork(() => res.writeStatus(answer.status).writeHeader('content-type', answer.type).end(answer.body));
     },
     () => {
       if (aborted) return;
@@ -25,11 +20,7 @@ function respondLater(
 }
 
 /** `/healthz`, `/readyz` (the Bus answers), `/metrics`, and 404 for anything else. */
-export function registerHttpRoutes(
-  app: TemplatedApp,
-  metrics: GatewayMetrics,
-  ready: () => Promise<boolean>,
-): void {
+export function registerHttpRoutes(app: TemplatedApp, metrics: GatewayMetrics, ready: () => Promise<boolean>): void {
   app.get('/healthz', (res) => {
     res.writeHeader('content-type', 'application/json').end('{"status":"ok"}');
   });
@@ -55,18 +46,12 @@ export function registerHttpRoutes(
     });
   });
   app.get('/metrics', (res) => {
-    respondLater(res, async () => ({
-      status: '200 OK',
-      type: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }));
+    respondLater(res, async () => ({ status: '200 OK', type: metrics.registry.contentType, body: await metrics.registry.metrics() }));
   });
   app.any('/*', (res) => {
     res
       .writeStatus('404 Not Found')
       .writeHeader('content-type', 'application/problem+json')
-      .end(
-        '{"type":"https://wirefleet.dev/problems/not_found","title":"Not found","status":404,"code":"not_found"}',
-      );
+      .end('{"type":"https://wirefleet.dev/problems/not_found","title":"Not found","status":404,"code":"not_found"}');
   });
 }

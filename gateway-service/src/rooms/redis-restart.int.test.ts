@@ -15,12 +15,7 @@ describe('Redis stops and starts again under a running gateway', () => {
   beforeAll(async () => {
     auth = await startTestAuthApi({ redis: false });
     redis = await startPrivateRedis();
-    gateway = await startTestGateway({
-      authUrl: auth.url,
-      issuer: TEST_ISSUER,
-      redisUrl: redis.url,
-      redisPrefix: 'wf:',
-    });
+    gateway = await startTestGateway({ authUrl: auth.url, issuer: TEST_ISSUER, redisUrl: redis.url, redisPrefix: 'wf:' });
     tokens = createTokenFactory({ issuer: TEST_ISSUER, key: auth.api.context.keyring.signingKey() });
     base = gateway.url.replace('ws://', 'http://').replace('/ws', '');
   });

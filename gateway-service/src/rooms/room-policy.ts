@@ -19,10 +19,7 @@ export function maySubscribe(connection: Connection, room: string): boolean {
     case 'user':
       return connection.kind === 'user' && connection.subjectId === parsed.id;
     case 'node':
-      return (
-        (connection.kind === 'node' && connection.subjectId === parsed.id) ||
-        VIEWER_ROLES.has(connection.role)
-      );
+      return (connection.kind === 'node' && connection.subjectId === parsed.id) || VIEWER_ROLES.has(connection.role);
   }
 }
 

@@ -33,10 +33,7 @@ describe('gateway upgrade: token and origin are checked before the upgrade', () 
     for (const forged of cases) {
       // Tokens with characters a subprotocol token cannot carry never reach the server.
       if (!/^[A-Za-z0-9._~+/=-]+$/.test(forged.token) || forged.token.length > 8 * 1024) continue;
-      expect({ name: forged.name, status: await upgradeStatus(url, forged.token) }).toEqual({
-        name: forged.name,
-        status: 401,
-      });
+      expect({ name: forged.name, status: await upgradeStatus(url, forged.token) }).toEqual({ name: forged.name, status: 401 });
     }
   });
 

@@ -5,10 +5,7 @@ import { isNativeUws, loadUws } from './load-uws.js';
 
 const main = fileURLToPath(new URL('../main.ts', import.meta.url));
 
-function runGateway(
-  env: Record<string, string>,
-  waitMs: number,
-): Promise<{ code: number | null; stderr: string; stdout: string }> {
+function runGateway(env: Record<string, string>, waitMs: number): Promise<{ code: number | null; stderr: string; stdout: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', main], {
       env: { ...process.env, GATEWAY_PORT: '0', LOG_LEVEL: 'info', ...env },

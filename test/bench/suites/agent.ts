@@ -18,8 +18,8 @@ export const suite: BenchSuite = {
   description: [
     'As root, on wireguard-go (this kernel has no WireGuard module), every interface in a network namespace of its',
     'own (`wfb…`, all removed afterwards), each figure beside the raw tool doing the same work in the same run.',
-    "Peers have random 32-byte public keys, one /32 inside the node's 100.96.0.0/16 (so no routes) and an",
-    "endpoint in 198.18.0.0/15. **Full apply**: `LinuxDataplane.apply()` (the agent's code, through its netns",
+    'Peers have random 32-byte public keys, one /32 inside the node\'s 100.96.0.0/16 (so no routes) and an',
+    'endpoint in 198.18.0.0/15. **Full apply**: `LinuxDataplane.apply()` (the agent\'s code, through its netns',
     'runner) on a fresh, already started wireguard-go interface vs `wg setconf` of the same peers on another,',
     'alternating which goes first. **One-peer change**: signed configs (ES256, as `signNodeConfig` signs) that each',
     'change one more peer of a 10,000-peer interface go through what `Agent.sync` does after the fetch, with the',
@@ -30,7 +30,7 @@ export const suite: BenchSuite = {
     '`npm run build` makes with its V8 flag — pointed at 127.0.0.1:9 or at a local API answering 503, and for',
     'comparison the compiled modules unbundled without flags (`node node-agent/dist/main.js run`), vs a bare Node process.',
     '`wg` reaches wireguard-go through the shared /var/run/wireguard socket, so it runs without a namespace hop; the',
-    "dataplane's `ip` commands enter the namespace with `ip -n`, `nft` and `sysctl` go through `ip netns exec`.",
+    'dataplane\'s `ip` commands enter the namespace with `ip -n`, `nft` and `sysctl` go through `ip netns exec`.',
   ].join(' '),
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const missing = netnsPrerequisitesMissing();

@@ -16,12 +16,12 @@ export const suite: BenchSuite = {
     '`nodes` and `ip_allocations` (real X25519 keys, distinct tunnel addresses, half behind NAT, every tenth with a',
     'routed subnet) plus 20 devices and 30 port forwards; enrolling them one by one would take minutes (see the',
     'enrollment rate). **Config**: `buildNodeConfig` + `signNodeConfig` in the bench process against the same',
-    "database and the child's signing key, beside the same SELECTs alone and a bare `jwt.sign` of the same",
+    'database and the child\'s signing key, beside the same SELECTs alone and a bare `jwt.sign` of the same',
     'payload; then `GET /v1/nodes/self/config` over HTTP with node tokens. **Fan-out**: `PATCH /v1/nodes/:id',
-    "{routes}` bumps every revision; a RedisBus on the auth-api's prefix, subscribed to all 1,000 node rooms,",
-    "timestamps each room's `config.changed` (published by the relay inside the auth-api), beside 1,000",
+    '{routes}` bumps every revision; a RedisBus on the auth-api\'s prefix, subscribed to all 1,000 node rooms,',
+    'timestamps each room\'s `config.changed` (published by the relay inside the auth-api), beside 1,000',
     'publishes from the bench. **Enrollments**: a closed loop of `POST /v1/nodes/enroll` with a reusable key',
-    "(each one bumps every other node's revision), beside the same loop on `POST /v1/nodes/token`.",
+    '(each one bumps every other node\'s revision), beside the same loop on `POST /v1/nodes/token`.',
   ].join(' '),
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const nodes = ctx.scale(1_000, 100);

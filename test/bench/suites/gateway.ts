@@ -28,7 +28,7 @@ export const suite: BenchSuite = {
     '**Idle connections**: N clients opened as fast as the server takes them (64 in flight per worker;',
     'a client counts once it has its 101 and greeting — `welcome` for the gateway); RSS growth ÷ N, read',
     'twice: right after the burst (after a full GC; servers run with --expose-gc and collect on SIGUSR2),',
-    "and settled — at least 40 s later, once RSS stopped moving: V8's memory reducer shrinks the young",
+    'and settled — at least 40 s later, once RSS stopped moving: V8\'s memory reducer shrinks the young',
     'generation and compacts old space on its own 25–35 s after a burst. The settled figure is what an',
     'idle fleet holds; the burst figure includes up to 32 MiB of young generation, a fixed cost of the',
     'burst, not of each connection.',

@@ -3,11 +3,7 @@ import path from 'node:path';
 import type { DesiredState } from '../../../../node-agent/src/dataplane/dataplane.js';
 import { LinuxDataplane } from '../../../../node-agent/src/dataplane/linux/linux-dataplane.js';
 import { diffPeers, PeerNormalizer } from '../../../../node-agent/src/dataplane/linux/peer-diff.js';
-import {
-  applyNftScript,
-  fingerprintNftTable,
-  readNftTable,
-} from '../../../../node-agent/src/dataplane/linux/nftables.js';
+import { applyNftScript, fingerprintNftTable, readNftTable } from '../../../../node-agent/src/dataplane/linux/nftables.js';
 import { establishLink } from '../../../../node-agent/src/dataplane/linux/link-sync.js';
 import { routesForCanonical } from '../../../../node-agent/src/dataplane/linux/wireguard-interface.js';
 import { renderNftScript } from '../../../../node-agent/src/dataplane/render/nft-script.js';
@@ -52,12 +48,7 @@ async function preparation(desired: DesiredState, ifname: string): Promise<numbe
  * `LinuxDataplane.apply`, one `wg setconf` of the same peers, one the dataplane's rendered UAPI
  * request sent alone. Which of the first two goes first alternates between rounds.
  */
-async function round(
-  bench: AgentBench,
-  desired: DesiredState,
-  confFile: string,
-  index: number,
-): Promise<Round> {
+async function round(bench: AgentBench, desired: DesiredState, confFile: string, index: number): Promise<Round> {
   const { pool, logger } = bench;
   const privateKey = randomKey();
   const [a, b, c] = [await pool.create(), await pool.create(), await pool.create()];
@@ -68,8 +59,7 @@ async function round(
     const plane = new LinuxDataplane({ interfaceName: a.ifname, privateKey, logger, netns: a.name });
     const runApply = async () => {
       const { value: report, ms: took } = await timed(() => plane.apply(desired));
-      if (report.peersAdded !== desired.peers.length)
-        throw new Error(`apply added ${report.peersAdded} peers`);
+      if (report.peersAdded !== desired.peers.length) throw new Error(`apply added ${report.peersAdded} peers`);
       return took;
     };
     // wg talks to wireguard-go through the shared socket directory: no namespace hop needed.

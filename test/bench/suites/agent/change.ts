@@ -5,11 +5,7 @@ import { promisify } from 'node:util';
 import type { NodeConfigPayload } from '@wirefleet/shared/protocol';
 import type { DesiredState } from '../../../../node-agent/src/dataplane/dataplane.js';
 import { LinuxDataplane } from '../../../../node-agent/src/dataplane/linux/linux-dataplane.js';
-import {
-  diffPeers,
-  normalizePeers,
-  type PeerModel,
-} from '../../../../node-agent/src/dataplane/linux/peer-diff.js';
+import { diffPeers, normalizePeers, type PeerModel } from '../../../../node-agent/src/dataplane/linux/peer-diff.js';
 import { routesFor } from '../../../../node-agent/src/dataplane/linux/wireguard-interface.js';
 import { renderNftScript } from '../../../../node-agent/src/dataplane/render/nft-script.js';
 import { renderUapiSet } from '../../../../node-agent/src/dataplane/render/uapi-request.js';
@@ -71,12 +67,7 @@ async function pipeline(agent: AgentPath, jws: string, applied: number) {
   return { verify, validate, convert, apply, desired: convert.value };
 }
 
-async function splitApply(
-  desired: DesiredState,
-  previous: Map<string, PeerModel>,
-  ns: BenchNetns,
-  request: string,
-) {
+async function splitApply(desired: DesiredState, previous: Map<string, PeerModel>, ns: BenchNetns, request: string) {
   const normalize = await timed(() => normalizePeers(desired.peers));
   const routes = await timed(() =>
     routesFor(
@@ -123,9 +114,7 @@ export async function measureOnePeerChange(bench: AgentBench, setup: ChangeSetup
     };
     const peers = makePeers(setup.peers);
     const first = signer.sign(makeConfig(1, peers));
-    ctx.progress(
-      `one-peer change: bringing up ${setup.peers} peers from a ${(first.length / 1024).toFixed(0)} KiB JWS`,
-    );
+    ctx.progress(`one-peer change: bringing up ${setup.peers} peers from a ${(first.length / 1024).toFixed(0)} KiB JWS`);
     const initial = await pipeline(agent, first, 0);
     let previous = normalizePeers(initial.desired.peers);
     const samples: Sample[] = [];
@@ -138,16 +127,11 @@ export async function measureOnePeerChange(bench: AgentBench, setup: ChangeSetup
       const jws = signer.sign(config);
       const run = await pipeline(agent, jws, i + 1);
       const report = run.apply.value;
-      if (
-        report.peersUpdated !== 1 ||
-        report.peersAdded + report.peersRemoved !== 0 ||
-        report.firewallReplaced
-      )
+      if (report.peersUpdated !== 1 || report.peersAdded + report.peersRemoved !== 0 || report.firewallReplaced)
         throw new Error(`a one-peer change applied ${JSON.stringify(report)}`);
       const split = await splitApply(run.desired, previous, ns, plane.lastUapiRequest ?? '');
       previous = split.model;
-      const bareSignature = (await timed(() => bareSignatureCheck(jws, signer.keySet, signer.factory.kid)))
-        .ms;
+      const bareSignature = (await timed(() => bareSignatureCheck(jws, signer.keySet, signer.factory.kid))).ms;
       const parsed = await timed(
         () => JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as unknown,
       );
@@ -201,21 +185,13 @@ export async function measureOnePeerChange(bench: AgentBench, setup: ChangeSetup
     const missing = changed.filter(({ key, extra }) => !byKey.get(key)?.allowedIps.includes(extra));
     if (missing.length > 0 || device.peers.length !== setup.peers)
       throw new Error(`after the changes: ${device.peers.length} peers, ${missing.length} changes not live`);
-    return [
-      describe(setup, samples, first.length, initial.apply.ms),
-      describeShipped(setup, shipped, samples),
-    ];
+    return [describe(setup, samples, first.length, initial.apply.ms), describeShipped(setup, shipped, samples)];
   } finally {
     await pool.destroy(ns);
   }
 }
 
-function describe(
-  setup: ChangeSetup,
-  samples: Sample[],
-  jwsBytes: number,
-  initialApply: number,
-): BenchResult {
+function describe(setup: ChangeSetup, samples: Sample[], jwsBytes: number, initialApply: number): BenchResult {
   const p = (field: keyof Sample) => median(samples.map((sample) => sample[field]));
   const total = p('total');
   const wgSet = p('wgSet');
@@ -223,19 +199,11 @@ function describe(
     metric: `One-peer change on ${setup.peers.toLocaleString('en-US')} peers, end to end: signed config in hand → apply resolved (median of ${samples.length})`,
     value: total,
     unit: 'ms',
-    baseline: {
-      label: 'one `wg set <if> peer … allowed-ips … endpoint …` on the same interface',
-      value: wgSet,
-    },
+    baseline: { label: 'one `wg set <if> peer … allowed-ips … endpoint …` on the same interface', value: wgSet },
     goal: '≤ 20 ms, no full read-back per change',
     met: total <= 20,
     notes:
-      `p99 ${ms(
-        percentile(
-          samples.map((s) => s.total),
-          99,
-        ),
-      )}. Phase medians: verify + validate ${ms(p('verify'))} ` +
+      `p99 ${ms(percentile(samples.map((s) => s.total), 99))}. Phase medians: verify + validate ${ms(p('verify'))} ` +
       `(the agent's SignedConfigVerifier on a ${(jwsBytes / 1024).toFixed(0)} KiB JWS: one ES256 check — ${ms(p('bareSignature'))} alone — ` +
       `one base64url decode + JSON.parse of the payload — ${ms(p('payloadParse'))} alone — and the schema check, which compares ` +
       `each peer with the last config's at its position and checks only the changed one; from scratch it takes ${ms(p('checkAlone'))}), ` +
@@ -252,23 +220,9 @@ function describe(
 const CHILD = path.join(REPO_ROOT, 'test/bench/support/agent-change-child.ts');
 
 /** Runs agent-change-child.ts with the agent's shipped V8 flags; returns its end-to-end times (ms). */
-async function runShippedChanges(
-  bench: AgentBench,
-  ns: BenchNetns,
-  privateKey: string,
-  configs: string[],
-): Promise<number[]> {
+async function runShippedChanges(bench: AgentBench, ns: BenchNetns, privateKey: string, configs: string[]): Promise<number[]> {
   const input = path.join(bench.tmp, 'shipped-changes.json');
-  fs.writeFileSync(
-    input,
-    JSON.stringify({
-      netns: ns.name,
-      ifname: ns.ifname,
-      privateKey,
-      jwks: bench.signer.factory.jwks,
-      configs,
-    }),
-  );
+  fs.writeFileSync(input, JSON.stringify({ netns: ns.name, ifname: ns.ifname, privateKey, jwks: bench.signer.factory.jwks, configs }));
   const { stdout } = await exec(
     process.execPath,
     [...shippedNodeFlags(), '--conditions=source', '--import', 'tsx', CHILD, input],
@@ -283,10 +237,7 @@ function describeShipped(setup: ChangeSetup, totals: number[], inProcess: Sample
     metric: `One-peer change on ${setup.peers.toLocaleString('en-US')} peers, end to end, as an installed agent runs it: the same path in a process of its own with the shipped V8 flags (median of ${totals.length})`,
     value,
     unit: 'ms',
-    baseline: {
-      label: 'one `wg set` of that peer, as above',
-      value: median(inProcess.map((sample) => sample.wgSet)),
-    },
+    baseline: { label: 'one `wg set` of that peer, as above', value: median(inProcess.map((sample) => sample.wgSet)) },
     goal: '≤ 20 ms, no full read-back per change',
     met: value <= 20,
     notes:

@@ -75,8 +75,7 @@ async function refusingApi(): Promise<{ url: string; close(): Promise<void> }> {
 
 async function startAgent(bench: AgentBench, spec: AgentSpec, index: number): Promise<Subject> {
   const ns = spec.backend === 'linux' ? await bench.pool.create() : undefined;
-  const lastConfig =
-    spec.peers === undefined ? undefined : bench.signer.sign(makeConfig(1, makePeers(spec.peers)));
+  const lastConfig = spec.peers === undefined ? undefined : bench.signer.sign(makeConfig(1, makePeers(spec.peers)));
   const configPath = writeAgentDir({
     dir: path.join(bench.tmp, `agent-${index}`),
     interfaceName: ns?.ifname ?? `wfbmem${index}`,
@@ -85,7 +84,8 @@ async function startAgent(bench: AgentBench, spec: AgentSpec, index: number): Pr
     ...(spec.apiUrl ? { apiUrl: spec.apiUrl } : {}),
     ...(lastConfig ? { state: { lastConfig, jwks: bench.signer.factory.jwks } } : {}),
   });
-  const command = spec.launch === 'shipped' ? [AGENT_BIN] : [process.execPath, AGENT_MAIN];
+  const command =
+    spec.launch === 'shipped' ? [AGENT_BIN] : [process.execPath, AGENT_MAIN];
   const args = [...command, 'run', '--config', configPath, '--backend', spec.backend];
   // `ip netns exec` and the shebang's `env` exec the command: the pid we hold is the agent's own.
   const child = ns
@@ -155,8 +155,7 @@ export async function measureIdleRss(bench: AgentBench, options: { peers: number
       },
       {
         key: 'modules-503',
-        metric:
-          'memory backend, API answering 503, the compiled modules unbundled and without flags (`node dist/main.js`)',
+        metric: 'memory backend, API answering 503, the compiled modules unbundled and without flags (`node dist/main.js`)',
         backend: 'memory',
         apiUrl: api.url,
         launch: 'modules',
@@ -185,9 +184,7 @@ export async function measureIdleRss(bench: AgentBench, options: { peers: number
       const daemons = await daemonsMiB(bench, subject);
       const extra = [
         subject.spec.notes,
-        daemons > 0
-          ? `The agent's wireguard-go, a separate process, held ${daemons.toFixed(1)} MiB more.`
-          : '',
+        daemons > 0 ? `The agent's wireguard-go, a separate process, held ${daemons.toFixed(1)} MiB more.` : '',
         subject.spec.key === 'modules-503' ? whereItGoes : '',
       ].filter(Boolean);
       // The goal is the agent as it ships; the comparison rows have none.

@@ -27,12 +27,7 @@ export async function measureNftSwap(bench: AgentBench, forwards: number): Promi
   const ns = await pool.create();
   try {
     await pool.startWireguardGo(ns);
-    const plane = new LinuxDataplane({
-      interfaceName: ns.ifname,
-      privateKey: randomKey(),
-      logger,
-      netns: ns.name,
-    });
+    const plane = new LinuxDataplane({ interfaceName: ns.ifname, privateKey: randomKey(), logger, netns: ns.name });
     const states: DesiredState[] = [];
     const scripts: string[] = [];
     const files: string[] = [];
@@ -49,12 +44,7 @@ export async function measureNftSwap(bench: AgentBench, forwards: number): Promi
     const rounds = ctx.scale(7, 5);
     ctx.progress(`nft swap of ${forwards} forwards: ${rounds} rounds × 3 ways`);
     const series = { nft: [] as number[], script: [] as number[], apply: [] as number[] };
-    const parts = {
-      render: [] as number[],
-      readBack: [] as number[],
-      list: [] as number[],
-      digest: [] as number[],
-    };
+    const parts = { render: [] as number[], readBack: [] as number[], list: [] as number[], digest: [] as number[] };
     let next = 1;
     const flip = () => {
       const which = next;
@@ -65,9 +55,7 @@ export async function measureNftSwap(bench: AgentBench, forwards: number): Promi
       series.nft.push(await timeCommand('ip', ['netns', 'exec', ns.name, 'nft', '-f', files[flip()]!]));
       series.script.push((await timed(() => applyNftScript(ns.run, scripts[flip()]!))).ms);
       const target = flip();
-      const { value: report, ms: took } = await timed(() =>
-        plane.apply({ ...states[target]!, revision: 10 + i }),
-      );
+      const { value: report, ms: took } = await timed(() => plane.apply({ ...states[target]!, revision: 10 + i }));
       if (!report.firewallReplaced) throw new Error('the dataplane did not replace the table');
       series.apply.push(took);
       parts.render.push((await timed(() => renderNftScript(ns.ifname, states[target]!))).ms);
@@ -76,11 +64,8 @@ export async function measureNftSwap(bench: AgentBench, forwards: number): Promi
       const listed = await timed(() => ns.run('nft', ['-j', 'list', 'table', 'inet', 'wirefleet']));
       parts.list.push(listed.ms);
       parts.digest.push(
-        (
-          await timed(() =>
-            fingerprintNftTable((JSON.parse(listed.value.stdout) as { nftables: NftJson[] }).nftables),
-          )
-        ).ms,
+        (await timed(() => fingerprintNftTable((JSON.parse(listed.value.stdout) as { nftables: NftJson[] }).nftables)))
+          .ms,
       );
     }
     const table = await ns.run('nft', ['list', 'table', 'inet', 'wirefleet']);

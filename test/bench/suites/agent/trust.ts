@@ -31,7 +31,7 @@ export async function measureConfigSizeLimit(bench: AgentBench, peers: number): 
   const largest = await refusal(bench, accepted);
   return [
     {
-      metric: "Largest signed config verifySignedConfig accepts (the agent's real path)",
+      metric: 'Largest signed config verifySignedConfig accepts (the agent\'s real path)',
       value: accepted,
       unit: 'peers',
       goal: `accepts ${peers.toLocaleString('en-US')} peers (the scale of the goals here)`,
@@ -41,7 +41,7 @@ export async function measureConfigSizeLimit(bench: AgentBench, peers: number): 
           ? `the ${peers}-peer config (${(big.bytes / 1024).toFixed(0)} KiB JWS) verified.`
           : `the ${peers}-peer config (${(big.bytes / 1024).toFixed(0)} KiB JWS) was refused: "${big.refused}"; ` +
             `${accepted} peers make a ${(largest.bytes / 1024).toFixed(1)} KiB JWS. The refusal is ` +
-            "parseJwsHeader's MAX_TOKEN_LENGTH = 16 KiB (shared/src/tokens/verify-jws.ts), sized for access " +
+            'parseJwsHeader\'s MAX_TOKEN_LENGTH = 16 KiB (shared/src/tokens/verify-jws.ts), sized for access ' +
             'tokens, which verifySignedConfig reaches through verifyCompactJws: an agent whose network has more ' +
             'peers than this never applies a config (Agent.sync reports it refused, applyFromDisk logs an error). ' +
             'The end-to-end figure below therefore verifies with the same steps minus that check.',

@@ -1,11 +1,7 @@
 import { CONFIG_JWS_TYP } from '@wirefleet/shared/tokens';
 import jwt from 'jsonwebtoken';
 import type { Knex } from 'knex';
-import {
-  buildNodeConfig,
-  type NodeConfig,
-  signNodeConfig,
-} from '../../../../auth-api/src/fleet/config/index.js';
+import { buildNodeConfig, type NodeConfig, signNodeConfig } from '../../../../auth-api/src/fleet/config/index.js';
 import type { Network } from '../../../../auth-api/src/fleet/network/index.js';
 import { Keyring } from '../../../../auth-api/src/identity/keys/index.js';
 import { expectStatus, JsonClient } from '../../support/http-client.js';
@@ -28,10 +24,7 @@ async function queriesAlone(db: Knex, network: Network, nodeId: number): Promise
     .where({ id: nodeId, network_id: network.id })
     .first('id', 'tunnel_ip', 'listen_port', 'endpoint', 'desired_revision');
   const [others, devices, forwards] = await Promise.all([
-    db('nodes')
-      .where({ network_id: network.id })
-      .whereNot({ id: nodeId })
-      .select('id', 'wg_public_key', 'tunnel_ip', 'routes', 'endpoint'),
+    db('nodes').where({ network_id: network.id }).whereNot({ id: nodeId }).select('id', 'wg_public_key', 'tunnel_ip', 'routes', 'endpoint'),
     db('devices').where({ network_id: network.id }).select('node_id', 'wg_public_key', 'tunnel_ip'),
     db('port_forwards')
       .where({ node_id: nodeId, enabled: true })
@@ -60,12 +53,7 @@ async function inProcess(bench: FleetBench) {
       header: { alg: key.alg, typ: CONFIG_JWS_TYP, kid: key.kid },
     });
   const iterations = ctx.scale(500, 100);
-  const series = {
-    queries: [] as number[],
-    build: [] as number[],
-    sign: [] as number[],
-    total: [] as number[],
-  };
+  const series = { queries: [] as number[], build: [] as number[], sign: [] as number[], total: [] as number[] };
   const bare = { sign: [] as number[], stringify: [] as number[] };
   let sample: { json: number; jws: number; peers: number } | undefined;
   for (let i = -20; i < iterations; i += 1) {
@@ -102,23 +90,13 @@ async function inProcess(bench: FleetBench) {
 async function overHttp(bench: FleetBench, concurrency: number, tokens: string[], client: JsonClient) {
   const { ctx, api } = bench;
   const step = async (index: number) => {
-    const reply = await client.request(
-      'GET',
-      '/v1/nodes/self/config',
-      undefined,
-      tokens[index % tokens.length]!,
-    );
+    const reply = await client.request('GET', '/v1/nodes/self/config', undefined, tokens[index % tokens.length]!);
     return { status: reply.status, ms: reply.ms };
   };
   await closedLoop({ concurrency, durationMs: ctx.scale(1_000, 300), step });
   ctx.progress(`GET /v1/nodes/self/config at concurrency ${concurrency} for ${ctx.scale(6, 1.5)} s`);
   const cpu = new CpuWindow(api.pid);
-  const load: LoadResult = await closedLoop({
-    concurrency,
-    durationMs: ctx.scale(6_000, 1_500),
-    step,
-    progress: ctx.progress,
-  });
+  const load: LoadResult = await closedLoop({ concurrency, durationMs: ctx.scale(6_000, 1_500), step, progress: ctx.progress });
   return { load, cpu: cpu.finish() };
 }
 
@@ -146,11 +124,7 @@ export async function measureConfig(bench: FleetBench): Promise<BenchResult[]> {
       );
       tokens.push(parseJson<{ access_token: string }>(reply).access_token);
     }
-    const probe = expectStatus(
-      await client.request('GET', '/v1/nodes/self/config', undefined, tokens[0]!),
-      200,
-      'config',
-    );
+    const probe = expectStatus(await client.request('GET', '/v1/nodes/self/config', undefined, tokens[0]!), 200, 'config');
     const one = await overHttp(bench, 1, tokens, client);
     const eight = await overHttp(bench, HTTP_CONCURRENCY, tokens, client);
     const shape =

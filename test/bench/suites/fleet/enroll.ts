@@ -15,15 +15,7 @@ import type { BenchResult } from '../../types.js';
 import { type FleetBench, ms } from './context.js';
 
 const WORKERS = 8;
-const PHASES = [
-  'consume key',
-  'IPAM',
-  'insert node',
-  'claim address',
-  'bump revisions',
-  'outbox',
-  'BEGIN + COMMIT',
-] as const;
+const PHASES = ['consume key', 'IPAM', 'insert node', 'claim address', 'bump revisions', 'outbox', 'BEGIN + COMMIT'] as const;
 
 /**
  * Where an enrollment's transaction spends its time: the steps of EnrollService.enroll, run
@@ -64,16 +56,10 @@ async function phases(bench: FleetBench, key: string, rounds: number): Promise<M
           .returning<Array<{ id: string }>>('id'),
       );
       const nodeId = Number(node!.id);
-      await timed('claim address', () =>
-        claimAddress(trx, seed.network.id, address, { kind: 'node', id: nodeId }),
-      );
-      await timed('bump revisions', () =>
-        bumpRevisions(trx, { networkId: seed.network.id, exceptNodeId: nodeId }),
-      );
+      await timed('claim address', () => claimAddress(trx, seed.network.id, address, { kind: 'node', id: nodeId }));
+      await timed('bump revisions', () => bumpRevisions(trx, { networkId: seed.network.id, exceptNodeId: nodeId }));
       await timed('outbox', () =>
-        enqueue(trx, [
-          { room: 'fleet', event: 'node.enrolled', data: { node_id: nodeId, tunnel_ip: address } },
-        ]),
+        enqueue(trx, [{ room: 'fleet', event: 'node.enrolled', data: { node_id: nodeId, tunnel_ip: address } }]),
       );
     });
     const total = msSince(started);
@@ -91,9 +77,7 @@ async function phases(bench: FleetBench, key: string, rounds: number): Promise<M
  * are read well after the window they describe.
  */
 async function pgCounters(db: Knex): Promise<{ deadlocks: number; updates: number; hot: number }> {
-  const { rows } = await db.raw<{
-    rows: Array<{ deadlocks: string; n_tup_upd: string; n_tup_hot_upd: string }>;
-  }>(
+  const { rows } = await db.raw<{ rows: Array<{ deadlocks: string; n_tup_upd: string; n_tup_hot_upd: string }> }>(
     `SELECT d.deadlocks, t.n_tup_upd, t.n_tup_hot_upd
        FROM pg_stat_database d, pg_stat_user_tables t
       WHERE d.datname = current_database() AND t.relname = 'nodes'`,
@@ -142,20 +126,14 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
     ctx.progress('timing the phases of an enrollment transaction in process');
     const phase = await phases(bench, key, ctx.scale(10, 3));
     await waitRelayIdle(api.db.knex);
-    const nodesBefore = Number(
-      (await api.db.knex('nodes').count<Array<{ count: string }>>('* as count'))[0]!.count,
-    );
+    const nodesBefore = Number((await api.db.knex('nodes').count<Array<{ count: string }>>('* as count'))[0]!.count);
 
     const countersBefore = await pgCounters(api.db.knex);
     let serial = 0;
     const announcedBefore = watch.configChanged;
     const enroll = await window(bench, 'POST /v1/nodes/enroll', async () => {
       serial += 1;
-      const body = {
-        enrollment_key: key,
-        name: `bench-enrolled-${serial}`,
-        wg_public_key: wgKeyPair().publicKey,
-      };
+      const body = { enrollment_key: key, name: `bench-enrolled-${serial}`, wg_public_key: wgKeyPair().publicKey };
       const reply = await client.request('POST', '/v1/nodes/enroll', body);
       return { status: reply.status, ms: reply.ms };
     });
@@ -164,10 +142,7 @@ export async function measureEnrollments(bench: FleetBench): Promise<BenchResult
 
     const token = await window(bench, 'POST /v1/nodes/token', async (index) => {
       const node = seed.nodes[index % seed.nodes.length]!;
-      const reply = await client.request('POST', '/v1/nodes/token', {
-        node_id: node.id,
-        node_secret: node.secret,
-      });
+      const reply = await client.request('POST', '/v1/nodes/token', { node_id: node.id, node_secret: node.secret });
       return { status: reply.status, ms: reply.ms };
     });
 

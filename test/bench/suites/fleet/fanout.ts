@@ -29,10 +29,7 @@ function timeline(started: number, request: number, round: Round): Timeline {
   const arrivals = [...round.arrivals.values()];
   const ats = arrivals.map((arrival) => arrival.at);
   const tss = arrivals.map((arrival) => arrival.ts).sort((a, b) => a - b);
-  const lastArrival = arrivals.reduce(
-    (latest, arrival) => (arrival.at > latest.at ? arrival : latest),
-    arrivals[0]!,
-  );
+  const lastArrival = arrivals.reduce((latest, arrival) => (arrival.at > latest.at ? arrival : latest), arrivals[0]!);
   let longestGap = 0;
   for (let i = 1; i < tss.length; i += 1) longestGap = Math.max(longestGap, tss[i]! - tss[i - 1]!);
   return {
@@ -83,9 +80,7 @@ export async function measureFanout(bench: FleetBench): Promise<BenchResult[]> {
     const timelines: Timeline[] = [];
     for (let round = 0; round < rounds; round += 1) {
       await waitRelayIdle(db);
-      const rows = await db('nodes')
-        .whereIn('id', ids)
-        .select<Array<{ id: string; desired_revision: string }>>('id', 'desired_revision');
+      const rows = await db('nodes').whereIn('id', ids).select<Array<{ id: string; desired_revision: string }>>('id', 'desired_revision');
       const before = new Map(rows.map((row) => [Number(row.id), Number(row.desired_revision)]));
       const started = nowMs();
       const { result: reply, round: arrived } = await watch.measure('config.changed', before, () =>
@@ -110,9 +105,7 @@ export async function measureFanout(bench: FleetBench): Promise<BenchResult[]> {
     // The relay's own shape (all publishes of a batch in flight at once), for comparison.
     const pipelinedStart = nowMs();
     const pipelined = await watch.measure('bench.pipelined', undefined, async () => {
-      await Promise.all(
-        ids.map((id) => watch.publisher.publish(`node:${id}`, 'bench.pipelined', { revision: 0 })),
-      );
+      await Promise.all(ids.map((id) => watch.publisher.publish(`node:${id}`, 'bench.pipelined', { revision: 0 })));
     });
     const pipe = timeline(pipelinedStart, 0, pipelined.round);
 
@@ -133,10 +126,7 @@ export async function measureFanout(bench: FleetBench): Promise<BenchResult[]> {
         metric: `PATCH → last of ${nodes} rooms has config.changed (worst of ${rounds})`,
         value: worst,
         unit: 'ms',
-        baseline: {
-          label: `${nodes} sequential bus.publish from the bench, to the last arrival`,
-          value: floor.last,
-        },
+        baseline: { label: `${nodes} sequential bus.publish from the bench, to the last arrival`, value: floor.last },
         goal: '≤ 1 s',
         met: worst <= 1_000 && missing === 0,
         notes:

@@ -24,11 +24,7 @@ export interface GatewayBenchEnv {
   pool: ClientPool;
   /** `count` viewer tokens for distinct users `user:<first>`…, as the auth-api would issue them. */
   viewerTokens(count: number, first?: number): string[];
-  startGateway(
-    instanceId: string,
-    nodeArgs?: string[],
-    gatewayEnv?: Record<string, string>,
-  ): Promise<ServerChild>;
+  startGateway(instanceId: string, nodeArgs?: string[], gatewayEnv?: Record<string, string>): Promise<ServerChild>;
   close(): Promise<void>;
 }
 

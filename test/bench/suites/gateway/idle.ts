@@ -42,11 +42,7 @@ interface Memory {
  * compacts and gives the pages back. Waits at least `minMs` for that, then until RSS stops
  * moving (5 readings a second apart within 0.5 %), at most `maxMs`.
  */
-async function settledRss(
-  pid: number,
-  minMs: number,
-  maxMs: number,
-): Promise<{ rssKiB: number; seconds: number }> {
+async function settledRss(pid: number, minMs: number, maxMs: number): Promise<{ rssKiB: number; seconds: number }> {
   const started = Date.now();
   const readings: number[] = [];
   while (Date.now() - started < maxMs) {
