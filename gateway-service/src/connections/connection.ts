@@ -26,9 +26,18 @@ export interface Connection {
    * on the first join and dropped when the last completes — most connections are idle, and
    * memory per connection is a budget (docs/benchmarks.md).
    */
-  pending?: Map<string, EventFrame[]> | undefined;
+  pending?: Map<string, Array<EventFrame | GapMark>> | undefined;
   /** Inbound rate limit; made at the first frame the client sends. */
   bucket?: TokenBucket | undefined;
   badFrames: number;
   ws: WebSocket<Connection> | undefined;
+}
+
+/**
+ * Where, among the events buffered for a joining connection, the Bus lost continuity: the
+ * connection is told `recovered:false` at that point of its stream.
+ */
+export interface GapMark {
+  type: 'gap';
+  offset: string;
 }

@@ -8,7 +8,10 @@ import type { Redis } from 'ioredis';
 export interface NodeLeases {
   /** Makes `holder` the node's connection; returns the previous holder, if any. */
   acquire(nodeId: number, holder: string): Promise<string | null>;
-  /** Extends the lease; false when another holder has taken it (the caller must close). */
+  /**
+   * Extends the lease, taking it again when it is missing (Redis restarted or flushed, an outage
+   * longer than the lease); false only when another holder has it (the caller must close).
+   */
   renew(nodeId: number, holder: string): Promise<boolean>;
   /** Drops the lease if `holder` still has it. */
   release(nodeId: number, holder: string): Promise<void>;
@@ -25,7 +28,9 @@ export class LocalNodeLeases implements NodeLeases {
   }
 
   async renew(nodeId: number, holder: string): Promise<boolean> {
-    return this.holders.get(nodeId) === holder;
+    const current = this.holders.get(nodeId);
+    if (current === undefined) this.holders.set(nodeId, holder);
+    return current === undefined || current === holder;
   }
 
   async release(nodeId: number, holder: string): Promise<void> {
@@ -33,7 +38,12 @@ export class LocalNodeLeases implements NodeLeases {
   }
 }
 
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+// A missing key is not another holder: Redis restarted empty, was flushed, or was away longer
+// than the lease. The holder takes it again; only a different value means "replaced".
+const RENEW = `local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if holder == false then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
 
 /** Leases as Redis keys `<prefix>node-lease:{<id>}` holding `<instance>/<conn>`. */

@@ -15,7 +15,7 @@ describe('Redis stops and starts again under a running gateway', () => {
   beforeAll(async () => {
     auth = await startTestAuthApi({ redis: false });
     redis = await startPrivateRedis();
-    gateway = await startTestGateway({ authUrl: auth.url, issuer: TEST_ISSUER, redisUrl: redis.url, redisPrefix: 'wf:' });
+    gateway = await startTestGateway({ authUrl: auth.url, issuer: TEST_ISSUER, redisUrl: redis.url, redisPrefix: 'wf:', env: { GATEWAY_NODE_LEASE_SECONDS: '3' } });
     tokens = createTokenFactory({ issuer: TEST_ISSUER, key: auth.api.context.keyring.signingKey() });
     base = gateway.url.replace('ws://', 'http://').replace('/ws', '');
   });
@@ -45,6 +45,16 @@ describe('Redis stops and starts again under a running gateway', () => {
 
     await redis.start();
     await expect.poll(async () => (await fetch(`${base}/readyz`)).status, { timeout: 15_000 }).toBe(200);
+    // Redis came back empty: the room's history is gone, so every connection in it is told so
+    // (unsolicited `subscribed … recovered:false`, no id) instead of being left with a gap.
+    const gapNotice = (frame: Record<string, unknown>) =>
+      frame.type === 'subscribed' && frame.room === 'node:5' && frame.recovered === false && frame.id === undefined;
+    await viewer.next(gapNotice);
+    await node.next(gapNotice);
+    // Its lease key is gone with the rest of Redis; renewals (every second here) take it again
+    // instead of reading the empty key as "replaced" and closing the node with 4010.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(node.ws.readyState).toBe(node.ws.OPEN);
     const status = { applied_revision: 7, peers: [], state_digest: 'd', drift: false };
     // The room subscription comes back by itself; publish until the viewer sees it.
     await expect

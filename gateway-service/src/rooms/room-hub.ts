@@ -1,4 +1,4 @@
-import { type Bus, type BusEvent, compareOffsets, parseOffset } from '@wirefleet/shared/bus';
+import { type Bus, type BusEvent, type BusGap, compareOffsets, parseOffset } from '@wirefleet/shared/bus';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import type { Connection } from '../connections/connection.js';
@@ -105,6 +105,7 @@ export class RoomHub {
   private readonly consumers: ConsumerChecks;
   /** One listener for every room: a closure per room would be one more object per connection. */
   private readonly onBusEvent = (event: BusEvent) => this.receive(event);
+  private readonly onBusGap = (gap: BusGap) => this.announceGap(gap);
 
   constructor(
     private readonly bus: Bus,
@@ -227,7 +228,10 @@ export class RoomHub {
       for (const event of history.events) frames.push(serialiseEvent(event));
     }
     for (const frame of buffered) {
-      if (isAfter(frame.offset, last)) {
+      if (frame.type === 'gap') {
+        frames.push(subscribedFrame(room, { offset: frame.offset, recovered: false }, undefined));
+        last = frame.offset;
+      } else if (isAfter(frame.offset, last)) {
         frames.push(JSON.stringify(frame));
         last = frame.offset;
       }
@@ -274,7 +278,7 @@ export class RoomHub {
   private enter(connection: Connection, room: string): RoomState {
     let state = this.rooms.get(room);
     if (!state) {
-      const subscription = this.bus.subscribe(room, this.onBusEvent);
+      const subscription = this.bus.subscribe(room, this.onBusEvent, this.onBusGap);
       state = { members: connection, subscription, bytesSinceCheck: 0 };
       this.rooms.set(room, state);
       subscription.catch((error: unknown) => {
@@ -308,20 +312,42 @@ export class RoomHub {
     this.flushTimer = setTimeout(() => this.flush(), holdMs);
   }
 
+  /**
+   * The Bus lost continuity in `gap.room` (Redis dropped or was reset): every connection in the
+   * room gets an unsolicited `subscribed … recovered:false` at that point of its stream
+   * (CONTRACT §5), so no client is left with a silent gap.
+   */
+  private announceGap(gap: BusGap): void {
+    const state = this.rooms.get(gap.room);
+    if (!state) return;
+    // Events held for coalescing came before the gap and must reach clients before its notice.
+    if (this.held.length > 0) this.flush();
+    this.logger.warn({ room: gap.room, offset: gap.offset }, 'room continuity lost; its connections are told to resync');
+    if (state.joining)
+      for (const member of state.joining) member.pending?.get(gap.room)?.push({ type: 'gap', offset: gap.offset });
+    this.fanOut(gap.room, subscribedFrame(gap.room, { offset: gap.offset, recovered: false }, undefined));
+  }
+
+  /** Hands `frame` to every live member of `room`: the uWS topic, then the room's owners. */
+  private fanOut(room: string, frame: string): number {
+    let deliveries = this.transport.publish(room, frame);
+    for (const owner of this.ownersOf(room)) {
+      // Live in its own room; an owner still joining has the frame buffered by the caller.
+      if (owner.ws && hasMember(owner.rooms, room)) {
+        this.transport.send(owner, [frame]);
+        deliveries += 1;
+      }
+    }
+    return deliveries;
+  }
+
   private deliver(event: BusEvent): void {
     const state = this.rooms.get(event.room);
     if (state) {
       const frame = serialiseEvent(event);
       if (state.joining)
         for (const member of state.joining) member.pending?.get(event.room)?.push(toEventFrame(event));
-      let deliveries = this.transport.publish(event.room, frame);
-      for (const owner of this.ownersOf(event.room)) {
-        // Live in its own room; an owner still joining got the event buffered above.
-        if (owner.ws && hasMember(owner.rooms, event.room)) {
-          this.transport.send(owner, [frame]);
-          deliveries += 1;
-        }
-      }
+      const deliveries = this.fanOut(event.room, frame);
       this.consumers.delivered(event.room, deliveries);
       this.coalescing.delivered(deliveries);
       state.bytesSinceCheck += frame.length;

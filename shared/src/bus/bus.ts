@@ -14,6 +14,13 @@ export interface BusEvent {
   ts: number;
 }
 
+/** What {@link Bus.subscribe}'s `onGap` is told: events of `room` up to `offset` may have been missed. */
+export interface BusGap {
+  room: string;
+  /** The room's current top: live delivery continues after it. */
+  offset: string;
+}
+
 /** Answer of {@link Bus.history}. */
 export interface HistoryResult {
   /** Events after `since`, oldest first; always empty when `recovered` is false. */
@@ -53,8 +60,18 @@ export interface Bus {
    * underlying subscription per room no matter how many listeners (ref-counted) and drops it
    * when the last listener leaves. A listener that throws is logged and does not affect the
    * others. Calling the returned function more than once is harmless.
+   *
+   * `onGap` is called when the Bus can no longer vouch that the listener received every event
+   * of the room: after a lost connection, when the events published meanwhile cannot be
+   * replayed from history (history was reset, e.g. Redis restarted empty, or trimmed), or a
+   * catch-up failed. It is called before any event after the gap is delivered, so a listener
+   * can tell its own consumers to resync and then carry on from `gap.offset`.
    */
-  subscribe(room: string, listener: (event: BusEvent) => void): Promise<() => Promise<void>>;
+  subscribe(
+    room: string,
+    listener: (event: BusEvent) => void,
+    onGap?: (gap: BusGap) => void,
+  ): Promise<() => Promise<void>>;
   /**
    * Events after `since` (exclusive), oldest first. recovered=false when history no longer
    * reaches back to `since` or the room's history was reset (epoch changed) since that offset

@@ -1,6 +1,7 @@
 export {
   type Bus,
   type BusEvent,
+  type BusGap,
   type HistoryResult,
   type ParsedOffset,
   compareOffsets,

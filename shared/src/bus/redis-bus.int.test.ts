@@ -3,7 +3,7 @@ import net from 'node:net';
 import { type Logger, pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestRedis, type TestRedis } from '../../../test/support/redis.js';
-import type { BusEvent } from './bus.js';
+import type { BusEvent, BusGap } from './bus.js';
 import { busContractSuite } from './bus.test-suite.js';
 import { RedisBus, type RedisBusOptions } from './redis-bus.js';
 
@@ -217,7 +217,8 @@ describe('RedisBus on a real Redis', () => {
     const api = makeRedisBus();
     const room = `user:${randomUUID()}`;
     const seen: BusEvent[] = [];
-    await gateway.subscribe(room, (e) => seen.push(e));
+    const gaps: BusGap[] = [];
+    await gateway.subscribe(room, (e) => seen.push(e), (gap) => gaps.push(gap));
     const before = await api.publish(room, 'a', 'before');
     await vi.waitFor(() => expect(seen).toHaveLength(1), WAIT);
 
@@ -229,27 +230,47 @@ describe('RedisBus on a real Redis', () => {
     const after = await api.publish(room, 'a', 'after');
     await vi.waitFor(() => expect(seen).toEqual([before, ...during, after]), WAIT);
     expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
+    // Everything missed was replayed: continuity held, so nobody is told to resync.
+    expect(gaps).toEqual([]);
   });
 
-  it('logs an error when the outage outlasted the history it could replay', async () => {
+  it('tells gap listeners when the outage outlasted the history it could replay, then carries on', async () => {
     const proxy = await startOutageProxy();
     const { logger, lines } = capturingLogger();
     const gateway = makeRedisBus({ url: proxy.url, logger });
     const api = makeRedisBus();
     const room = `user:${randomUUID()}`;
     const seen: BusEvent[] = [];
-    await gateway.subscribe(room, (e) => seen.push(e));
+    const gaps: BusGap[] = [];
+    await gateway.subscribe(room, (e) => seen.push(e), (gap) => gaps.push(gap));
     await proxy.down();
-    for (let i = 0; i < HISTORY + 1; i++) await api.publish(room, 'tick', i);
+    let last: BusEvent | undefined;
+    for (let i = 0; i < HISTORY + 1; i++) last = await api.publish(room, 'tick', i);
     await proxy.up();
-    await vi.waitFor(
-      () =>
-        expect(lines).toContainEqual(
-          expect.objectContaining({ level: 50, room, msg: expect.stringMatching(/lost/) }),
-        ),
-      WAIT,
-    );
+    await vi.waitFor(() => expect(gaps).toEqual([{ room, offset: last?.offset }]), WAIT);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 40, room, msg: expect.stringMatching(/resync/) }));
     const after = await api.publish(room, 'tick', 'after');
     await vi.waitFor(() => expect(seen).toEqual([after]), WAIT);
+    expect(gaps).toHaveLength(1);
+  });
+
+  it('tells gap listeners once when Redis came back empty, and delivers the new epoch', async () => {
+    const proxy = await startOutageProxy();
+    const gateway = makeRedisBus({ url: proxy.url });
+    const api = makeRedisBus();
+    const room = `user:${randomUUID()}`;
+    const seen: BusEvent[] = [];
+    const gaps: BusGap[] = [];
+    await gateway.subscribe(room, (e) => seen.push(e), (gap) => gaps.push(gap));
+    const before = await api.publish(room, 'a', 'before');
+    await vi.waitFor(() => expect(seen).toEqual([before]), WAIT);
+    await proxy.down();
+    await deleteEveryKeyUnderPrefix();
+    const reset = [await api.publish(room, 'a', 'new epoch 1'), await api.publish(room, 'a', 'new epoch 2')];
+    await proxy.up();
+    await vi.waitFor(() => expect(gaps).toEqual([{ room, offset: reset[1]?.offset }]), WAIT);
+    const after = await api.publish(room, 'a', 'after');
+    await vi.waitFor(() => expect(seen).toEqual([before, after]), WAIT);
+    expect(gaps).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@ import {
   assertRoomAndEvent,
   type Bus,
   type BusEvent,
+  type BusGap,
   encodeData,
   formatOffset,
   type HistoryResult,
@@ -44,10 +45,14 @@ export interface RedisBusOptions {
 }
 
 type Listener = (event: BusEvent) => void;
+interface ListenerEntry {
+  listener: Listener;
+  onGap?: ((gap: BusGap) => void) | undefined;
+}
 
 interface RoomState {
   /** Usually one (the gateway's room hub); an array is a fraction of a Set's size. */
-  listeners: Array<{ listener: Listener }>;
+  listeners: ListenerEntry[];
   /** Newest offset delivered to the listeners; live duplicates of catch-up events are dropped. */
   last?: string;
   /** Where a catch-up after a reconnect starts: the room's top before SUBSCRIBE, then `last`. */
@@ -136,15 +141,15 @@ export class RedisBus implements Bus {
     return { room, event, data: JSON.parse(dataJson), offset, ts };
   }
 
-  async subscribe(room: string, listener: Listener): Promise<() => Promise<void>> {
+  async subscribe(room: string, listener: Listener, onGap?: (gap: BusGap) => void): Promise<() => Promise<void>> {
     this.assertOpen();
     assertRoomAndEvent(room);
-    const entry = { listener };
+    const entry: ListenerEntry = { listener, onGap };
     const state = await this.serial(room, () => this.addListener(room, entry));
     return this.unsubscriber(room, state, entry);
   }
 
-  private async addListener(room: string, entry: { listener: Listener }): Promise<RoomState> {
+  private async addListener(room: string, entry: ListenerEntry): Promise<RoomState> {
     this.assertOpen();
     const joined = this.rooms.get(room);
     if (joined) {
@@ -174,7 +179,7 @@ export class RedisBus implements Bus {
    * The function that ends one subscription. A gateway keeps one per room it is in (one per
    * connection, for its own room), so it captures only these three and derives the channel.
    */
-  private unsubscriber(room: string, state: RoomState, entry: { listener: Listener }): () => Promise<void> {
+  private unsubscriber(room: string, state: RoomState, entry: ListenerEntry): () => Promise<void> {
     let left = false;
     return async () => {
       if (left) return;
@@ -268,15 +273,19 @@ export class RedisBus implements Bus {
       if (!state.resumeFrom) return;
       const result = await this.history(room, state.resumeFrom);
       if (!result.recovered) {
-        this.logger.error(
+        this.logger.warn(
           { room, since: state.resumeFrom, offset: result.offset },
-          'bus events published while disconnected are lost for live listeners (history does not reach back)',
+          'bus events published while disconnected cannot be replayed (history was reset or trimmed); listeners told to resync',
         );
-        state.resumeFrom = result.offset;
+        // Live delivery continues after the new top; nothing older is delivered again.
+        state.resumeFrom = state.last = result.offset;
+        this.announceGap(state, { room, offset: result.offset });
       }
       for (const event of result.events) this.deliver(state, event);
     } catch (err) {
       this.logger.error({ err, room }, 'bus could not resubscribe or catch up a room after reconnect');
+      // Nothing vouches for what was published meanwhile: the listeners must resync.
+      this.announceGap(state, { room, offset: state.resumeFrom ?? state.last ?? '' });
     } finally {
       const buffered = state.buffer ?? [];
       state.buffer = undefined;
@@ -302,6 +311,10 @@ export class RedisBus implements Bus {
     const last = state.last === undefined ? undefined : parseOffset(state.last);
     const next = parseOffset(event.offset)!;
     if (last && last.epoch === next.epoch && next.seq <= last.seq) return;
+    // A new epoch that does not start at its first event: the room's history was reset under
+    // us and the new epoch's first events never arrived here.
+    if (last && last.epoch !== next.epoch && next.seq !== 1)
+      this.announceGap(state, { room: event.room, offset: formatOffset(next.epoch, next.seq - 1) });
     state.last = event.offset;
     state.resumeFrom = event.offset;
     for (const entry of state.listeners.slice()) {
@@ -313,6 +326,16 @@ export class RedisBus implements Bus {
           { err, room: event.room, event: event.event, offset: event.offset },
           'bus listener threw',
         );
+      }
+    }
+  }
+
+  private announceGap(state: RoomState, gap: BusGap): void {
+    for (const entry of state.listeners.slice()) {
+      try {
+        entry.onGap?.(gap);
+      } catch (err) {
+        this.logger.error({ err, room: gap.room }, 'bus gap listener threw');
       }
     }
   }
@@ -336,7 +359,7 @@ export class RedisBus implements Bus {
   }
 }
 
-function removeListener(state: RoomState, entry: { listener: Listener }): void {
+function removeListener(state: RoomState, entry: ListenerEntry): void {
   const index = state.listeners.indexOf(entry);
   if (index >= 0) state.listeners.splice(index, 1);
 }
