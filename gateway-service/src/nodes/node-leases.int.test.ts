@@ -4,7 +4,7 @@ import { LocalNodeLeases, RedisNodeLeases } from './node-leases.js';
 import { nodeLeasesContractSuite } from './node-leases.test-suite.js';
 
 let redis: TestRedis;
-let files = 0;
+let cases = 0;
 beforeAll(async () => {
   redis = await createTestRedis();
 });
@@ -21,7 +21,8 @@ nodeLeasesContractSuite('LocalNodeLeases', async () => {
 
 nodeLeasesContractSuite('RedisNodeLeases', async () => {
   // A prefix per case, so cases do not see each other's leases.
-  const prefix = `${redis.prefix}${(files += 1)}:`;
+  cases += 1;
+  const prefix = `${redis.prefix}${cases}:`;
   const leases = new RedisNodeLeases(redis.client, prefix, 30_000);
   return { leases, lose: async (nodeId) => void (await redis.client.del(`${prefix}node-lease:{${nodeId}}`)) };
 });
