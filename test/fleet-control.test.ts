@@ -109,6 +109,11 @@ describe('fleet control through the auth-api and a gateway', () => {
       .poll(async () => (await call(stack.auth.url, 'GET', `/v1/commands/${id}`, { token: admin })).body, { timeout: 10_000 })
       .toMatchObject({ status: 'succeeded', result: { output: '1 packets received' } });
     await viewer.next((f) => f.type === 'event' && f.event === 'command.updated' && (f.data as { status: string }).status === 'succeeded');
+    // Every status was announced, in order.
+    const statuses = viewer.frames
+      .filter((f): f is EventFrame => f.type === 'event' && f.event === 'command.updated' && (f.data as { id: string }).id === id)
+      .map((f) => (f.data as { status: string }).status);
+    expect(statuses).toEqual(['queued', 'sent', 'succeeded']);
     node.close();
     viewer.close();
   });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, login, startTestAuthApi, type TestAuthApi } from '../../../test/support/auth-api.js';
-import { createEnrollmentKey, type EnrolledNode, enrollNode, wgKeyPair } from '../../../test/support/fleet.js';
+import { createEnrollmentKey, type EnrolledNode, enrollNode, nodeToken, wgKeyPair } from '../../../test/support/fleet.js';
 
 describe('fleet API: roles, validation, placement, IPAM limits', () => {
   let t: TestAuthApi;
@@ -127,6 +127,47 @@ describe('fleet API: roles, validation, placement, IPAM limits', () => {
     const none = await call(t.url, 'POST', '/v1/devices', { token: operator, body: { name: 'nowhere', wg_public_key: wgKeyPair().publicKey, region: 'mars' } });
     expect(none.status).toBe(409);
     expect(none.body.code).toBe('no_nodes_available_in_region');
+  });
+
+  it("lists a node's commands newest first, page by page, to a viewer", async () => {
+    const ids: string[] = [];
+    for (const type of ['wg_show', 'reconcile', 'wg_show']) {
+      ids.push((await call(t.url, 'POST', `/v1/nodes/${eu2.node_id}/commands`, { token: operator, body: { type } })).body.id as string);
+    }
+    const first = await call(t.url, 'GET', `/v1/nodes/${eu2.node_id}/commands?limit=2`, { token: viewer });
+    expect(first.status).toBe(200);
+    const firstItems = first.body.items as Array<{ id: string; node_id: number }>;
+    expect(firstItems.map((c) => c.id)).toEqual([ids[2], ids[1]]);
+    const rest = await call(t.url, 'GET', `/v1/nodes/${eu2.node_id}/commands?limit=2&cursor=${first.body.next_cursor}`, { token: viewer });
+    expect((rest.body.items as Array<{ id: string }>).map((c) => c.id)).toEqual([ids[0]]);
+    expect(rest.body.next_cursor).toBeUndefined();
+    expect((await call(t.url, 'GET', '/v1/nodes/999999/commands', { token: viewer })).status).toBe(404);
+    const badCursor = await call(t.url, 'GET', `/v1/nodes/${eu2.node_id}/commands?cursor=nonsense`, { token: viewer });
+    expect(badCursor.body.code).toBe('invalid_request');
+  });
+
+  it('a node fetches what it still has to run: open, unexpired, oldest first, and those become sent', async () => {
+    const node = await enrollNode(t.url, (await createEnrollmentKey(t.url, admin)).key, { name: 'cmd-1', region: 'us' });
+    const token = await nodeToken(t.url, node);
+    const create = async (type: string) =>
+      (await call(t.url, 'POST', `/v1/nodes/${node.node_id}/commands`, { token: operator, body: { type } })).body.id as string;
+    const [done, open1, expired, open2] = [await create('wg_show'), await create('reconcile'), await create('wg_show'), await create('wg_show')];
+    await t.db.knex('commands').where({ id: done }).update({ status: 'succeeded', completed_at: new Date() });
+    await t.db.knex('commands').where({ id: expired }).update({ expires_at: new Date(Date.now() - 1000) });
+
+    const pending = await call(t.url, 'GET', '/v1/nodes/self/commands', { token });
+    expect(pending.status).toBe(200);
+    expect(pending.headers.get('cache-control')).toBe('no-store');
+    const items = pending.body.items as Array<Record<string, unknown>>;
+    expect(items.map((c) => c.id)).toEqual([open1, open2]);
+    expect(Object.keys(items[0]!).sort()).toEqual(['args', 'expires_at', 'id', 'type']);
+    for (const id of [open1, open2]) {
+      const command = await call(t.url, 'GET', `/v1/commands/${id}`, { token: viewer });
+      expect(command.body.status).toBe('sent');
+      expect(command.body.sent_at).not.toBeNull();
+    }
+    // Only nodes ask for their own commands.
+    expect((await call(t.url, 'GET', '/v1/nodes/self/commands', { token: operator })).status).toBe(403);
   });
 
   it('commands expire after their TTL', async () => {

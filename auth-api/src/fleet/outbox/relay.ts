@@ -115,12 +115,23 @@ export class OutboxRelay {
       // In id order, one at a time: events of one room must keep their order.
       for (const row of events) {
         await this.bus.publish(row.room, row.event, row.data);
-        if (row.command_id) {
-          await trx('commands').where({ id: row.command_id, status: 'queued' }).update({ status: 'sent', sent_at: trx.fn.now() });
-        }
+        if (row.command_id) await this.markSent(trx, row.command_id);
       }
       if (events.length > 0) await trx('outbox_events').whereIn('id', events.map((row) => row.id)).delete();
       return nodes.length === BATCH || events.length === BATCH;
     });
+  }
+
+  /**
+   * A command went out to its node's room: `queued` becomes `sent`, announced right behind the
+   * command (the `queued` announcement was enqueued before it). Already `sent` (a connecting
+   * agent fetched it first) or finished: nothing to announce.
+   */
+  private async markSent(trx: Knex.Transaction, commandId: string): Promise<void> {
+    const [sent] = await trx('commands')
+      .where({ id: commandId, status: 'queued' })
+      .update({ status: 'sent', sent_at: trx.fn.now() })
+      .returning<Array<{ id: string; node_id: number }>>(['id', 'node_id']);
+    if (sent) await this.bus.publish('fleet', 'command.updated', { id: sent.id, node_id: Number(sent.node_id), status: 'sent' });
   }
 }

@@ -168,3 +168,11 @@ export const command = component(
     expires_at: timestamp(),
   }),
 );
+export const commandPage = page('Command', command);
+
+export const commandDelivery = component(
+  'CommandDelivery',
+  'A command as its node receives it, live (`command` event) or from /v1/nodes/self/commands.',
+  resource({ id: z.uuid(), type: z.enum(COMMAND_TYPES), args: z.record(z.string(), z.unknown()), expires_at: timestamp() }),
+);
+export const commandDeliveryList = list('CommandDelivery', commandDelivery);

@@ -13,6 +13,8 @@ import {
 } from '@wirefleet/shared/schemas';
 import {
   command,
+  commandDeliveryList,
+  commandPage,
   createdDevice,
   createdEnrollmentKey,
   devicePage,
@@ -264,6 +266,28 @@ export const fleetRoutes: RouteSpec[] = [
       schema: command,
       headers: { Location: 'The URL of the command.' },
     },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/v1/nodes/{id}/commands',
+    operationId: 'listNodeCommands',
+    summary: "List a node's commands, newest first",
+    tags: ['commands'],
+    auth: 'viewer',
+    params: { id: 'integer' },
+    query: listQuery,
+    success: { status: 200, description: 'A page of commands.', schema: commandPage },
+    errors: [],
+  },
+  {
+    method: 'get',
+    path: '/v1/nodes/self/commands',
+    operationId: 'pendingNodeCommands',
+    summary: 'The calling node\'s commands still to run (queued or sent, not expired), oldest first',
+    tags: ['commands'],
+    auth: 'node',
+    success: { status: 200, description: 'Commands to run; `queued` ones are now `sent`.', schema: commandDeliveryList },
     errors: [],
   },
   {
