@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Agent, type AgentConfig, MemoryDataplane, StateStore } from '@wirefleet/node-agent';
 import { createLogger } from '@wirefleet/shared/logging';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { call } from './support/auth-api.js';
 import { createEnrollmentKey, type EnrolledNode, enrollNode } from './support/fleet.js';
 import { startRealtimeStack, type RealtimeStack } from './support/realtime-stack.js';
@@ -89,6 +89,29 @@ describe('node agent control loop (memory dataplane)', () => {
       .poll(async () => (await call(stack.auth.url, 'GET', `/v1/commands/${refused.body.id}`, { token: admin })).body, { timeout: 10_000 })
       .toMatchObject({ status: 'failed', error: expect.stringContaining('tunnel addresses') });
     await agent.stop();
+  });
+
+  it('runs commands queued while it was offline once it is back, each exactly once, also across a restart', async () => {
+    const queue = async (body: Record<string, unknown>) =>
+      (await call(stack.auth.url, 'POST', `/v1/nodes/${node.node_id}/commands`, { token: admin, body })).body.id as string;
+    const commandView = async (id: string) => (await call(stack.auth.url, 'GET', `/v1/commands/${id}`, { token: admin })).body;
+    // Queued while no agent runs: the live `command` events go nowhere.
+    const ids = [await queue({ type: 'ping', args: { target_ip: peer.tunnel_ip, count: 2 } }), await queue({ type: 'wg_show' })];
+    const dataplane = new MemoryDataplane(logger);
+    const pings = vi.spyOn(dataplane, 'ping');
+    const shows = vi.spyOn(dataplane, 'show');
+    const agent = await startAgent(dataplane);
+    for (const id of ids) await expect.poll(async () => (await commandView(id)).status, { timeout: 10_000 }).toBe('succeeded');
+    expect((await commandView(ids[0]!)).result).toEqual({ output: expect.stringContaining('no packet sent') });
+    await agent.stop();
+    // A restarted agent on the same state folder is handed nothing new and runs nothing again.
+    const again = await startAgent(dataplane);
+    await expect.poll(async () => (await nodeView()).online, { timeout: 10_000 }).toBe(true);
+    const later = await queue({ type: 'wg_show' });
+    await expect.poll(async () => (await commandView(later)).status, { timeout: 10_000 }).toBe('succeeded');
+    expect(pings).toHaveBeenCalledTimes(1);
+    expect(shows).toHaveBeenCalledTimes(2);
+    await again.stop();
   });
 
   it('a tampered or foreign config is refused, not applied, and reported to the node room', async () => {

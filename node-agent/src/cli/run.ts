@@ -23,6 +23,7 @@ export async function run(flags: RunFlags): Promise<number> {
   const loaded = loadAgentConfig(flags.config);
   const config = { ...loaded, ...(flags.interface ? { interface: flags.interface } : {}), backend: (flags.backend ?? loaded.backend) as Backend };
   const secrets = loadAgentSecrets(config);
+  const timing = timingFromEnv(process.env);
   const logger = createLogger({ service: 'node-agent', level: process.env.LOG_LEVEL ?? 'info' }).child({ node: config.node_id });
   const dataplane = await createDataplane(config.backend, config.interface, secrets.wireguardPrivateKey, logger);
   return new Promise<number>((resolve) => {
@@ -33,6 +34,7 @@ export async function run(flags: RunFlags): Promise<number> {
       dataplane,
       state: new StateStore(config.dir),
       logger,
+      ...timing,
       onTerminal: (reason) => {
         logger.error({ reason }, 'the control plane ended this node; stopping (the tunnel stays as it is)');
         void shutdown(3);
@@ -63,4 +65,22 @@ async function createDataplane(backend: Backend, interfaceName: string, privateK
     return new LinuxDataplane({ interfaceName, privateKey, logger });
   }
   return new MemoryDataplane(logger, { dryRun: backend === 'dry-run' });
+}
+
+/**
+ * Optional timing overrides from the environment, for tests and labs that cannot wait for
+ * production periods: WIREFLEET_STATUS_INTERVAL_SECONDS (status period, default 15) and
+ * WIREFLEET_RECONNECT_MAX_SECONDS (cap of the reconnect back-off, default 60).
+ */
+export function timingFromEnv(env: NodeJS.ProcessEnv): { statusIntervalMs?: number; reconnectMaxMs?: number } {
+  const seconds = (name: string, max: number): number | undefined => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return undefined;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`${name}: expected whole seconds from 1 to ${max}, got ${JSON.stringify(raw)}`);
+    return value * 1000;
+  };
+  const statusIntervalMs = seconds('WIREFLEET_STATUS_INTERVAL_SECONDS', 3600);
+  const reconnectMaxMs = seconds('WIREFLEET_RECONNECT_MAX_SECONDS', 3600);
+  return { ...(statusIntervalMs ? { statusIntervalMs } : {}), ...(reconnectMaxMs ? { reconnectMaxMs } : {}) };
 }

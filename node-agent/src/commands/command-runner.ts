@@ -1,10 +1,5 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { commandArgs } from '@wirefleet/shared/schemas';
-import { ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
+import { commandArgs, ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
 import type { Dataplane } from '../dataplane/dataplane.js';
-
-const run = promisify(execFile);
 
 export interface CommandOutcome {
   ok: boolean;
@@ -14,15 +9,14 @@ export interface CommandOutcome {
 
 /**
  * Runs the commands a node accepts — an allow-list: `reconcile`, `ping` (to a tunnel address
- * only) and `wg_show`. Arguments are validated with the same schemas the API used; nothing
- * reaches a shell (ping runs through execFile with validated arguments).
+ * only) and `wg_show`. Arguments are validated with the same schemas the API used. Every one
+ * goes through the Dataplane, so the simulated and dry-run backends never run a host program,
+ * and the linux one runs `ping` through its checked runner (argument vector, no shell).
  */
 export class CommandRunner {
   constructor(
     private readonly dataplane: Dataplane,
     private readonly networkCidr: string,
-    private readonly exec: (file: string, args: string[]) => Promise<{ stdout: string }> = (file, args) =>
-      run(file, args, { timeout: 30_000 }),
   ) {}
 
   async run(type: string, args: unknown): Promise<CommandOutcome> {
@@ -41,13 +35,8 @@ export class CommandRunner {
           if (!ipv4InCidr(target, parseCidr(this.networkCidr)!)) {
             return { ok: false, error: `ping is limited to tunnel addresses in ${this.networkCidr}` };
           }
-          try {
-            const { stdout } = await this.exec('ping', ['-n', '-c', String(count), '-W', '2', target]);
-            return { ok: true, output: stdout };
-          } catch (error) {
-            const failed = error as { stdout?: string; message: string };
-            return { ok: false, output: failed.stdout, error: `ping failed: ${failed.message.split('\n')[0]}` };
-          }
+          const result = await this.dataplane.ping(target, count);
+          return result.ok ? { ok: true, output: result.output } : { ok: false, output: result.output, error: result.error ?? 'ping failed' };
         }
         default:
           return { ok: false, error: `unknown command type ${JSON.stringify(type).slice(0, 40)}` };

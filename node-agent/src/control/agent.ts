@@ -3,6 +3,8 @@ import { RealtimeClient, type WebSocketConstructor } from '@wirefleet/shared/cli
 import type { EventFrame, NodeConfigPayload } from '@wirefleet/shared/protocol';
 import { MAX_CONFIG_JWS_LENGTH } from '@wirefleet/shared/tokens';
 import WebSocket from 'ws';
+import { CommandInbox } from '../commands/command-inbox.js';
+import { CommandLedger } from '../commands/command-ledger.js';
 import { CommandRunner } from '../commands/command-runner.js';
 import type { AgentConfig, AgentSecrets } from '../config/agent-config.js';
 import type { Dataplane, DesiredState, PeerStatus } from '../dataplane/dataplane.js';
@@ -47,6 +49,8 @@ export interface AgentOptions {
   logger: Logger;
   statusIntervalMs?: number;
   reconcileIntervalMs?: number;
+  /** Cap of the reconnect back-off (default 60 s, CONTRACT §7); tests shorten it. */
+  reconnectMaxMs?: number;
   /** Called when the control plane says this node is gone (4003) or replaced (4010). */
   onTerminal?: (reason: string) => void;
   /** Tests: every request to the auth-api goes through this fetch instead of the agent's own client. */
@@ -69,8 +73,10 @@ export class Agent {
   private readonly verifier: SignedConfigVerifier;
   private readonly converter = new DesiredStateConverter();
   private readonly tokens: NodeTokenProvider;
-  private readonly commands: CommandRunner;
+  private readonly commands: CommandInbox;
   private readonly client: RealtimeClient;
+  /** The last `config.applied` the gateway did not accept; sent again once connected. */
+  private unsentApplied: Record<string, unknown> | undefined;
   private readonly request: JsonRequest;
   private appliedRevision: number | undefined;
   private lastGood: DesiredState | undefined;
@@ -85,11 +91,20 @@ export class Agent {
     this.jwks = new CachedJwks(`${config.api_url}/.well-known/jwks.json`, options.state, this.request);
     this.verifier = new SignedConfigVerifier(this.jwks, config.node_id);
     this.tokens = new NodeTokenProvider(config.api_url, config.node_id, options.secrets.nodeSecret, this.request);
-    this.commands = new CommandRunner(options.dataplane, config.network_cidr);
     this.client = new RealtimeClient({
       url: config.gateway_url,
       token: (request) => this.tokens.token(request),
       WebSocketImpl: WebSocket as unknown as WebSocketConstructor,
+      logger: options.logger,
+      ...(options.reconnectMaxMs ? { backoff: { maxMs: options.reconnectMaxMs } } : {}),
+    });
+    const ledger = new CommandLedger(options.state.directory);
+    if (ledger.setAside) options.logger.error({ file: ledger.setAside }, 'the command ledger was unreadable and was set aside; starting a new one');
+    this.commands = new CommandInbox({
+      ledger,
+      runner: new CommandRunner(options.dataplane, config.network_cidr),
+      publishResult: async (data) => void (await this.client.publish(this.room, 'command.result', data)),
+      fetchPending: () => this.fetchPendingCommands(),
       logger: options.logger,
     });
   }
@@ -102,12 +117,17 @@ export class Agent {
   async start(): Promise<void> {
     await this.applyFromDisk();
     this.client.subscribe(this.room, (event) => this.onRoomEvent(event));
-    this.client.on('welcome', () => this.requestSync());
+    // Connected again: the config may have moved on, commands may be waiting, results and an
+    // apply report may be owed. The same after a gap in the room (Redis lost its history).
+    this.client.on('welcome', () => this.catchUp());
+    this.client.on('resync', ({ room }) => {
+      if (room === this.room) this.catchUp();
+    });
     this.client.on('close', (close) => {
       if (close.terminal && close.code !== 1000) this.options.onTerminal?.(`gateway closed the connection with ${close.code}`);
     });
     this.client.start();
-    this.timers.push(setInterval(() => void this.reportStatus(), this.options.statusIntervalMs ?? STATUS_INTERVAL_MS));
+    this.timers.push(setInterval(() => void this.heartbeat(), this.options.statusIntervalMs ?? STATUS_INTERVAL_MS));
     this.timers.push(setInterval(() => void this.reconcile('periodic'), this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS));
   }
 
@@ -135,8 +155,32 @@ export class Agent {
       const revision = (event.data as { revision?: unknown }).revision;
       if (typeof revision !== 'number' || this.appliedRevision === undefined || revision > this.appliedRevision) this.requestSync();
     } else if (event.event === 'command') {
-      void this.runCommand(event.data as { id?: unknown; type?: unknown; args?: unknown; expires_at?: unknown });
+      this.commands.receive(event.data);
     }
+  }
+
+  private catchUp(): void {
+    this.requestSync();
+    void this.resendApplied();
+    void this.commands.catchUp();
+  }
+
+  /** Every status period: status, and whatever the gateway did not accept before. */
+  private async heartbeat(): Promise<void> {
+    await this.reportStatus();
+    await this.resendApplied();
+    await this.commands.flushResults();
+  }
+
+  private async fetchPendingCommands(): Promise<unknown[]> {
+    const response = await this.request(`${this.options.config.api_url}/v1/nodes/self/commands`, {
+      headers: { authorization: `Bearer ${await this.tokens.token()}` },
+      timeoutMs: 15_000,
+      maxBytes: 4 * 1024 * 1024,
+    });
+    const items = (response.body as { items?: unknown } | undefined)?.items;
+    if (!response.ok || !Array.isArray(items)) throw new Error(`GET /v1/nodes/self/commands answered ${response.status}`);
+    return items;
   }
 
   /** Fetch-verify-apply, one at a time; a request during a sync runs one more afterwards. */
@@ -199,17 +243,6 @@ export class Agent {
     return report;
   }
 
-  private async runCommand(command: { id?: unknown; type?: unknown; args?: unknown; expires_at?: unknown }): Promise<void> {
-    if (typeof command.id !== 'string') return;
-    if (typeof command.expires_at === 'string' && Date.parse(command.expires_at) < Date.now()) {
-      this.options.logger.info({ id: command.id }, 'command expired before it arrived; not running it');
-      return;
-    }
-    const outcome = await this.commands.run(String(command.type), command.args);
-    this.options.logger.info({ id: command.id, type: command.type, ok: outcome.ok }, 'command finished');
-    await this.report('command.result', { command_id: command.id, ...outcome });
-  }
-
   private async reconcile(why: string): Promise<void> {
     try {
       const report = await this.options.dataplane.reconcile();
@@ -234,12 +267,19 @@ export class Agent {
     }
   }
 
-  private async report(event: 'status' | 'config.applied' | 'command.result', data: Record<string, unknown>): Promise<void> {
+  private async report(event: 'status' | 'config.applied', data: Record<string, unknown>): Promise<void> {
     try {
       await this.client.publish(this.room, event, data);
+      if (event === 'config.applied') this.unsentApplied = undefined;
     } catch (error) {
-      // Offline: status is resent every 15 s; an apply result is superseded by the next status.
-      this.options.logger.debug({ err: error, event }, 'report not delivered');
+      // Offline or Redis away: status goes out again every period by itself; the latest apply
+      // report is kept and sent again once connected (an older one is superseded by it).
+      if (event === 'config.applied') this.unsentApplied = data;
+      this.options.logger.info({ err: error, event }, 'report not delivered yet; sent again once connected');
     }
+  }
+
+  private async resendApplied(): Promise<void> {
+    if (this.unsentApplied) await this.report('config.applied', this.unsentApplied);
   }
 }

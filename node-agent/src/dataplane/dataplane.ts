@@ -39,6 +39,13 @@ export interface PeerStatus {
   txBytes: number;
 }
 
+/** Outcome of {@link Dataplane.ping}: `output` is ping's own text (or a simulation of it). */
+export interface PingResult {
+  ok: boolean;
+  output: string;
+  error?: string;
+}
+
 export interface ApplyReport {
   /** Peers added, changed and removed (untouched peers are not set again: that would reset handshakes). */
   peersAdded: number;
@@ -78,6 +85,12 @@ export interface Dataplane {
   digest(): Promise<{ stateDigest: string; drift: boolean }>;
   /** `wg show`-like text for the `wg_show` command. */
   show(): Promise<string>;
+  /**
+   * Pings a tunnel address for the `ping` command (the caller has checked it is one). Only the
+   * `linux` backend sends packets; the others answer with a result marked as simulated and
+   * never run a host program.
+   */
+  ping(targetIp: string, count: number): Promise<PingResult>;
   /** Releases what the Dataplane holds (e.g. stops wireguard-go); the tunnel may stay up. */
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@wirefleet/shared/logging';
-import type { ApplyReport, Dataplane, DesiredPeer, DesiredState, PeerStatus, ReconcileReport } from './dataplane.js';
+import { ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
+import type { ApplyReport, Dataplane, DesiredPeer, DesiredState, PeerStatus, PingResult, ReconcileReport } from './dataplane.js';
 
 /** Counts what changes between two peer lists, by public key. */
 export function countPeerChanges(previous: DesiredPeer[], next: DesiredPeer[]): Omit<ApplyReport, 'firewallReplaced'> {
@@ -61,9 +62,50 @@ export class MemoryDataplane implements Dataplane {
     return { stateDigest: `sha256:${digest}`, drift: false };
   }
 
+  /** Laid out like `wg show`, with the interface line saying the host is simulated. */
   async show(): Promise<string> {
-    const peers = this.applied?.peers ?? [];
-    return [`interface: (${this.kind})`, `  address: ${this.applied?.address ?? '-'}`, ...peers.map((peer) => `peer: ${peer.publicKey}\n  allowed ips: ${peer.allowedIps.join(', ')}`)].join('\n');
+    const applied = this.applied;
+    if (!applied) return `interface: (simulated by the ${this.kind} backend; nothing applied yet)`;
+    const lines = [`interface: (simulated by the ${this.kind} backend)`, `  address: ${applied.address}`, `  listening port: ${applied.listenPort}`];
+    for (const peer of applied.peers) {
+      lines.push('', `peer: ${peer.publicKey}`);
+      if (peer.endpoint) lines.push(`  endpoint: ${peer.endpoint}`);
+      lines.push(`  allowed ips: ${peer.allowedIps.join(', ') || '(none)'}`);
+      if (peer.persistentKeepalive) lines.push(`  persistent keepalive: every ${peer.persistentKeepalive} seconds`);
+    }
+    return lines.join('\n');
+  }
+
+  /**
+   * A ping that sends nothing: an address this host routes through the tunnel (its own, or a
+   * peer's allowed IPs) answers after a made-up round trip, anything else is unreachable. The
+   * output says it is simulated, so nobody mistakes it for a measurement.
+   */
+  async ping(targetIp: string, count: number): Promise<PingResult> {
+    const header = `PING ${targetIp} (${targetIp}): simulated by the ${this.kind} backend, no packet sent`;
+    if (!this.routes(targetIp)) {
+      const output = `${header}\n\n--- ${targetIp} ping statistics ---\n${count} packets transmitted, 0 received, 100% packet loss`;
+      return { ok: false, output, error: `ping failed: ${targetIp} is not reachable through this node's tunnel` };
+    }
+    const rtts = Array.from({ length: count }, (_, i) => 0.4 + ((i * 7) % 5) / 10);
+    const lines = rtts.map((rtt, i) => `64 bytes from ${targetIp}: icmp_seq=${i + 1} ttl=64 time=${rtt.toFixed(3)} ms`);
+    const min = Math.min(...rtts).toFixed(3);
+    const max = Math.max(...rtts).toFixed(3);
+    const avg = (rtts.reduce((sum, rtt) => sum + rtt, 0) / count).toFixed(3);
+    const summary = `${count} packets transmitted, ${count} received, 0% packet loss\nrtt min/avg/max = ${min}/${avg}/${max} ms`;
+    return { ok: true, output: [header, ...lines, '', `--- ${targetIp} ping statistics ---`, summary].join('\n') };
+  }
+
+  private routes(targetIp: string): boolean {
+    const applied = this.applied;
+    if (!applied) return false;
+    if (applied.address.split('/')[0] === targetIp) return true;
+    return applied.peers.some((peer) =>
+      peer.allowedIps.some((cidr) => {
+        const parsed = parseCidr(cidr);
+        return parsed !== undefined && ipv4InCidr(targetIp, parsed);
+      }),
+    );
   }
 
   async close(): Promise<void> {

@@ -7,13 +7,19 @@ import { writeFileAtomic } from '../config/files.js';
  * What the agent remembers between runs, in `<config dir>/state/`:
  * - `last-config.jws`: the last signed config that verified and applied — applied again at
  *   start before the network is reached, so the tunnel survives a control-plane outage;
- * - `jwks.json`: the auth-api's public keys, so that config can be verified offline.
+ * - `jwks.json`: the auth-api's public keys, so that config can be verified offline;
+ * - `commands.json`: the commands this node ran and results not yet delivered (CommandLedger).
  */
 export class StateStore {
   private readonly dir: string;
 
   constructor(configDir: string) {
     this.dir = path.join(configDir, 'state');
+  }
+
+  /** The state folder, for state kept in files of its own (the command ledger). */
+  get directory(): string {
+    return this.dir;
   }
 
   lastConfig(): string | undefined {

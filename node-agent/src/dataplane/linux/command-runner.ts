@@ -38,7 +38,7 @@ export class CommandError extends Error {
 }
 
 /** Programs the Linux dataplane may run; anything else is a bug, not a configuration. */
-const ALLOWED_PROGRAMS = new Set(['ip', 'nft', 'wg', 'wireguard-go', 'sysctl']);
+const ALLOWED_PROGRAMS = new Set(['ip', 'nft', 'wg', 'wireguard-go', 'sysctl', 'ping']);
 /** Argument characters: printable ASCII without quotes/backslashes; scripts go through stdin. */
 const SAFE_ARGUMENT = /^[A-Za-z0-9_=+.,:/@%[\]-]*$/;
 

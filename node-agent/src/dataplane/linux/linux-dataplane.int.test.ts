@@ -179,6 +179,9 @@ describe.runIf(missing.length === 0)('LinuxDataplane on a real host (two namespa
     expect(await inNs(A.ns, 'ip', 'route', 'show', '10.77.0.0/24')).toContain(`dev ${A.ifname}`);
     expect(await planeA.show()).toContain(`peer: ${keysB.publicKey}`);
     expect((await planeA.digest()).drift).toBe(false);
+    // The `ping` command runs in the dataplane's own namespace, across the tunnel.
+    expect(await planeA.ping('100.96.0.2', 1)).toMatchObject({ ok: true, output: expect.stringContaining('1 received') });
+    expect(await planeA.ping('100.96.0.77', 1)).toMatchObject({ ok: false, error: expect.stringMatching(/^ping failed/) });
   });
 
   it('renders and applies the DNAT forward', async () => {

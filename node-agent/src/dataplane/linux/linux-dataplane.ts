@@ -6,6 +6,7 @@ import type {
   DesiredForward,
   DesiredState,
   PeerStatus,
+  PingResult,
   ReconcileReport,
 } from '../dataplane.js';
 import { renderNftScript } from '../render/nft-script.js';
@@ -195,6 +196,17 @@ export class LinuxDataplane implements Dataplane {
       if (!isMissingProgram(error)) throw error;
       // No `wg` installed: render the same view from the UAPI.
       return renderWgShow(this.interfaceName, await this.serialize(() => this.readDevice()));
+    }
+  }
+
+  /** Runs in the dataplane's namespace (when it has one), like everything else it runs. */
+  async ping(targetIp: string, count: number): Promise<PingResult> {
+    try {
+      const { stdout } = await this.ctx.run('ping', ['-n', '-c', String(count), '-W', '2', targetIp], { timeoutMs: 30_000 });
+      return { ok: true, output: stdout };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      return { ok: false, output: '', error: `ping failed: ${message.split('\n')[0]}` };
     }
   }
 

@@ -1,0 +1,51 @@
+import { createLogger } from '@wirefleet/shared/logging';
+import { describe, expect, it, vi } from 'vitest';
+import { CommandRunner } from '../commands/command-runner.js';
+import { MemoryDataplane } from './memory-dataplane.js';
+
+// Any host program started from here fails the test: the simulated backends must not spawn.
+const spawned = vi.hoisted(() => [] as string[]);
+vi.mock('node:child_process', async (original) => {
+  const real = await original<typeof import('node:child_process')>();
+  const refuse = (name: string) => (file: string) => {
+    spawned.push(`${name} ${file}`);
+    throw new Error(`spawned ${file}`);
+  };
+  return { ...real, execFile: refuse('execFile'), spawn: refuse('spawn'), exec: refuse('exec'), execFileSync: refuse('execFileSync') };
+});
+
+const logger = createLogger({ service: 'node-agent', level: 'silent' });
+const PEER = 'x'.repeat(43) + '=';
+
+describe('MemoryDataplane simulates host commands', () => {
+  it('answers ping for tunnel addresses it routes, marked as simulated, and refuses others', async () => {
+    const dataplane = new MemoryDataplane(logger, { dryRun: true });
+    await dataplane.apply({
+      revision: 1,
+      address: '100.96.0.5/16',
+      listenPort: 51820,
+      peers: [{ publicKey: PEER, allowedIps: ['100.96.0.6/32'] }],
+      forwards: [],
+      masquerade: true,
+    });
+    const reachable = await dataplane.ping('100.96.0.6', 3);
+    expect(reachable.ok).toBe(true);
+    expect(reachable.output).toContain('simulated by the dry-run backend, no packet sent');
+    expect(reachable.output).toContain('3 packets transmitted, 3 received, 0% packet loss');
+    const unknown = await dataplane.ping('100.96.0.99', 1);
+    expect(unknown).toMatchObject({ ok: false, error: expect.stringContaining('not reachable') });
+    expect(await dataplane.show()).toMatch(/^interface: \(simulated by the dry-run backend\)[\s\S]*peer: x+=\n {2}allowed ips: 100\.96\.0\.6\/32/);
+  });
+});
+
+describe('commands on the simulated backends', () => {
+  it.each(['memory', 'dry-run'])('%s: ping, wg_show and reconcile succeed without spawning a host program', async (kind) => {
+    const dataplane = new MemoryDataplane(logger, { dryRun: kind === 'dry-run' });
+    await dataplane.apply({ revision: 1, address: '100.96.0.5/16', listenPort: 51820, peers: [], forwards: [], masquerade: true });
+    const runner = new CommandRunner(dataplane, '100.96.0.0/16');
+    expect(await runner.run('ping', { target_ip: '100.96.0.5', count: 1 })).toMatchObject({ ok: true });
+    expect(await runner.run('wg_show', {})).toMatchObject({ ok: true });
+    expect(await runner.run('reconcile', {})).toMatchObject({ ok: true });
+    expect(spawned).toEqual([]);
+  });
+});
