@@ -92,6 +92,24 @@ describe('RealtimeClient connection', () => {
     expect(seen).toEqual(['5-4', '7-2']);
   });
 
+  it('asks the app to resync when the gateway says, unasked and still connected, that continuity was lost', async () => {
+    const t = setup();
+    const resyncs: string[] = [];
+    t.client.on('resync', ({ room }) => resyncs.push(room));
+    const seen: string[] = [];
+    t.client.subscribe('fleet', (e) => seen.push(e.offset));
+    t.client.start();
+    await tick();
+    t.accept();
+    t.latest().receive(event('fleet', '5-4'));
+    // Redis restarted empty under the gateway: an unsolicited notice, then the new epoch.
+    t.latest().receive({ type: 'subscribed', room: 'fleet', offset: '8-0', recovered: false });
+    t.latest().receive(event('fleet', '8-1'));
+    expect(resyncs).toEqual(['fleet']);
+    expect(seen).toEqual(['5-4', '8-1']);
+    expect(t.client.state).toBe('open');
+  });
+
   it('backs off 1 s, 2 s, 4 s … capped at 60 s while connections keep failing, then resets after a lasting one', async () => {
     const t = setup();
     t.client.start();
