@@ -94,7 +94,7 @@ export async function call<T = Record<string, unknown>>(
   baseUrl: string,
   method: string,
   route: string,
-  options: { body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string } = {},
+  options: { body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string; signal?: AbortSignal } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -102,7 +102,12 @@ export async function call<T = Record<string, unknown>>(
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(baseUrl + route, { method, headers, ...(body !== undefined ? { body } : {}) });
+  const response = await fetch(baseUrl + route, {
+    method,
+    headers,
+    ...(body !== undefined ? { body } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const text = await response.text();
   let parsed: unknown;
   try {

@@ -39,13 +39,15 @@ async function waitForPing(url: string, timeoutMs = 10_000): Promise<void> {
   throw new Error(`redis-server at ${url} did not come up`);
 }
 
-export async function startPrivateRedis(): Promise<PrivateRedis> {
+/** `env` is added to the server's environment (e.g. a marker for cleaning up after a crashed run). */
+export async function startPrivateRedis(options: { env?: Record<string, string> } = {}): Promise<PrivateRedis> {
   const port = await freePort();
   const url = `redis://127.0.0.1:${port}`;
   let child: ChildProcess | undefined;
   const start = async () => {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
     });
     child.once('error', (error) => {
       throw new Error(`could not start redis-server (is it installed?): ${error.message}`);
