@@ -31,7 +31,8 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['*/src/**/*.int.test.ts', 'test/**/*.test.ts'],
-          exclude: ['**/node_modules/**'],
+          // The fault suite runs alone (vitest.faults.config.ts, `npm run test:faults`).
+          exclude: ['**/node_modules/**', 'test/faults/faults.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
