@@ -30,7 +30,7 @@ export function buildApp(ctx: AuthApiContext): Express {
   });
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
 
-  app.use(opsRoutes(ctx.readiness, ctx.metrics));
+  app.use(opsRoutes(ctx.readiness, ctx.metrics, ctx.logger.child({ subsystem: 'readiness' })));
   app.use(authRoutes({ login: ctx.login, sessions: ctx.sessions, totp: ctx.totp, users: ctx.users, keyring: ctx.keyring, auth: ctx.auth }));
   app.use(userRoutes({ users: ctx.users, service: ctx.userService, auth: ctx.auth }));
   app.use(auditRoutes(ctx.audit, ctx.auth));

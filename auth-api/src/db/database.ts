@@ -17,6 +17,7 @@ export interface Database {
   relaxed: Knex;
   /** True when running on the embedded PGlite (single process only). */
   embedded: boolean;
+  /** Resolves true when the database answers; rejects with the reason when it does not. */
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -32,14 +33,18 @@ export async function openDatabase(options: {
   logger: Logger;
 }): Promise<Database> {
   if (options.databaseUrl) {
+    const connection = connectionSettings(options.databaseUrl);
+    const log = knexLog(options.logger);
     const knex = knexFactory({
       client: 'pg',
-      connection: options.databaseUrl,
+      connection,
+      log,
       pool: { min: 0, max: options.poolMax ?? 10 },
     });
     const relaxed = knexFactory({
       client: 'pg',
-      connection: options.databaseUrl,
+      connection,
+      log,
       pool: {
         min: 0,
         max: options.poolMax ?? 10,
@@ -63,6 +68,7 @@ export async function openDatabase(options: {
   const knex = knexFactory({
     client: 'pg',
     connection: embedded.url,
+    log: knexLog(options.logger),
     pool: { min: 0, max: embedded.maxConnections },
     acquireConnectionTimeout: 10_000,
   });
@@ -80,12 +86,33 @@ export async function openDatabase(options: {
   };
 }
 
+/**
+ * A connection attempt gives up after 5 s: without a limit, a Postgres host that drops packets
+ * holds every request for the pool's whole acquire timeout (60 s) before it can answer 503.
+ * Keep-alive lets a connection to a host that vanished fail instead of hanging.
+ */
+function connectionSettings(databaseUrl: string): Knex.PgConnectionConfig {
+  return { connectionString: databaseUrl, connectionTimeoutMillis: 5_000, keepAlive: true };
+}
+
+/**
+ * knex's own warnings into the service log. A failed connection attempt is reported by whoever
+ * asked for it (503 to the client, readiness, start-up error), so knex's copy, with a stack,
+ * goes to debug rather than once per request at warn.
+ */
+function knexLog(logger: Logger): Knex.Logger {
+  const db = logger.child({ subsystem: 'db' });
+  return {
+    warn: (message: string) =>
+      message.startsWith('Acquire connection error') ? db.debug(message) : db.warn(message),
+    error: (message: string) => db.error(message),
+    deprecate: (message: string) => db.warn(message),
+    debug: (message: string) => db.debug(message),
+  };
+}
+
 async function ping(knex: Knex): Promise<boolean> {
-  try {
-    await knex.raw('SELECT 1');
-    return true;
-  } catch {
-    // Readiness only asks yes or no; the failing query is logged by whoever uses the pool.
-    return false;
-  }
+  // The rejection carries why (refused, terminated, pool timeout): readiness logs it on a change.
+  await knex.raw('SELECT 1');
+  return true;
 }

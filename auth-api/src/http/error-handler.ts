@@ -1,6 +1,10 @@
 import { PROBLEM_CONTENT_TYPE, toProblem, WirefleetError } from '@wirefleet/shared/errors';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import { connectionFailureReason, isDatabaseUnavailable } from '../db/index.js';
+
+/** How long a client should wait before retrying while the database is away. */
+export const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function sendProblem(res: Response, error: WirefleetError): void {
   if (error.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
@@ -25,15 +29,32 @@ function fromBodyParser(error: { type?: unknown; status?: unknown }): WirefleetE
   }
 }
 
-/** The one error middleware: problem+json for every failure, 4xx logged at info, 5xx at error. */
+/** Any thrown value as a catalogue error: ours as they are, known library failures mapped. */
+function toWirefleetError(error: unknown): WirefleetError {
+  if (error instanceof WirefleetError) return error;
+  if (typeof error !== 'object' || error === null) return new WirefleetError('internal_error', { cause: error });
+  const fromParser = fromBodyParser(error as { type?: unknown });
+  if (fromParser) return fromParser;
+  if (isDatabaseUnavailable(error)) {
+    return new WirefleetError('service_unavailable', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, cause: error });
+  }
+  return new WirefleetError('internal_error', { cause: error });
+}
+
+/**
+ * The one error middleware: problem+json for every failure, 4xx logged at info, 5xx at error.
+ * An unreachable database is logged at warn with its reason and no stack: it is an outage the
+ * readiness log already reports, and a stack per refused request would bury that line.
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
-    const known =
-      error instanceof WirefleetError
-        ? error
-        : (typeof error === 'object' && error !== null && fromBodyParser(error as { type?: unknown })) || undefined;
-    const final = known ?? new WirefleetError('internal_error', { cause: error });
-    if (final.status >= 500) {
+    const final = toWirefleetError(error);
+    if (final.code === 'service_unavailable') {
+      logger.warn(
+        { code: final.code, reason: connectionFailureReason(error), method: req.method, url: req.originalUrl },
+        'request refused: the database is unreachable',
+      );
+    } else if (final.status >= 500) {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     } else {
       logger.info({ code: final.code, status: final.status, method: req.method, url: req.originalUrl }, 'request refused');

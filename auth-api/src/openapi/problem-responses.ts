@@ -44,6 +44,8 @@ function impliedErrors(route: RouteSpec): ErrorCode[] {
   if (route.query) codes.push('invalid_request');
   // parseParams answers a malformed id with 404, as for an unknown one.
   if (route.params) codes.push('not_found');
+  // Every route that reads a session, a user or a body's subject asks the database first.
+  if (route.auth !== 'none' || route.body) codes.push('service_unavailable');
   return codes;
 }
 
@@ -78,8 +80,9 @@ export function errorResponses(route: RouteSpec): Record<string, JsonSchema> {
         },
       },
     };
-    // Rate limits always say when to come back; so does the password-hashing queue when full.
-    if (status === 429 || codes.includes('server_busy'))
+    // Rate limits always say when to come back; so do a full password-hashing queue and an
+    // unreachable database.
+    if (status === 429 || codes.includes('server_busy') || codes.includes('service_unavailable'))
       response.headers = { 'Retry-After': retryAfterHeader };
     responses[String(status)] = response;
   }

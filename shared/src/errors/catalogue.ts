@@ -29,6 +29,7 @@ export const errorCatalogue = {
   internal_error: { status: 500, title: 'Internal server error' },
   server_busy: { status: 503, title: 'The server is busy, retry later' },
   not_ready: { status: 503, title: 'A dependency is unavailable' },
+  service_unavailable: { status: 503, title: 'The database is unreachable, retry later' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof errorCatalogue;

@@ -1,0 +1,9 @@
+export {
+  type CheckOutcome,
+  isReady,
+  probeReadiness,
+  publicChecks,
+  READINESS_TIMEOUT_MS,
+  type ReadinessCheck,
+  ReadinessLog,
+} from './readiness.js';
