@@ -2,6 +2,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import { auditRoutes } from './audit/index.js';
 import type { AuthApiContext } from './context.js';
+import { dashboardRoutes, helmetOptions } from './dashboard/index.js';
+import { cors } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';
 import { authRoutes } from './identity/auth/index.js';
@@ -17,7 +19,7 @@ export function buildApp(ctx: AuthApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
-  app.use(helmet());
+  app.use(helmet(helmetOptions({ publicUrl: ctx.config.publicUrl, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl })));
   app.use(requestLog(ctx.logger.child({ subsystem: 'http' })));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
@@ -28,6 +30,7 @@ export function buildApp(ctx: AuthApiContext): Express {
     });
     next();
   });
+  app.use(cors(ctx.config.corsOrigins));
   app.use(express.json({ limit: BODY_LIMIT, strict: true }));
 
   app.use(opsRoutes(ctx.readiness, ctx.metrics, ctx.logger.child({ subsystem: 'readiness' })));
@@ -36,6 +39,8 @@ export function buildApp(ctx: AuthApiContext): Express {
   app.use(auditRoutes(ctx.audit, ctx.auth));
   for (const router of ctx.fleet.routers(ctx.auth)) app.use(router);
   app.use(openApiRoutes());
+  // Last before the 404: the app's own paths; API paths pass through to the problem answer.
+  app.use(dashboardRoutes({ dir: ctx.config.dashboardDir, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl }));
 
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.logger.child({ subsystem: 'errors' })));

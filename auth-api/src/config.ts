@@ -1,5 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Env, envField, parseEnv } from '@wirefleet/shared/config';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@wirefleet/shared/tokens';
 import { cidr, parseCidr } from '@wirefleet/shared/schemas';
@@ -45,7 +46,14 @@ const schema = z.object({
   ADMIN_USERNAME: z.string().default('admin'),
   ADMIN_PASSWORD: z.string().min(12, 'expected at least 12 characters').optional(),
   LOG_LEVEL: envField.logLevel(),
+  /** Browser origins other than the API's own that may call it (CORS); exact origins, comma-separated. */
+  CORS_ORIGINS: envField.origins().default([]),
+  /** The built dashboard (index.html, assets/); defaults to the auth-api's dist/web. */
+  DASHBOARD_DIR: z.string().optional(),
 });
+
+/** `auth-api/dist/web`, reached the same way from `src/` (tsx) and `dist/` (built). */
+const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
 
 /** Settings that may be logged. Secrets live in AuthApiSecrets, which is never logged. */
 export interface AuthApiConfig {
@@ -77,6 +85,10 @@ export interface AuthApiConfig {
   };
   bootstrapAdminUsername: string;
   logLevel: string;
+  /** Exact origins whose browsers may call the API cross-origin; empty = none. */
+  corsOrigins: string[];
+  /** Where the built dashboard lives; served at `/` (and the API reference at `/docs`). */
+  dashboardDir: string;
 }
 
 export interface AuthApiSecrets {
@@ -135,6 +147,8 @@ export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConf
     },
     bootstrapAdminUsername: e.ADMIN_USERNAME,
     logLevel: e.LOG_LEVEL,
+    corsOrigins: e.CORS_ORIGINS,
+    dashboardDir: e.DASHBOARD_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
   };
   const secrets: AuthApiSecrets = {
     dataEncryptionKey: e.DATA_ENCRYPTION_KEY ? Buffer.from(e.DATA_ENCRYPTION_KEY, 'base64') : undefined,

@@ -3,6 +3,7 @@ import { loadGatewayConfig, startGateway, UwsFallbackError } from '@wirefleet/ga
 import { InProcessBus } from '@wirefleet/shared/bus';
 import { ConfigError } from '@wirefleet/shared/config';
 import { InProcessIngest } from '@wirefleet/shared/ingest';
+import { dashboardOrigins, ensureDashboardBuilt } from './dashboard-build.js';
 import { startSimulatedAgents } from './simulated-agents.js';
 
 /**
@@ -12,12 +13,23 @@ import { startSimulatedAgents } from './simulated-agents.js';
  */
 async function main(): Promise<void> {
   const { config, secrets } = loadAuthApiConfig();
+  // Built while the database starts; awaited before the URL is printed.
+  const dashboard = process.env.DASHBOARD_DIR
+    ? Promise.resolve()
+    : ensureDashboardBuilt(config.dashboardDir, (line) => process.stdout.write(`${line}\n`)).catch((error: unknown) => {
+        process.stderr.write(`wirefleet: the dashboard could not be built, the API runs without it: ${String(error)}\n`);
+      });
   const bus = config.redisUrl ? undefined : new InProcessBus();
   // Without Redis, node telemetry flows from the gateway to the auth-api through memory.
   const ingest = config.redisUrl ? undefined : new InProcessIngest();
   const api = await startAuthApi(config, secrets, bus && ingest ? { bus, ingest } : {});
   // The gateway trusts the auth-api's keys directly (same process) and shares its bus.
-  const gatewayConfig = loadGatewayConfig({ AUTH_ISSUER: config.publicUrl, ...process.env });
+  // The dashboard is served by the auth-api, so its origin must be allowed to open sockets.
+  const gatewayConfig = loadGatewayConfig({
+    AUTH_ISSUER: config.publicUrl,
+    ...process.env,
+    ALLOWED_ORIGINS: [process.env.ALLOWED_ORIGINS, ...dashboardOrigins(config.publicUrl)].filter(Boolean).join(','),
+  });
   const gateway = await startGateway(gatewayConfig, {
     keySet: api.context.keyring,
     ...(bus && ingest ? { bus, ingest } : {}),
@@ -33,9 +45,11 @@ async function main(): Promise<void> {
     logger: api.context.logger.child({ subsystem: 'simulated-agents' }),
   });
 
+  await dashboard;
   const lines = [
     '',
     'Wirefleet is running.',
+    `  dashboard  ${config.publicUrl}/   (API reference: ${config.publicUrl}/docs)`,
     `  auth-api   ${api.url}   (JWKS: ${api.url}/.well-known/jwks.json, health: ${api.url}/readyz)`,
     `  gateway    ${gateway.url}   (WebSocket; token in Sec-WebSocket-Protocol: bearer, <jwt>)`,
     `  database   ${config.databaseUrl ? 'DATABASE_URL' : `embedded PGlite in ${config.dataDir}/pglite`}`,

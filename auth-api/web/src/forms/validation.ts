@@ -1,0 +1,24 @@
+import type { z } from 'zod';
+
+export type FieldErrors = Record<string, string>;
+
+/**
+ * Runs a shared request schema on form input: the parsed body, or the first message per field
+ * (keyed by the top-level field name) to show beside the inputs.
+ */
+export function validate<S extends z.ZodType>(schema: S, input: unknown): { ok: true; value: z.infer<S> } | { ok: false; errors: FieldErrors } {
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, value: result.data };
+  const errors: FieldErrors = {};
+  for (const issue of result.error.issues) {
+    const key = String(issue.path[0] ?? 'form');
+    errors[key] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
+
+/** A number input's value: a number, or the raw text when it is not one (the schema says why). */
+export function numberOrText(value: string): number | string {
+  const trimmed = value.trim();
+  return trimmed !== '' && Number.isFinite(Number(trimmed)) ? Number(trimmed) : trimmed;
+}

@@ -1,0 +1,87 @@
+import { patchNodeRequest } from '@wirefleet/shared/schemas';
+import { useState } from 'preact/hooks';
+import type { FleetNode } from '../api/resources.js';
+import { useServices } from '../app/services.js';
+import { type FieldErrors, numberOrText, validate } from '../forms/validation.js';
+import { Button, ErrorNotice, Field } from '../ui/components.js';
+
+interface Draft {
+  name: string;
+  region: string;
+  endpoint: string;
+  listen_port: string;
+  routes: string;
+}
+
+const draftOf = (node: FleetNode): Draft => ({
+  name: node.name,
+  region: node.region ?? '',
+  endpoint: node.endpoint ?? '',
+  listen_port: String(node.listen_port),
+  routes: node.routes.join(', '),
+});
+
+/** Only the fields that differ from the node go into the PATCH; empty region/endpoint clear them. */
+export function changesOf(node: FleetNode, draft: Draft): Record<string, unknown> {
+  const changes: Record<string, unknown> = {};
+  const before = draftOf(node);
+  if (draft.name.trim() !== before.name) changes.name = draft.name.trim();
+  if (draft.region.trim() !== before.region) changes.region = draft.region.trim() || null;
+  if (draft.endpoint.trim() !== before.endpoint) changes.endpoint = draft.endpoint.trim() || null;
+  if (draft.listen_port.trim() !== before.listen_port) changes.listen_port = numberOrText(draft.listen_port);
+  const routes = draft.routes.split(/[\s,]+/).filter(Boolean);
+  if (routes.join(', ') !== before.routes) changes.routes = routes;
+  return changes;
+}
+
+export function NodeSettingsForm({ node, onSaved }: { node: FleetNode; onSaved: () => void }) {
+  const { http } = useServices();
+  const [draft, setDraft] = useState<Draft>(() => draftOf(node));
+  const [errors, setErrors] = useState<FieldErrors>({});
+  const [failure, setFailure] = useState<unknown>();
+  const [busy, setBusy] = useState(false);
+  const [saved, setSaved] = useState(false);
+  const set = (key: keyof Draft) => (event: Event) => setDraft({ ...draft, [key]: (event.currentTarget as HTMLInputElement).value });
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setSaved(false);
+    setFailure(undefined);
+    const checked = validate(patchNodeRequest, changesOf(node, draft));
+    setErrors(checked.ok ? {} : checked.errors);
+    if (!checked.ok) return;
+    setBusy(true);
+    try {
+      await http.patch(`/v1/nodes/${node.id}`, checked.value);
+      setSaved(true);
+      onSaved();
+    } catch (error) {
+      setFailure(error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const input = (key: keyof Draft, label: string, hint?: string) => (
+    <Field label={label} hint={hint} error={errors[key]}>
+      {(id, describedBy) => <input id={id} name={key} value={draft[key]} onInput={set(key)} aria-describedby={describedBy} aria-invalid={errors[key] ? true : undefined} />}
+    </Field>
+  );
+  return (
+    <section class="card" aria-labelledby="settings-title">
+      <h2 id="settings-title">Settings</h2>
+      <form class="form-grid" onSubmit={submit} noValidate>
+        {failure ? <ErrorNotice error={failure} /> : null}
+        {errors.form ? <p class="field-error">{errors.form === 'nothing to change' ? 'Nothing changed.' : errors.form}</p> : null}
+        {input('name', 'Name')}
+        {input('region', 'Region', 'Empty to clear.')}
+        {input('endpoint', 'Endpoint', 'host:port other nodes reach this one at; empty to clear.')}
+        {input('listen_port', 'Listen port')}
+        {input('routes', 'Routes', 'CIDRs this node routes into the tunnel, comma-separated.')}
+        <div class="form-actions">
+          <Button type="submit" variant="primary" busy={busy}>Save settings</Button>
+          {saved ? <span role="status">Saved. The node applies it with its next configuration.</span> : null}
+        </div>
+      </form>
+    </section>
+  );
+}
