@@ -27,6 +27,20 @@ export default defineConfig({
         },
       },
       {
+        // The dashboard's components and state, in a DOM (happy-dom), with Preact's JSX and the
+        // browser's stand-in for node:net, as its Vite build has them.
+        extends: true,
+        resolve: {
+          alias: [{ find: /^node:net$/, replacement: root('./auth-api/web/src/platform/node-net.ts') }],
+        },
+        oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+        test: {
+          name: 'web',
+          include: ['auth-api/web/src/**/*.test.{ts,tsx}'],
+          environment: 'happy-dom',
+        },
+      },
+      {
         extends: true,
         test: {
           name: 'integration',

@@ -54,7 +54,13 @@ export function describeError(error: unknown): string {
   }
   if (error.fieldErrors.length > 0) {
     parts.push(error.fieldErrors.map((field) => `${field.path}: ${field.message}`).join('; '));
-  } else if (error.detail && error.detail !== base && isCatalogued(error.code) && error.status < 500) {
+  } else if (
+    error.detail &&
+    isCatalogued(error.code) &&
+    error.status < 500 &&
+    error.detail !== base &&
+    error.detail !== errorCatalogue[error.code].title
+  ) {
     parts.push(`(${error.detail})`);
   }
   return parts.join(' ');

@@ -12,6 +12,15 @@ const loadUPlot = (): Promise<typeof uPlot> => {
   return uplotModule;
 };
 
+/** False where canvases cannot be drawn on (uPlot would fail later, outside any try). */
+function canDraw(): boolean {
+  try {
+    return document.createElement('canvas').getContext('2d') !== null;
+  } catch {
+    return false;
+  }
+}
+
 function toData(points: TrafficPoint[]): uPlot.AlignedData {
   return [points.map((point) => point.at), points.map((point) => point.rx), points.map((point) => point.tx)];
 }
@@ -26,7 +35,13 @@ export function TrafficChart({ points, version }: { points: TrafficPoint[]; vers
     loadUPlot().then(
       (UPlot) => {
         if (cancelled || !container.current) return;
-        chart.current = new UPlot(chartOptions(container.current.clientWidth || 600), toData(points), container.current);
+        if (!canDraw()) return setFailed(true);
+        try {
+          chart.current = new UPlot(chartOptions(container.current.clientWidth || 600), toData(points), container.current);
+        } catch {
+          // No canvas here (an old or headless engine): the caption still gives the numbers.
+          setFailed(true);
+        }
       },
       () => setFailed(true),
     );

@@ -1,0 +1,12 @@
+import { describe, expect, it } from 'vitest';
+import { enrollCommand, shellQuote } from './enroll-command.js';
+
+describe('the enroll line', () => {
+  it('is the agent’s CLI with the API URL and the key', () => {
+    expect(enrollCommand('http://127.0.0.1:8080', 'wfek_abc-123')).toBe('wirefleet-agent enroll --api http://127.0.0.1:8080 --key wfek_abc-123');
+  });
+
+  it('quotes anything a shell would interpret', () => {
+    expect(shellQuote("it's $HOME")).toBe(`'it'\\''s $HOME'`);
+  });
+});
