@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { connectionFailureReason, isDatabaseUnavailable } from './connection-errors.js';
 
 /** A loopback TCP server that does `onSocket` to every connection: a stand-in for a broken server. */
-async function tcpServer(onSocket: (socket: net.Socket) => void): Promise<{ port: number; close(): Promise<void> }> {
+async function tcpServer(
+  onSocket: (socket: net.Socket) => void,
+): Promise<{ port: number; close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -36,7 +38,12 @@ async function queryError(port: number, options: Partial<Knex.Config> = {}): Pro
     client: 'pg',
     connection: `postgres://postgres@127.0.0.1:${port}/test`,
     pool: { min: 0, max: 1 },
-    log: { warn: () => undefined, error: () => undefined, deprecate: () => undefined, debug: () => undefined },
+    log: {
+      warn: () => undefined,
+      error: () => undefined,
+      deprecate: () => undefined,
+      debug: () => undefined,
+    },
     ...options,
   });
   try {
@@ -81,7 +88,10 @@ describe('isDatabaseUnavailable: an outage, not a bug', () => {
     // The connect timeout only lets the pool be destroyed afterwards; the acquire timeout comes first.
     const error = await queryError(server.port, {
       acquireConnectionTimeout: 200,
-      connection: { connectionString: `postgres://postgres@127.0.0.1:${server.port}/test`, connectionTimeoutMillis: 2_000 },
+      connection: {
+        connectionString: `postgres://postgres@127.0.0.1:${server.port}/test`,
+        connectionTimeoutMillis: 2_000,
+      },
     });
     expect((error as Error).name).toBe('KnexTimeoutError');
     expect(isDatabaseUnavailable(error)).toBe(true);
@@ -101,7 +111,9 @@ describe('isDatabaseUnavailable: an outage, not a bug', () => {
   it('looks through causes and the attempts of an AggregateError', () => {
     const refused = Object.assign(new Error('connect ECONNREFUSED ::1:5432'), { code: 'ECONNREFUSED' });
     expect(isDatabaseUnavailable(new AggregateError([refused], ''))).toBe(true);
-    expect(isDatabaseUnavailable(new Error('wrapped', { cause: databaseError('57P01', 'shutdown') }))).toBe(true);
+    expect(isDatabaseUnavailable(new Error('wrapped', { cause: databaseError('57P01', 'shutdown') }))).toBe(
+      true,
+    );
   });
 
   it.each([

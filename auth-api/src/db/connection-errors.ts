@@ -54,7 +54,10 @@ export function isDatabaseUnavailable(error: unknown, depth = 0): boolean {
   if (typeof error !== 'object' || error === null || depth > 5) return false;
   const candidate = error as ErrorLike;
   if (isUnavailableOne(candidate)) return true;
-  if (Array.isArray(candidate.errors) && candidate.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))) {
+  if (
+    Array.isArray(candidate.errors) &&
+    candidate.errors.some((inner) => isDatabaseUnavailable(inner, depth + 1))
+  ) {
     return true;
   }
   return isDatabaseUnavailable(candidate.cause, depth + 1);
@@ -65,7 +68,8 @@ export function connectionFailureReason(error: unknown): string {
   if (typeof error !== 'object' || error === null) return String(error);
   const candidate = error as ErrorLike;
   const code = typeof candidate.code === 'string' ? candidate.code : undefined;
-  const message = typeof candidate.message === 'string' && candidate.message !== '' ? candidate.message : undefined;
+  const message =
+    typeof candidate.message === 'string' && candidate.message !== '' ? candidate.message : undefined;
   if (!message && Array.isArray(candidate.errors) && candidate.errors.length > 0) {
     return connectionFailureReason(candidate.errors[0]);
   }

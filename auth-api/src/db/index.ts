@@ -1,2 +1,3 @@
 export { openDatabase, type Database } from './database.js';
 export { connectionFailureReason, isDatabaseUnavailable } from './connection-errors.js';
+export { databaseStartupError } from './startup-errors.js';

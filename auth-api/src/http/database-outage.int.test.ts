@@ -6,7 +6,11 @@ import { Writable } from 'node:stream';
 import { createLogger } from '@wirefleet/shared/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_PASSWORD, ADMIN_USERNAME, call, login, TEST_ISSUER } from '../../../test/support/auth-api.js';
-import { postgresPrerequisiteProblem, type PrivatePostgres, startPrivatePostgres } from '../../../test/support/pg-cluster.js';
+import {
+  postgresPrerequisiteProblem,
+  type PrivatePostgres,
+  startPrivatePostgres,
+} from '../../../test/support/pg-cluster.js';
 import { IN_CI } from '../../../test/support/services.js';
 import { loadAuthApiConfig } from '../config.js';
 import { type RunningAuthApi, startAuthApi } from '../start.js';
@@ -48,7 +52,11 @@ describe.skipIf(missing !== undefined && !IN_CI).sequential('while Postgres is u
     if (missing) throw new Error(`this test needs ${missing}`);
     workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-outage-'));
     fs.chmodSync(workDir, 0o755); // the postgres user must reach the cluster folder inside
-    cluster = await startPrivatePostgres({ dir: path.join(workDir, 'pg'), port: await freePort(), databases: ['wirefleet'] });
+    cluster = await startPrivatePostgres({
+      dir: path.join(workDir, 'pg'),
+      port: await freePort(),
+      databases: ['wirefleet'],
+    });
     const { config, secrets } = loadAuthApiConfig({
       AUTH_API_HOST: '127.0.0.1',
       AUTH_API_PORT: '0',
@@ -62,7 +70,8 @@ describe.skipIf(missing !== undefined && !IN_CI).sequential('while Postgres is u
     });
     const destination = new Writable({
       write(chunk, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as LogLine);
+        for (const line of chunk.toString().split('\n').filter(Boolean))
+          lines.push(JSON.parse(line) as LogLine);
         done();
       },
     });
@@ -77,7 +86,10 @@ describe.skipIf(missing !== undefined && !IN_CI).sequential('while Postgres is u
     if (workDir) fs.rmSync(workDir, { recursive: true, force: true });
   });
 
-  const readinessLines = () => lines.filter((line) => /^(not ready|ready again)/.test(line.msg)).map((line) => `${line.level}: ${line.msg}`);
+  const readinessLines = () =>
+    lines
+      .filter((line) => /^(not ready|ready again)/.test(line.msg))
+      .map((line) => `${line.level}: ${line.msg}`);
 
   it('reads, writes and logins get 503 service_unavailable with Retry-After; /readyz is 503, logged once', async () => {
     expect((await call(api.url, 'GET', '/readyz')).status).toBe(200);
@@ -88,7 +100,9 @@ describe.skipIf(missing !== undefined && !IN_CI).sequential('while Postgres is u
       token,
       body: { username: 'during-outage', password: 'a long enough password', role: 'viewer' },
     });
-    const loginAttempt = await call(api.url, 'POST', '/v1/auth/login', { body: { username: ADMIN_USERNAME, password: ADMIN_PASSWORD } });
+    const loginAttempt = await call(api.url, 'POST', '/v1/auth/login', {
+      body: { username: ADMIN_USERNAME, password: ADMIN_PASSWORD },
+    });
     for (const response of [me, write, loginAttempt]) {
       expect(response.status).toBe(503);
       expect(response.headers.get('content-type')).toContain('application/problem+json');
@@ -124,7 +138,10 @@ describe.skipIf(missing !== undefined && !IN_CI).sequential('while Postgres is u
       .toBe(200);
     expect(statuses.filter((status) => status !== 200 && status !== 503)).toEqual([]);
     expect((await call(api.url, 'GET', '/readyz')).status).toBe(200);
-    expect(readinessLines()).toEqual([expect.stringMatching(/^warn: not ready/), 'info: ready again: every dependency answers']);
+    expect(readinessLines()).toEqual([
+      expect.stringMatching(/^warn: not ready/),
+      'info: ready again: every dependency answers',
+    ]);
   });
 
   it('after a crash of Postgres (idle pooled connections killed), requests fail with 503, then succeed', async () => {
@@ -139,7 +156,11 @@ describe.skipIf(missing !== undefined && !IN_CI).sequential('while Postgres is u
         async () => {
           const response = await call(api.url, 'POST', '/v1/users', {
             token,
-            body: { username: `after-crash-${statuses.length}`, password: 'a long enough password', role: 'viewer' },
+            body: {
+              username: `after-crash-${statuses.length}`,
+              password: 'a long enough password',
+              role: 'viewer',
+            },
           });
           statuses.push(response.status);
           return response.status;

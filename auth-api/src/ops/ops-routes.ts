@@ -1,5 +1,11 @@
 import { PROBLEM_CONTENT_TYPE, toProblem, WirefleetError } from '@wirefleet/shared/errors';
-import { isReady, probeReadiness, publicChecks, type ReadinessCheck, ReadinessLog } from '@wirefleet/shared/health';
+import {
+  isReady,
+  probeReadiness,
+  publicChecks,
+  type ReadinessCheck,
+  ReadinessLog,
+} from '@wirefleet/shared/health';
 import type { Logger } from '@wirefleet/shared/logging';
 import { Router } from 'express';
 import { REQUEST_LOG_LEVEL } from '../http/request-log.js';
@@ -12,7 +18,11 @@ export type { ReadinessCheck } from '@wirefleet/shared/health';
  * Readiness changes are logged by `ReadinessLog`, once per change; the probes themselves only
  * at debug.
  */
-export function opsRoutes(checks: Record<string, ReadinessCheck>, metrics: AuthApiMetrics, logger: Logger): Router {
+export function opsRoutes(
+  checks: Record<string, ReadinessCheck>,
+  metrics: AuthApiMetrics,
+  logger: Logger,
+): Router {
   const router = Router();
   const readinessLog = new ReadinessLog(logger);
   router.get('/healthz', (_req, res) => {
@@ -27,7 +37,10 @@ export function opsRoutes(checks: Record<string, ReadinessCheck>, metrics: AuthA
       return;
     }
     const problem = toProblem(new WirefleetError('not_ready', { detail: 'a dependency is unavailable' }));
-    res.status(503).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify({ ...problem, checks: publicChecks(outcomes) }));
+    res
+      .status(503)
+      .type(PROBLEM_CONTENT_TYPE)
+      .send(JSON.stringify({ ...problem, checks: publicChecks(outcomes) }));
   });
   router.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

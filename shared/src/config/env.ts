@@ -36,6 +36,31 @@ function redactIfSecret(name: string, value: string): string {
   return SECRET_NAME.test(name) && !name.endsWith('_DIR') ? '[redacted]' : value;
 }
 
+/**
+ * `value` as the exact origin a browser sends (`https://host[:port]`, lowercase host, no default
+ * port), or undefined when it is not one: a path, query, credentials or another scheme mean the
+ * entry could never match an Origin header, so it is refused rather than silently useless.
+ */
+export function exactOrigin(value: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
+  if (url.username || url.password || url.search || url.hash || url.pathname !== '/') return undefined;
+  // `new URL` also accepts "https://host?" and "https://host#", and "https:host" without slashes.
+  if (!/^https?:\/\/[^/?#]+\/?$/i.test(value)) return undefined;
+  return url.origin;
+}
+
+function csvField() {
+  return z
+    .string()
+    .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+}
+
 /** Reusable field parsers with messages that say what is expected. */
 export const envField = {
   port: (fallback: number) =>
@@ -73,8 +98,22 @@ export const envField = {
     z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       message: 'expected one of fatal, error, warn, info, debug, trace, silent',
     }).default('info'),
-  csv: () =>
-    z
-      .string()
-      .transform((value) => value.split(',').map((item) => item.trim()).filter((item) => item.length > 0)),
+  csv: () => csvField(),
+  /** Comma-separated exact browser origins, each normalised as browsers send it. */
+  origins: () =>
+    csvField().transform((items, context) => {
+      const origins: string[] = [];
+      for (const item of items) {
+        const origin = exactOrigin(item);
+        if (origin) {
+          origins.push(origin);
+          continue;
+        }
+        context.addIssue({
+          code: 'custom',
+          message: `${JSON.stringify(item)} is not an origin; expected scheme://host[:port], e.g. https://dashboard.example.com`,
+        });
+      }
+      return origins;
+    }),
 };

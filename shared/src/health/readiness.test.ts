@@ -63,7 +63,10 @@ describe('ReadinessLog: one line per change of state, never one per probe', () =
     const log = new ReadinessLog(logger);
     log.record({ database: { ok: false, reason: 'ECONNREFUSED' }, redis: { ok: true } });
     log.record({ database: { ok: false, reason: 'no answer within 2000 ms' }, redis: { ok: true } });
-    log.record({ database: { ok: false, reason: 'ECONNREFUSED' }, redis: { ok: false, reason: 'ECONNREFUSED' } });
+    log.record({
+      database: { ok: false, reason: 'ECONNREFUSED' },
+      redis: { ok: false, reason: 'ECONNREFUSED' },
+    });
     expect(lines.map((line) => line.msg)).toEqual([
       'not ready (database: ECONNREFUSED)',
       'not ready (database: ECONNREFUSED; redis: ECONNREFUSED)',

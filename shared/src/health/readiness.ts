@@ -55,7 +55,9 @@ export function isReady(outcomes: Record<string, CheckOutcome>): boolean {
 
 /** The `checks` member of a readiness answer: `ok` or `unavailable` per dependency, no reasons. */
 export function publicChecks(outcomes: Record<string, CheckOutcome>): Record<string, 'ok' | 'unavailable'> {
-  return Object.fromEntries(Object.entries(outcomes).map(([name, outcome]) => [name, outcome.ok ? 'ok' : 'unavailable']));
+  return Object.fromEntries(
+    Object.entries(outcomes).map(([name, outcome]) => [name, outcome.ok ? 'ok' : 'unavailable']),
+  );
 }
 
 /**
