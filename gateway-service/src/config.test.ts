@@ -42,3 +42,19 @@ describe('gateway configuration: rooms per connection and write delay', () => {
     expect(problems[0]).toMatch(new RegExp(`^${name}: .*\\(got "${value.replace('.', '\\.')}"\\)$`));
   });
 });
+
+describe('gateway configuration: ALLOWED_ORIGINS', () => {
+  it('takes exact origins, normalised as browsers send them', () => {
+    const config = loadGatewayConfig({
+      ALLOWED_ORIGINS: 'https://Dashboard.example.com/, http://127.0.0.1:5173',
+    });
+    expect(config.allowedOrigins).toEqual(['https://dashboard.example.com', 'http://127.0.0.1:5173']);
+  });
+
+  it('refuses an entry that is not an origin, naming the variable and the entry', () => {
+    expect(problemsOf({ ALLOWED_ORIGINS: 'not a url' })).toEqual([
+      'ALLOWED_ORIGINS: "not a url" is not an origin; expected scheme://host[:port], ' +
+        'e.g. https://dashboard.example.com (got "not a url")',
+    ]);
+  });
+});

@@ -198,7 +198,12 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       }
     },
   });
-  registerHttpRoutes(app, metrics, () => deps.bus.ping());
+  registerHttpRoutes(
+    app,
+    metrics,
+    { bus: deps.bus, keySet: deps.keySet },
+    logger.child({ subsystem: 'readiness' }),
+  );
 
   let ticks = 0;
   const sweeper = setInterval(() => {
@@ -232,7 +237,17 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     hub,
     listen: (host, port) =>
       new Promise((resolve, reject) => {
-        app.listen(host, port, (socket) => {
+        // Exclusive (ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT, 1): without it uWS sets
+        // SO_REUSEPORT, and a second gateway on a taken port "succeeds" and silently shares the
+        // port with the first. The typings lack the (host, port, options, cb) form uWS accepts.
+        const exclusivePort = 1;
+        const listenWithOptions = app.listen as unknown as (
+          host: string,
+          port: number,
+          options: number,
+          cb: (socket: us_listen_socket | false) => void,
+        ) => TemplatedApp;
+        listenWithOptions.call(app, host, port, exclusivePort, (socket) => {
           if (!socket) return reject(new Error(`gateway could not listen on ${host}:${port}`));
           listenSocket = socket;
           resolve(

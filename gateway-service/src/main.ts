@@ -1,11 +1,17 @@
-import { ConfigError } from '@wirefleet/shared/config';
-import { loadGatewayConfig } from './config.js';
+import { reportStartupFailure } from '@wirefleet/shared/config';
+import { createLogger } from '@wirefleet/shared/logging';
+import { type GatewayConfig, loadGatewayConfig } from './config.js';
 import { startGateway } from './start.js';
-import { UwsFallbackError } from './uws/load-uws.js';
 
-/** `npm start -w gateway-service`: read config, start, drain on SIGTERM/SIGINT. */
+/**
+ * `npm start -w gateway-service`: read config, start, drain on SIGTERM/SIGINT. A failed start
+ * is one log line naming what to change, and a non-zero exit (2: bad configuration).
+ */
+let config: GatewayConfig | undefined;
+const rootLogger = () => createLogger({ service: 'gateway', level: config?.logLevel ?? 'info' });
 try {
-  const running = await startGateway(loadGatewayConfig());
+  config = loadGatewayConfig();
+  const running = await startGateway(config, { logger: rootLogger() });
   let stopping = false;
   const stop = async () => {
     if (stopping) return;
@@ -16,9 +22,6 @@ try {
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
 } catch (error) {
-  if (error instanceof ConfigError || error instanceof UwsFallbackError) {
-    process.stderr.write(`gateway: ${error.message}\n`);
-    process.exit(error instanceof ConfigError ? 2 : 1);
-  }
-  throw error;
+  // Anything still open (a Redis client retrying, a timer) must not keep a failed start alive.
+  process.exit(reportStartupFailure(rootLogger(), error));
 }

@@ -1,13 +1,16 @@
 import fs from 'node:fs';
 import { type Bus, InProcessBus, RedisBus, ROOM_HISTORY_TTL_SECONDS } from '@wirefleet/shared/bus';
 import { type IngestSink, InProcessIngest, RedisIngestSink } from '@wirefleet/shared/ingest';
+import { listenStartupError, probeListen, StartupError } from '@wirefleet/shared/config';
+import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { type Jwks, type KeySet, RemoteJwksKeySet, StaticKeySet } from '@wirefleet/shared/tokens';
 import { Redis } from 'ioredis';
 import type { GatewayConfig } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { LocalNodeLeases, type NodeLeases, RedisNodeLeases } from './nodes/node-leases.js';
-import { loadUws } from './uws/load-uws.js';
+import { loadSigningKeys } from './ops/signing-keys.js';
+import { loadUws, type UwsModule } from './uws/load-uws.js';
 
 export interface RunningGateway {
   url: string;
@@ -34,12 +37,26 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
   if (!native) logger.warn('running on the uWebSockets.js ws emulation (GATEWAY_ALLOW_UWS_FALLBACK): expect far lower throughput');
 
   const closers: Array<() => Promise<void>> = [];
+  try {
+    return await startWithin(config, overrides, { logger, uws, native, closers });
+  } catch (error) {
+    for (const closeOne of closers.reverse()) await closeOne().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function startWithin(
+  config: GatewayConfig,
+  overrides: GatewayOverrides,
+  started: { logger: Logger; uws: UwsModule; native: boolean; closers: Array<() => Promise<void>> },
+): Promise<RunningGateway> {
+  const { logger, uws, native, closers } = started;
   let redis: Redis | undefined;
   if (config.redisUrl) {
     redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-    redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-    await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis unreachable at start'));
     closers.push(async () => redis!.disconnect());
+    await connectRedisAtStart(redis, config.redisUrl);
+    logRedisConnectionChanges(redis, logger);
   }
   const bus =
     overrides.bus ??
@@ -49,11 +66,16 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
   const leases: NodeLeases = redis
     ? new RedisNodeLeases(redis, config.redisKeyPrefix, config.nodeLeaseSeconds * 1000)
     : new LocalNodeLeases();
-  const keySet =
-    overrides.keySet ??
-    (config.jwksFile
-      ? new StaticKeySet(JSON.parse(fs.readFileSync(config.jwksFile, 'utf8')) as Jwks)
-      : new RemoteJwksKeySet({ url: config.jwksUrl }));
+  let keySet = overrides.keySet;
+  if (!keySet && config.jwksFile) keySet = readJwksFile(config.jwksFile);
+  if (!keySet) {
+    const remote = new RemoteJwksKeySet({ url: config.jwksUrl });
+    const loading = loadSigningKeys(remote, config.jwksUrl, logger);
+    closers.push(async () => loading.stop());
+    // One try before listening, so a gateway whose auth-api is up is ready as soon as it listens.
+    await loading.firstAttempt;
+    keySet = remote;
+  }
 
   const gateway = createGateway(config, {
     uws,
@@ -64,7 +86,16 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
     logger,
     ...(overrides.now ? { now: overrides.now } : {}),
   });
-  const port = await gateway.listen(config.host, config.port);
+  const port = await gateway.listen(config.host, config.port).catch(async (error: unknown) => {
+    await gateway.drain();
+    // uWS says only "false"; Node's own socket tells a taken port from a missing address.
+    throw listenStartupError((await probeListen(config.host, config.port)) ?? error, {
+      host: config.host,
+      port: config.port,
+      hostVariable: 'GATEWAY_HOST',
+      portVariable: 'GATEWAY_PORT',
+    });
+  });
   const url = `ws://${config.host}:${port}/ws`;
   logger.info({ url, instance: config.instanceId }, 'gateway listening');
   return {
@@ -79,4 +110,15 @@ export async function startGateway(config: GatewayConfig, overrides: GatewayOver
       for (const closeOne of closers.reverse()) await closeOne().catch(() => undefined);
     },
   };
+}
+
+function readJwksFile(file: string): StaticKeySet {
+  try {
+    return new StaticKeySet(JSON.parse(fs.readFileSync(file, 'utf8')) as Jwks);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StartupError(`cannot read a JWKS from ${file} (${reason})`, 'fix the file or set AUTH_JWKS_FILE', {
+      cause: error,
+    });
+  }
 }

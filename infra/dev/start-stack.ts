@@ -1,7 +1,7 @@
 import { EnrollmentKeyStore, loadAuthApiConfig, startAuthApi } from '@wirefleet/auth-api';
-import { loadGatewayConfig, startGateway, UwsFallbackError } from '@wirefleet/gateway-service';
+import { loadGatewayConfig, startGateway } from '@wirefleet/gateway-service';
 import { InProcessBus } from '@wirefleet/shared/bus';
-import { ConfigError } from '@wirefleet/shared/config';
+import { ConfigError, StartupError } from '@wirefleet/shared/config';
 import { InProcessIngest } from '@wirefleet/shared/ingest';
 import { dashboardOrigins, ensureDashboardBuilt } from './dashboard-build.js';
 import { startSimulatedAgents } from './simulated-agents.js';
@@ -22,7 +22,11 @@ async function main(): Promise<void> {
   const bus = config.redisUrl ? undefined : new InProcessBus();
   // Without Redis, node telemetry flows from the gateway to the auth-api through memory.
   const ingest = config.redisUrl ? undefined : new InProcessIngest();
-  const api = await startAuthApi(config, secrets, bus && ingest ? { bus, ingest } : {});
+  // The first admin is created last (below), so a start that fails never hides its password.
+  const api = await startAuthApi(config, secrets, {
+    deferBootstrapAdmin: true,
+    ...(bus && ingest ? { bus, ingest } : {}),
+  });
   // The gateway trusts the auth-api's keys directly (same process) and shares its bus.
   // The dashboard is served by the auth-api, so its origin must be allowed to open sockets.
   const gatewayConfig = loadGatewayConfig({
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
   });
 
   await dashboard;
+  const bootstrapAdmin = await api.createBootstrapAdmin();
   const lines = [
     '',
     'Wirefleet is running.',
@@ -56,10 +61,10 @@ async function main(): Promise<void> {
     `  bus        ${config.redisUrl ? 'Redis (REDIS_URL)' : 'in-process (single-process mode)'}`,
     `  agents     ${simulated} simulated node agent(s) (SIMULATED_AGENTS; state in ${config.dataDir}/sim-agents)`,
   ];
-  if (api.bootstrapAdmin?.generatedPassword) {
+  if (bootstrapAdmin?.generatedPassword) {
     lines.push(
       '',
-      `  First start: admin user "${api.bootstrapAdmin.username}", password ${api.bootstrapAdmin.generatedPassword}`,
+      `  First start: admin user "${bootstrapAdmin.username}", password ${bootstrapAdmin.generatedPassword}`,
       '  It is shown only now. (Lost it? Stop the stack and run: npm run admin -- reset-password --username admin)',
     );
   } else {
@@ -88,9 +93,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof UwsFallbackError) {
+  if (error instanceof ConfigError || error instanceof StartupError) {
     process.stderr.write(`wirefleet: ${error.message}\n`);
-    process.exit(2);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
   process.stderr.write(`wirefleet: failed to start: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exit(1);

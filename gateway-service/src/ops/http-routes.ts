@@ -1,8 +1,21 @@
+import {
+  isReady,
+  probeReadiness,
+  publicChecks,
+  type ReadinessCheck,
+  ReadinessLog,
+} from '@wirefleet/shared/health';
+import type { Bus } from '@wirefleet/shared/bus';
+import type { Logger } from '@wirefleet/shared/logging';
+import type { KeySet } from '@wirefleet/shared/tokens';
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** Answers an async route; uWS forbids touching `res` after the client went away. */
-function respondLater(res: HttpResponse, work: () => Promise<{ status: string; type: string; body: string }>): void {
+function respondLater(
+  res: HttpResponse,
+  work: () => Promise<{ status: string; type: string; body: string }>,
+): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
@@ -10,7 +23,9 @@ function respondLater(res: HttpResponse, work: () => Promise<{ status: string; t
   work().then(
     (answer) => {
       if (aborted) return;
-      res.cork(() => res.writeStatus(answer.status).writeHeader('content-type', answer.type).end(answer.body));
+      res.cork(() =>
+        res.writeStatus(answer.status).writeHeader('content-type', answer.type).end(answer.body),
+      );
     },
     () => {
       if (aborted) return;
@@ -19,19 +34,43 @@ function respondLater(res: HttpResponse, work: () => Promise<{ status: string; t
   );
 }
 
-/** `/healthz`, `/readyz` (the Bus answers), `/metrics`, and 404 for anything else. */
-export function registerHttpRoutes(app: TemplatedApp, metrics: GatewayMetrics, ready: () => Promise<boolean>): void {
+/** What the gateway needs to serve: the Bus answers, and token signing keys are loaded. */
+function readinessChecks(dependencies: { bus: Bus; keySet: KeySet }): Record<string, ReadinessCheck> {
+  return {
+    bus: () => dependencies.bus.ping(),
+    keys: async () => {
+      if (dependencies.keySet.hasKeys?.() === false)
+        throw new Error('no token signing keys loaded yet (AUTH_JWKS_URL)');
+      return true;
+    },
+  };
+}
+
+/**
+ * `/healthz`, `/readyz` (the Bus and the signing keys), `/metrics`, and 404 for anything else.
+ * Readiness changes are logged once per change, never per probe.
+ */
+export function registerHttpRoutes(
+  app: TemplatedApp,
+  metrics: GatewayMetrics,
+  dependencies: { bus: Bus; keySet: KeySet },
+  logger: Logger,
+): void {
+  const checks = readinessChecks(dependencies);
+  const readinessLog = new ReadinessLog(logger);
   app.get('/healthz', (res) => {
     res.writeHeader('content-type', 'application/json').end('{"status":"ok"}');
   });
   app.get('/readyz', (res) => {
     respondLater(res, async () => {
-      const ok = await Promise.race([
-        ready().catch(() => false),
-        new Promise<boolean>((resolve) => setTimeout(resolve, 2_000, false).unref()),
-      ]);
-      return ok
-        ? { status: '200 OK', type: 'application/json', body: '{"status":"ready","checks":{"bus":"ok"}}' }
+      const outcomes = await probeReadiness(checks);
+      readinessLog.record(outcomes);
+      return isReady(outcomes)
+        ? {
+            status: '200 OK',
+            type: 'application/json',
+            body: JSON.stringify({ status: 'ready', checks: publicChecks(outcomes) }),
+          }
         : {
             status: '503 Service Unavailable',
             type: 'application/problem+json',
@@ -40,18 +79,24 @@ export function registerHttpRoutes(app: TemplatedApp, metrics: GatewayMetrics, r
               title: 'A dependency is unavailable',
               status: 503,
               code: 'not_ready',
-              checks: { bus: 'unavailable' },
+              checks: publicChecks(outcomes),
             }),
           };
     });
   });
   app.get('/metrics', (res) => {
-    respondLater(res, async () => ({ status: '200 OK', type: metrics.registry.contentType, body: await metrics.registry.metrics() }));
+    respondLater(res, async () => ({
+      status: '200 OK',
+      type: metrics.registry.contentType,
+      body: await metrics.registry.metrics(),
+    }));
   });
   app.any('/*', (res) => {
     res
       .writeStatus('404 Not Found')
       .writeHeader('content-type', 'application/problem+json')
-      .end('{"type":"https://wirefleet.dev/problems/not_found","title":"Not found","status":404,"code":"not_found"}');
+      .end(
+        '{"type":"https://wirefleet.dev/problems/not_found","title":"Not found","status":404,"code":"not_found"}',
+      );
   });
 }

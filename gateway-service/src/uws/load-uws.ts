@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { StartupError } from '@wirefleet/shared/config';
 import type * as Uws from 'uWebSockets.js';
 
 export type UwsModule = typeof Uws;
@@ -17,12 +18,12 @@ export function isNativeUws(module: unknown): boolean {
   );
 }
 
-export class UwsFallbackError extends Error {
+export class UwsFallbackError extends StartupError {
   constructor() {
     super(
-      'uWebSockets.js did not load its native binary and fell back to a slow ws emulation ' +
-        `(Node ${process.versions.node}, ABI ${process.versions.modules}, ${process.platform}-${process.arch}). ` +
-        'Use a supported Node/glibc, or set GATEWAY_ALLOW_UWS_FALLBACK=true to run degraded anyway.',
+      'uWebSockets.js did not load its native binary and fell back to a slow ws emulation (Node ' +
+        `${process.versions.node}, ABI ${process.versions.modules}, ${process.platform}-${process.arch})`,
+      'use a supported Node/glibc, or set GATEWAY_ALLOW_UWS_FALLBACK=true to run degraded anyway',
     );
     this.name = 'UwsFallbackError';
   }

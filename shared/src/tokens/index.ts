@@ -6,6 +6,8 @@ export {
   type KeySet,
   type VerificationKey,
   type RemoteJwksOptions,
+  type KeyLoadObserver,
+  type KeyLoadBackoff,
   importPublicJwk,
   importUsableKeys,
   StaticKeySet,

@@ -30,6 +30,11 @@ export interface VerificationKey {
 export interface KeySet {
   /** The key for `kid`, or undefined when no published key has that id. */
   getKey(kid: string): Promise<VerificationKey | undefined>;
+  /**
+   * False while a key set that loads its keys from elsewhere has none yet (nothing can verify);
+   * key sets that are complete from the start leave it out.
+   */
+  hasKeys?(): boolean;
 }
 
 /** Converts a published JWK into a verification key; throws on anything but ES256/EdDSA keys. */
@@ -69,6 +74,19 @@ export class StaticKeySet implements KeySet {
   async getKey(kid: string): Promise<VerificationKey | undefined> {
     return this.keys.get(kid);
   }
+}
+
+/** What `RemoteJwksKeySet.loadUntilReady` reports, so the caller can log in its own words. */
+export interface KeyLoadObserver {
+  /** A fetch failed or held no usable key; the next try is in `retryInMs`. */
+  failed(error: unknown, attempt: number, retryInMs: number): void;
+  loaded(keyCount: number, attempts: number): void;
+}
+
+export interface KeyLoadBackoff {
+  /** First wait after a failure (default 1 s); each later wait doubles, up to `maxMs` (60 s). */
+  initialMs?: number;
+  maxMs?: number;
 }
 
 export interface RemoteJwksOptions {
@@ -117,6 +135,45 @@ export class RemoteJwksKeySet implements KeySet {
       }
     }
     return this.keys.get(kid);
+  }
+
+  /** True once a fetch has produced at least one usable key; until then nothing verifies. */
+  hasKeys(): boolean {
+    return this.keys.size > 0;
+  }
+
+  /**
+   * Fetches the keys now and, until a fetch yields a usable key, again and again with
+   * exponential backoff and ±25 % jitter, so a gateway started before its auth-api becomes
+   * usable by itself. Returns a function that stops the retries.
+   */
+  loadUntilReady(observer: KeyLoadObserver, backoff: KeyLoadBackoff = {}): () => void {
+    const initialMs = backoff.initialMs ?? 1_000;
+    const maxMs = backoff.maxMs ?? 60_000;
+    let stopped = false;
+    let timer: NodeJS.Timeout | undefined;
+    const attempt = async (count: number): Promise<void> => {
+      let failure: unknown;
+      try {
+        await this.refresh();
+        if (this.hasKeys()) return observer.loaded(this.keys.size, count);
+        failure = new Error(`JWKS ${this.options.url} holds no usable ES256 or EdDSA key`);
+      } catch (error) {
+        failure = error;
+      }
+      if (stopped) return;
+      const base = Math.min(maxMs, initialMs * 2 ** (count - 1));
+      const retryInMs = Math.round(base * (0.75 + Math.random() * 0.5));
+      observer.failed(failure, count, retryInMs);
+      timer = setTimeout(() => void attempt(count + 1), retryInMs);
+      // The retries alone must not keep a process alive that has nothing else to do.
+      timer.unref();
+    };
+    void attempt(1);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }
 
   /** Fetches the JWKS now; concurrent callers share one request. */
