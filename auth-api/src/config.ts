@@ -42,6 +42,7 @@ const schema = z.object({
   FLEET_NETWORK_CIDR: cidr.default('100.96.0.0/16').refine((value) => parseCidr(value)?.version === 4, 'IPv4 only for now (the schema is ready for IPv6)'),
   GATEWAY_PUBLIC_URL: envField.url(['ws', 'wss']).default('ws://127.0.0.1:9000/ws'),
   COMMAND_TTL_SECONDS: envField.positiveInt(300, 7 * 24 * 3600),
+  INGEST_CLAIM_IDLE_SECONDS: envField.positiveInt(30, 3600),
   ENROLL_LIMIT_PER_IP_PER_MINUTE: envField.positiveInt(30),
   ADMIN_USERNAME: z.string().default('admin'),
   ADMIN_PASSWORD: z.string().min(12, 'expected at least 12 characters').optional(),
@@ -82,6 +83,11 @@ export interface AuthApiConfig {
     /** Handed to enrolling agents: where they connect. */
     gatewayPublicUrl: string;
     commandTtlSeconds: number;
+    /**
+     * A node report (status, config.applied, command.result) another instance read but never
+     * acknowledged — it died — is taken over after this long.
+     */
+    ingestClaimIdleSeconds: number;
   };
   bootstrapAdminUsername: string;
   logLevel: string;
@@ -144,6 +150,7 @@ export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConf
       networkCidr: e.FLEET_NETWORK_CIDR,
       gatewayPublicUrl: e.GATEWAY_PUBLIC_URL,
       commandTtlSeconds: e.COMMAND_TTL_SECONDS,
+      ingestClaimIdleSeconds: e.INGEST_CLAIM_IDLE_SECONDS,
     },
     bootstrapAdminUsername: e.ADMIN_USERNAME,
     logLevel: e.LOG_LEVEL,
