@@ -1,6 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { type Bus, InProcessBus, RedisBus, ROOM_HISTORY_TTL_SECONDS } from '@wirefleet/shared/bus';
+import { listenStartupError, StartupError } from '@wirefleet/shared/config';
+import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { migrateLatest } from '@wirefleet/migrations';
 import { type IngestSource, InProcessIngest } from '@wirefleet/shared/ingest';
@@ -11,7 +13,7 @@ import { RedisIngestSource } from './fleet/ingest/index.js';
 import { buildApp } from './app.js';
 import type { AuthApiConfig, AuthApiSecrets } from './config.js';
 import { type AuthApiContext, createContext } from './context.js';
-import { openDatabase } from './db/index.js';
+import { databaseStartupError, openDatabase } from './db/index.js';
 import { Keyring, loadOrCreateDataKey } from './identity/keys/index.js';
 import { SecretBox } from './identity/totp/secret-box.js';
 import { type BootstrapAdmin, ensureBootstrapAdmin } from './identity/users/bootstrap-admin.js';
@@ -21,8 +23,17 @@ export interface RunningAuthApi {
   url: string;
   port: number;
   context: AuthApiContext;
-  /** Set when this start created the first admin with a generated password. */
+  /**
+   * Set when this start created the first admin with a generated password. Unset, too, when
+   * `deferBootstrapAdmin` left the creation to the caller (`createBootstrapAdmin`).
+   */
   bootstrapAdmin: BootstrapAdmin | undefined;
+  /**
+   * Creates the first admin on a database with no users (once; later calls find it). The admin
+   * is created only once the service is up, so a start that fails never leaves behind an admin
+   * whose generated password nobody saw.
+   */
+  createBootstrapAdmin(): Promise<BootstrapAdmin | undefined>;
   close(): Promise<void>;
 }
 
@@ -34,6 +45,11 @@ export interface StartOverrides {
   ingest?: IngestSource;
   /** Leave the outbox relay, ingest consumer and sweeper stopped (tests drive them by hand). */
   background?: boolean;
+  /**
+   * Do not create the first admin at the end of the start: a caller that starts more (the
+   * single-process stack) calls `createBootstrapAdmin()` once everything is up.
+   */
+  deferBootstrapAdmin?: boolean;
   now?: () => number;
 }
 
@@ -51,6 +67,12 @@ export async function startAuthApi(
   try {
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     closers.push(() => database.close());
+    if (config.databaseUrl) {
+      const url = config.databaseUrl;
+      await database.ping().catch((error: unknown) => {
+        throw databaseStartupError(error, url);
+      });
+    }
     const applied = await migrateLatest(database.knex);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
@@ -59,9 +81,9 @@ export async function startAuthApi(
       // No offline queue: while Redis is down, calls fail fast (rate limits fall back to
       // memory, readiness says 503) instead of piling up behind a dead connection.
       redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
-      redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-      await redis.connect().catch((error: unknown) => logger.error({ err: error }, 'redis unreachable at start'));
       closers.push(async () => redis!.disconnect());
+      await connectRedisAtStart(redis, config.redisUrl);
+      logRedisConnectionChanges(redis, logger);
     }
     const bus =
       overrides.bus ??
@@ -73,15 +95,15 @@ export async function startAuthApi(
       overrides.ingest ??
       (redis
         ? new RedisIngestSource({
-            redis,
+            redis: ingestClient(redis, logger, closers),
             prefix: config.redisKeyPrefix,
             consumer: `api-${randomBytes(4).toString('hex')}`,
+            claimIdleMs: config.fleet.ingestClaimIdleSeconds * 1000,
             claimIdleMs: config.fleet.ingestClaimIdleSeconds * 1000,
             logger: logger.child({ subsystem: 'ingest' }),
           })
         : new InProcessIngest());
-    const keyring = Keyring.open(config.keysDir);
-    const secretBox = new SecretBox(loadOrCreateDataKey(config.keysDir, secrets.dataEncryptionKey));
+    const { keyring, secretBox } = openKeys(config.keysDir, secrets.dataEncryptionKey);
     const readiness: Record<string, () => Promise<boolean>> = { database: () => database.ping() };
     if (redis) {
       const client = redis;
@@ -105,22 +127,64 @@ export async function startAuthApi(
       closers.push(() => context.fleet.stop());
     }
     await context.hasher.verifyDummy('warm-up');
-    const bootstrapAdmin = await ensureBootstrapAdmin(
-      context.users,
-      context.hasher,
-      config.bootstrapAdminUsername,
-      secrets.bootstrapAdminPassword,
-    );
 
-    const server = await listen(buildApp(context), config.host, config.port);
+    const server = await listen(buildApp(context), config.host, config.port).catch((error: unknown) => {
+      throw listenStartupError(error, {
+        host: config.host,
+        port: config.port,
+        hostVariable: 'AUTH_API_HOST',
+        portVariable: 'AUTH_API_PORT',
+      });
+    });
     closers.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     logger.info({ url }, 'auth-api listening');
-    return { url, port, context, bootstrapAdmin, close: () => closeAll(closers) };
+    const createBootstrapAdmin = () =>
+      ensureBootstrapAdmin(
+        context.users,
+        context.hasher,
+        config.bootstrapAdminUsername,
+        secrets.bootstrapAdminPassword,
+      );
+    const bootstrapAdmin = overrides.deferBootstrapAdmin ? undefined : await createBootstrapAdmin();
+    return { url, port, context, bootstrapAdmin, createBootstrapAdmin, close: () => closeAll(closers) };
   } catch (error) {
     await closeAll(closers);
     throw error;
+  }
+}
+
+/**
+ * The ingest consumer's own client. Its blocking reads run on a duplicate of the client it is
+ * given, and a duplicate of a client without an offline queue fails its first read ("Stream
+ * isn't writeable") before it has even connected: a warning at every start. This one queues
+ * commands until connected; losses are logged by the main client already.
+ */
+function ingestClient(redis: Redis, logger: Logger, closers: Array<() => Promise<void>>): Redis {
+  const client = redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
+  client.on('error', (error: unknown) => logger.debug({ err: error }, 'ingest redis connection error'));
+  closers.push(async () => client.disconnect());
+  return client;
+}
+
+/** The signing keys and the data key; a folder that cannot be used names the variable to change. */
+function openKeys(
+  keysDir: string,
+  dataEncryptionKey: Buffer | undefined,
+): { keyring: Keyring; secretBox: SecretBox } {
+  try {
+    const keyring = Keyring.open(keysDir);
+    return { keyring, secretBox: new SecretBox(loadOrCreateDataKey(keysDir, dataEncryptionKey)) };
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'string' || !/^E[A-Z]+$/.test(code)) throw error;
+    const reason = error instanceof Error ? error.message : code;
+    throw new StartupError(
+      `cannot use the keys folder ${keysDir} (${reason})`,
+      'make it writable for this user or set JWT_KEYS_DIR (default: $DATA_DIR/keys)',
+      { cause: error },
+    );
   }
 }
 
