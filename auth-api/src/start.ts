@@ -99,7 +99,6 @@ export async function startAuthApi(
             prefix: config.redisKeyPrefix,
             consumer: `api-${randomBytes(4).toString('hex')}`,
             claimIdleMs: config.fleet.ingestClaimIdleSeconds * 1000,
-            claimIdleMs: config.fleet.ingestClaimIdleSeconds * 1000,
             logger: logger.child({ subsystem: 'ingest' }),
           })
         : new InProcessIngest());
