@@ -6,6 +6,7 @@ import { dashboardRoutes, helmetOptions } from './dashboard/index.js';
 import { cors } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { requestLog } from './http/request-log.js';
+import { rejectMalformedPath } from './http/validate.js';
 import { authRoutes } from './identity/auth/index.js';
 import { userRoutes } from './identity/users/index.js';
 import { openApiRoutes } from './openapi/index.js';
@@ -31,7 +32,10 @@ export function buildApp(ctx: AuthApiContext): Express {
     next();
   });
   app.use(cors(ctx.config.corsOrigins));
-  app.use(express.json({ limit: BODY_LIMIT, strict: true }));
+  // Bodies come uncompressed (identity): another Content-Encoding is a 415 rather than a zlib
+  // error, and nothing is ever inflated.
+  app.use(express.json({ limit: BODY_LIMIT, strict: true, inflate: false }));
+  app.use(rejectMalformedPath);
 
   app.use(opsRoutes(ctx.readiness, ctx.metrics, ctx.logger.child({ subsystem: 'readiness' })));
   app.use(authRoutes({ login: ctx.login, sessions: ctx.sessions, totp: ctx.totp, users: ctx.users, keyring: ctx.keyring, auth: ctx.auth }));

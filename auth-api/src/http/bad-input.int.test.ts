@@ -73,6 +73,37 @@ describe('bad input gets problem JSON with stable codes', () => {
     expectProblem(await call(t.url, 'GET', '/v1/auth/me', { token: 'not.a.jwt' }), 401, 'invalid_token');
   });
 
+  // Found by the hostile-input fuzz (test/fuzz/): each of these was a 500.
+  it('text Postgres cannot store (NUL, an unpaired surrogate) → 400 naming the field', async () => {
+    const nul = await call(t.url, 'POST', '/v1/auth/login', { body: { username: 'ad\u0000min', password: 'x' } });
+    expectProblem(nul, 400, 'invalid_request');
+    expect(nul.body.errors).toEqual([{ path: 'username', message: expect.stringContaining('NUL') }]);
+    const surrogate = await call(t.url, 'POST', '/v1/auth/login', { rawBody: '{"username":"\\ud800","password":"x"}' });
+    expectProblem(surrogate, 400, 'invalid_request');
+    expect(surrogate.body.errors).toEqual([{ path: 'username', message: expect.any(String) }]);
+    expectProblem(await call(t.url, 'GET', '/v1/audit-events?type=%00', { token: admin }), 400, 'invalid_request');
+  });
+
+  it('a body that is not JSON → 415, and nothing happens', async () => {
+    const before = await call<{ items: unknown[] }>(t.url, 'GET', '/v1/enrollment-keys', { token: admin });
+    const plain = await call(t.url, 'POST', '/v1/enrollment-keys', { token: admin, rawBody: 'hello', headers: { 'content-type': 'text/plain' } });
+    expectProblem(plain, 415, 'unsupported_media_type');
+    const after = await call<{ items: unknown[] }>(t.url, 'GET', '/v1/enrollment-keys', { token: admin });
+    expect(after.body.items).toHaveLength(before.body.items.length);
+    const form = await call(t.url, 'POST', '/v1/auth/login', { rawBody: 'username=a&password=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expectProblem(form, 415, 'unsupported_media_type');
+  });
+
+  it('a compressed body → 415 (bodies are never inflated)', async () => {
+    const gzip = await call(t.url, 'POST', '/v1/auth/login', { rawBody: '{"username":"a","password":"b"}', headers: { 'content-encoding': 'gzip' } });
+    expectProblem(gzip, 415, 'unsupported_media_type');
+  });
+
+  it('a malformed percent-escape in the path → 400; a cursor that names no key → 400', async () => {
+    expectProblem(await call(t.url, 'GET', '/v1/users/%ZZ', { token: admin }), 400, 'invalid_request');
+    expectProblem(await call(t.url, 'GET', '/v1/enrollment-keys?cursor=zzz', { token: admin }), 400, 'invalid_request');
+  });
+
   it('security headers from helmet are present', async () => {
     const response = await call(t.url, 'GET', '/healthz');
     expect(response.headers.get('x-content-type-options')).toBe('nosniff');

@@ -11,6 +11,15 @@ import type { EnrollmentKeyStore } from './enrollment-key-store.js';
 
 const keyIdParams = z.object({ id: z.uuid() });
 
+/** The key id a list cursor carries; any other cursor is a 400, as on the other lists (http/pagination.ts). */
+function decodeKeyCursor(cursor: string): string {
+  const id = Buffer.from(cursor, 'base64url').toString();
+  if (!z.uuid().safeParse(id).success) {
+    throw new WirefleetError('invalid_request', { errors: [{ path: 'cursor', message: 'unknown cursor' }] });
+  }
+  return id;
+}
+
 export function enrollmentRoutes(deps: FleetDeps, keys: EnrollmentKeyStore, enroll: EnrollService, auth: Authenticator): Router {
   const router = Router();
   const admin = auth.require('admin');
@@ -32,7 +41,7 @@ export function enrollmentRoutes(deps: FleetDeps, keys: EnrollmentKeyStore, enro
 
   router.get('/v1/enrollment-keys', admin, async (req, res) => {
     const query = parseQuery(listQuery, req);
-    const items = await keys.list(query.cursor ? Buffer.from(query.cursor, 'base64url').toString() : undefined, query.limit);
+    const items = await keys.list(query.cursor ? decodeKeyCursor(query.cursor) : undefined, query.limit);
     const last = items[items.length - 1];
     res.json(items.length === query.limit && last ? { items, next_cursor: Buffer.from(last.id).toString('base64url') } : { items });
   });
