@@ -109,6 +109,19 @@ describe('frames: every bad input gets the contract error or close code', () => 
     viewer.close();
   });
 
+  it('a command result whose output nests deeper than 64 levels → error bad_request (JSON.stringify would overflow)', async () => {
+    // Found by the hostile-input fuzz (test/fuzz/gateway-frames.test.ts): this was an internal_error.
+    const node = await open(stack.nodeToken(7));
+    const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+    const result = (depth: number, id: string) =>
+      `{"type":"publish","room":"node:7","event":"command.result","data":{"command_id":"c","ok":true,"output":${nested(depth)}},"id":"${id}"}`;
+    node.sendRaw(result(20_000, 'deep'));
+    expect(await errorFor(node, 'deep')).toMatchObject({ code: 'bad_request', message: expect.stringContaining('64 levels') });
+    node.sendRaw(result(64, 'fits'));
+    await node.next((frame) => frame.type === 'published' && (frame as { id?: string }).id === 'fits');
+    node.close();
+  });
+
   it('an oversized frame closes the connection with 4000', async () => {
     const socket = await open(await stack.adminToken());
     socket.send({ type: 'ping', id: 'x'.repeat(70 * 1024) });

@@ -69,10 +69,35 @@ export const configAppliedEventData = z.object({
   error: z.string().max(4096).optional(),
 });
 
+/** How deep free-form JSON in an event may nest; far beyond any real command output. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Nesting depth of a parsed JSON value, counted without recursion and given up past `limit`. */
+function jsonDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [item, depth] = next;
+    if (typeof item !== 'object' || item === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/**
+ * Free-form JSON, nested at most MAX_JSON_DEPTH levels. A 64 KiB frame can nest 30,000 levels,
+ * which JSON.parse accepts but JSON.stringify (publishing it on) cannot encode again.
+ */
+const boundedJson = z
+  .unknown()
+  .refine((value) => jsonDepth(value, MAX_JSON_DEPTH) <= MAX_JSON_DEPTH, `nested deeper than ${MAX_JSON_DEPTH} levels`);
+
 export const commandResultEventData = z.object({
   command_id: z.union([z.string().max(64), z.number().int()]),
   ok: z.boolean(),
-  output: z.unknown().optional(),
+  output: boundedJson.optional(),
   error: z.string().max(4096).optional(),
 });
 
