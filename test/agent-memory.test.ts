@@ -114,6 +114,37 @@ describe('node agent control loop (memory dataplane)', () => {
     await again.stop();
   });
 
+  it('retries a config or command fetch the auth-api could not answer, without waiting for another change', async () => {
+    let failing = true;
+    // The auth-api is "away" (as while Postgres restarts) for the first fetches after connecting.
+    const flaky: typeof fetch = async (input, init) => {
+      const url = String(input);
+      if (failing && (url.endsWith('/v1/nodes/self/config') || url.endsWith('/v1/nodes/self/commands'))) {
+        return new Response(JSON.stringify({ code: 'service_unavailable' }), { status: 503, headers: { 'content-type': 'application/problem+json' } });
+      }
+      return fetch(input, init);
+    };
+    await call(stack.auth.url, 'PATCH', `/v1/nodes/${node.node_id}`, { token: admin, body: { region: 'retry-test' } });
+    const desired = (await nodeView()).desired_revision as number;
+    const queued = (await call(stack.auth.url, 'POST', `/v1/nodes/${node.node_id}/commands`, { token: admin, body: { type: 'reconcile' } })).body.id;
+    const agent = new Agent({
+      config: agentConfig(),
+      secrets: { wireguardPrivateKey: node.privateKey, nodeSecret: node.node_secret },
+      dataplane: new MemoryDataplane(logger),
+      state: new StateStore(dir),
+      logger,
+      fetchImpl: flaky,
+    });
+    await agent.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    failing = false;
+    await expect.poll(() => agent.revision, { timeout: 15_000 }).toBe(desired);
+    await expect
+      .poll(async () => (await call(stack.auth.url, 'GET', `/v1/commands/${queued}`, { token: admin })).body.status, { timeout: 15_000 })
+      .toBe('succeeded');
+    await agent.stop();
+  });
+
   it('a tampered or foreign config is refused, not applied, and reported to the node room', async () => {
     const viewer = await connect(stack.gateways[0]!.url, admin);
     viewer.send({ type: 'subscribe', room: `node:${node.node_id}`, id: 's' });

@@ -55,17 +55,13 @@ export class CommandInbox {
     void this.run(command);
   }
 
-  /** After (re)connecting or a gap: results still owed first, then whatever is pending. */
+  /**
+   * After (re)connecting or a gap: results still owed first, then whatever is pending. Rejects
+   * when the pending commands could not be fetched (the caller retries).
+   */
   async catchUp(): Promise<void> {
     await this.flushResults();
-    let pending: unknown[];
-    try {
-      pending = await this.deps.fetchPending();
-    } catch (error) {
-      this.deps.logger.warn({ err: error }, 'could not fetch pending commands; trying again on the next reconnect');
-      return;
-    }
-    for (const delivery of pending) this.receive(delivery);
+    for (const delivery of await this.deps.fetchPending()) this.receive(delivery);
   }
 
   /** Sends every result the gateway has not accepted yet, oldest first; one flush at a time. */

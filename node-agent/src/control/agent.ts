@@ -14,6 +14,7 @@ import { DesiredStateConverter } from '../trust/desired-state.js';
 import { ConfigRefused, SignedConfigVerifier } from '../trust/verify-config.js';
 import { fromFetch, type JsonRequest, requestJson } from '../http/json-request.js';
 import { NodeTokenProvider } from './node-token.js';
+import { RetryLater } from './retry-later.js';
 
 export const STATUS_INTERVAL_MS = 15_000;
 /** Peers listed in one status frame: gateway frames are at most 64 KiB, a peer takes up to ~200 bytes. */
@@ -82,6 +83,8 @@ export class Agent {
   private lastGood: DesiredState | undefined;
   private syncing: Promise<void> | undefined;
   private syncAgain = false;
+  private readonly syncRetry: RetryLater;
+  private readonly commandFetchRetry: RetryLater;
   private readonly timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly options: AgentOptions) {
@@ -98,6 +101,8 @@ export class Agent {
       logger: options.logger,
       ...(options.reconnectMaxMs ? { backoff: { maxMs: options.reconnectMaxMs } } : {}),
     });
+    this.syncRetry = new RetryLater('config sync', options.logger);
+    this.commandFetchRetry = new RetryLater('fetching pending commands', options.logger);
     const ledger = new CommandLedger(options.state.directory);
     if (ledger.setAside) options.logger.error({ file: ledger.setAside }, 'the command ledger was unreadable and was set aside; starting a new one');
     this.commands = new CommandInbox({
@@ -133,6 +138,8 @@ export class Agent {
 
   async stop(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    this.syncRetry.stop();
+    this.commandFetchRetry.stop();
     await this.client.stop();
     await this.syncing;
     await this.options.dataplane.close();
@@ -162,7 +169,16 @@ export class Agent {
   private catchUp(): void {
     this.requestSync();
     void this.resendApplied();
-    void this.commands.catchUp();
+    void this.fetchCommands();
+  }
+
+  private async fetchCommands(): Promise<void> {
+    try {
+      await this.commands.catchUp();
+      this.commandFetchRetry.succeeded();
+    } catch (error) {
+      this.commandFetchRetry.failed(error, () => void this.fetchCommands());
+    }
   }
 
   /** Every status period: status, and whatever the gateway did not accept before. */
@@ -189,8 +205,13 @@ export class Agent {
       this.syncAgain = true;
       return;
     }
+    // A failed fetch (auth-api or Postgres away) is retried with back-off: the change it was
+    // for has been announced once and will not be announced again.
     this.syncing = this.sync()
-      .catch((error: unknown) => this.options.logger.warn({ err: error }, 'config sync failed; retrying on the next change or reconnect'))
+      .then(
+        () => this.syncRetry.succeeded(),
+        (error: unknown) => this.syncRetry.failed(error, () => this.requestSync()),
+      )
       .finally(() => {
         this.syncing = undefined;
         if (this.syncAgain) {
