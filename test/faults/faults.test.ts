@@ -32,9 +32,10 @@ describe.skipIf(missing !== undefined && !IN_CI).sequential('fault suite', () =>
 
   afterAll(async () => {
     if (stack) {
-      const report = buildReport({ startedAt, seed, agents: FAULT_SETTINGS.agents, entries: stack.entries, phases });
+      const report = buildReport({ startedAt, seed, agents: FAULT_SETTINGS.agents, entries: stack.entries, startup: stack.startup, phases });
       const file = writeReport(OUTPUT_DIR, report);
-      console.log(`\nfault suite (seed ${seed}, programs: ${JSON.stringify(report.programs)})\n${formatTable(report)}\nfigures: ${file}; logs: ${stack.logDir}\n`);
+      const head = `fault suite (seed ${seed}; programs ${JSON.stringify(report.programs)}; start-up ms ${JSON.stringify(stack.startup)})`;
+      console.log(`\n${head}\n${formatTable(report)}\nfigures: ${file}; logs: ${stack.logDir}\n`);
     }
     await stack?.close();
   }, 120_000);

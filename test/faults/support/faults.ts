@@ -3,6 +3,7 @@ import type { Check } from './checks.js';
 import type { ManagedProcess } from './managed-process.js';
 import { FAULT_SETTINGS } from './settings.js';
 import type { FaultStack } from './stack.js';
+import type { WriteRecord } from './traffic.js';
 
 /** What a fault did, for the checks that follow it. */
 export interface FaultOutcome {
@@ -29,9 +30,13 @@ const serviceNames = (stack: FaultStack) => [...stack.authApis, ...stack.gateway
 async function redisDown(stack: FaultStack, meanwhile: () => Promise<void>): Promise<FaultOutcome> {
   const start = Date.now();
   await stack.redis.stop();
-  const reported = await stack.readiness.waitFor(serviceNames(stack), 503, FAULT_SETTINGS.readinessReactionMs);
-  await meanwhile();
-  await stack.redis.start();
+  let reported = false;
+  try {
+    reported = await stack.readiness.waitFor(serviceNames(stack), 503, FAULT_SETTINGS.readinessReactionMs);
+    await meanwhile();
+  } finally {
+    await stack.redis.start();
+  }
   const end = Date.now();
   const notes = reported ? [] : [`not every /readyz said 503 within ${FAULT_SETTINGS.readinessReactionMs} ms of Redis stopping`];
   return { recoveredAt: end, outage: { start, end, services: serviceNames(stack) }, checks: [], notes };
@@ -60,14 +65,27 @@ const postgresRestart: Fault = {
   id: 'postgres-restart',
   title: 'Postgres restarts',
   async inject(stack) {
-    const start = Date.now();
     const auth = stack.authApis.map((p) => p.name);
+    // Changes commit just before the stop: their announcements reach agents that then find the
+    // database gone when they fetch the new config, and must fetch again once it is back.
+    const before = stack.traffic.writes.length;
+    const changes = Promise.all([0, 1, 2, 3, 4].map(() => stack.traffic.createForward()));
+    for (let i = 0; i < 400 && !stack.traffic.writes.slice(before).some((w) => w.status === 201); i += 1) await sleep(5);
+    const start = Date.now();
     await stack.pg.stop('fast');
-    const reported = await stack.readiness.waitFor(auth, 503, FAULT_SETTINGS.readinessReactionMs);
-    const stopped = Date.now();
-    const during = [await stack.traffic.createForward(), await stack.traffic.createForward()];
-    const restarting = Date.now();
-    await stack.pg.start();
+    await changes;
+    let reported = false;
+    let stopped = Date.now();
+    let restarting = stopped;
+    const during: WriteRecord[] = [];
+    try {
+      reported = await stack.readiness.waitFor(auth, 503, FAULT_SETTINGS.readinessReactionMs);
+      stopped = Date.now();
+      during.push(await stack.traffic.createForward(), await stack.traffic.createForward());
+      restarting = Date.now();
+    } finally {
+      await stack.pg.start();
+    }
     const end = Date.now();
     // Answers given while the database was surely down; a write that waited and then succeeded is fine.
     const outageWrites = stack.traffic.writes.filter((w) => w.at >= stopped && w.at <= restarting);

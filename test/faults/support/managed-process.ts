@@ -82,7 +82,12 @@ export class ManagedProcess {
     });
     if (!this.spec.healthUrl) return;
     const handle = { process: child, pid: child.pid ?? -1, tail: () => this.tail(), stop: () => this.stop() };
-    await waitHealthy(handle, this.spec.healthUrl, healthTimeoutMs);
+    try {
+      await waitHealthy(handle, this.spec.healthUrl, healthTimeoutMs);
+    } catch (error) {
+      await this.kill(); // A start that never became healthy leaves nothing running.
+      throw new Error(`${this.name}: ${(error as Error).message}`);
+    }
   }
 
   /** SIGTERM (SIGKILL after `graceMs`), as an operator stops a service. */

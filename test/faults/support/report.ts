@@ -10,6 +10,8 @@ export interface RunReport {
   /** Which form of each program ran (the build, or the sources when the build was missing or stale). */
   programs: Record<string, string>;
   agents: number;
+  /** Milliseconds per start-up step. */
+  startup: Record<string, number>;
   phases: PhaseResult[];
   totals: {
     commandsAcknowledged: number;
@@ -26,6 +28,7 @@ export function buildReport(options: {
   seed: number;
   agents: number;
   entries: Record<string, EntryPoint>;
+  startup: Record<string, number>;
   phases: PhaseResult[];
 }): RunReport {
   const { phases } = options;
@@ -36,6 +39,7 @@ export function buildReport(options: {
     seed: options.seed,
     programs: Object.fromEntries(Object.entries(options.entries).map(([name, entry]) => [name, entry.form + (entry.why ? ` (${entry.why})` : '')])),
     agents: options.agents,
+    startup: options.startup,
     phases,
     totals: {
       commandsAcknowledged: sum((p) => p.commands.acknowledged),

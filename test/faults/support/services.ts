@@ -43,6 +43,7 @@ export function authApiProcess(wiring: ServiceWiring, name: string, port: number
     ARGON2_MEMORY_KIB: '1024',
     ARGON2_ITERATIONS: '1',
     COMMAND_TTL_SECONDS: String(FAULT_SETTINGS.commandTtlSeconds),
+    INGEST_CLAIM_IDLE_SECONDS: String(FAULT_SETTINGS.ingestClaimIdleSeconds),
     LOGIN_LIMIT_PER_IP_PER_MINUTE: '1000000',
     LOGIN_FAILURES_PER_USER_IP: '1000000',
     LOGIN_BACKOFF_AFTER_FAILURES: '1000000',

@@ -7,6 +7,11 @@ export const FAULT_SETTINGS = {
   agents: 20,
   /** Long enough that no command issued in a phase expires before the phase is checked. */
   commandTtlSeconds: 120,
+  /**
+   * INGEST_CLAIM_IDLE_SECONDS: how soon an auth-api instance takes over node reports a killed
+   * one had read but not acknowledged (30 s in production, longer than a phase waits).
+   */
+  ingestClaimIdleSeconds: 2,
   /** GATEWAY_NODE_LEASE_SECONDS at its minimum, so every outage outlasts the leases. */
   nodeLeaseSeconds: 1,
   /** WIREFLEET_STATUS_INTERVAL_SECONDS and WIREFLEET_RECONNECT_MAX_SECONDS of the agents. */

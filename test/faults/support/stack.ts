@@ -37,6 +37,8 @@ export interface FaultStack {
   traffic: Traffic;
   exits: ExitRecord[];
   entries: Record<'authApi' | 'gateway' | 'agent', EntryPoint>;
+  /** Milliseconds each start-up step took (where a slow CI run spends its time). */
+  startup: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -95,8 +97,15 @@ export async function startFaultStack(seed: number): Promise<FaultStack> {
   fs.rmSync(logDir, { recursive: true, force: true });
   fs.mkdirSync(logDir, { recursive: true });
   const exits: ExitRecord[] = [];
+  const startup: Record<string, number> = {};
+  let mark = Date.now();
+  const step = (name: string) => {
+    startup[name] = Date.now() - mark;
+    mark = Date.now();
+  };
   try {
     const backends = await startBackends(run, closers);
+    step('postgresAndRedis');
     // Closed in reverse: every service and agent is gone before the proxies, Redis and Postgres.
     closers.push(killEveryManagedProcess);
     const { authProxy, gatewayProxy } = backends;
@@ -112,24 +121,28 @@ export async function startFaultStack(seed: number): Promise<FaultStack> {
       onSpawn: (pid) => run.recordPid(pid),
     };
     const { authApis, gateways } = await startServices(wiring, backends.authPorts, backends.gatewayPorts);
+    step('services');
     const apiUrl = `http://127.0.0.1:${authProxy.port}`;
     const gatewayUrl = `ws://127.0.0.1:${gatewayProxy.port}/ws`;
     const api = new AdminApi(apiUrl);
     await api.login();
     const fleetWiring = { ...wiring, apiUrl, gatewayUrl, adminToken: await api.accessToken() };
     const fleet = await AgentFleet.enroll(fleetWiring, FAULT_SETTINGS.agents);
+    step('enrollment');
     await fleet.startAll();
     const started = Date.now();
     const initial = await waitConverged(api, started, started + 120_000);
     if (!initial.converged) throw new Error(`the agents did not converge at start: ${JSON.stringify(initial.laggards)}`);
+    step('agentsConverged');
     const clients = await startClients(gatewayUrl, apiUrl, fleet);
+    step('clientsSubscribed');
     closers.push(async () => void (await Promise.all(clients.map((client) => client.stop()))));
     const readiness = new ReadinessMonitor([...authApis, ...gateways].map((p) => ({ name: p.name, url: p.spec.healthUrl!.replace('/healthz', '/readyz') })));
     readiness.start();
     closers.push(() => readiness.stop());
     const entries = { authApi: authApiEntry(), gateway: gatewayEntry(), agent: agentEntry() };
     const traffic = new Traffic(api, fleet, seed);
-    return { run, logDir, ...backends, authApis, gateways, api, fleet, clients, readiness, traffic, exits, entries, close: () => closeAll(closers) };
+    return { run, logDir, ...backends, authApis, gateways, api, fleet, clients, readiness, traffic, exits, entries, startup, close: () => closeAll(closers) };
   } catch (error) {
     await closeAll(closers);
     throw error;
