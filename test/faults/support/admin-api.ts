@@ -33,6 +33,7 @@ export interface CommandView {
   type: string;
   status: string;
   error: string | null;
+  created_at: string;
   expires_at: string;
 }
 

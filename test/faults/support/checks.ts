@@ -2,6 +2,7 @@ import type { Convergence } from './convergence.js';
 import { waitCommandsSettled } from './convergence.js';
 import { silentGaps } from './gap-analysis.js';
 import type { FaultStack } from './stack.js';
+import type { CommandRecord } from './traffic.js';
 
 /** One assertion of a phase: its verdict and the evidence behind it. */
 export interface Check {
@@ -40,6 +41,27 @@ export interface CommandFigures {
   unreported: number;
   /** Simulated `ping` that failed (the memory backend must not spawn a host tool, CONTRACT §7). */
   pingFailures: number;
+  /** Commands whose POST got no answer but that exist (GET /v1/nodes/:id/commands): checked too. */
+  unacknowledgedFound: number;
+}
+
+/**
+ * The commands of a phase: those the API acknowledged, plus those created although their POST
+ * got no answer (an instance killed mid-request), found in the nodes' command lists.
+ */
+async function phaseCommands(stack: FaultStack, from: number): Promise<{ commands: CommandRecord[]; found: number }> {
+  const commands = stack.traffic.commands.filter((c) => c.at >= from && c.id !== undefined);
+  const known = new Set(commands.map((c) => c.id));
+  const unanswered = new Set(stack.traffic.commands.filter((c) => c.at >= from && c.status === 0).map((c) => c.nodeId));
+  let found = 0;
+  for (const nodeId of unanswered) {
+    for (const view of (await stack.api.nodeCommands(nodeId)) ?? []) {
+      if (known.has(view.id) || Date.parse(view.created_at) < from) continue;
+      commands.push({ id: view.id, nodeId, type: view.type, status: 0, at: Date.parse(view.created_at), phase: 'unacknowledged' });
+      found += 1;
+    }
+  }
+  return { commands, found };
 }
 
 /**
@@ -48,7 +70,7 @@ export interface CommandFigures {
  * whose POST got no answer) is a duplicate.
  */
 export async function commandsCheck(stack: FaultStack, from: number, deadline: number): Promise<{ check: Check; figures: CommandFigures }> {
-  const issued = stack.traffic.commands.filter((c) => c.at >= from && c.id !== undefined);
+  const { commands: issued, found } = await phaseCommands(stack, from);
   const views = await waitCommandsSettled(stack.api, issued.map((c) => c.id!), deadline);
   const lost: string[] = [];
   const unreported: string[] = [];
@@ -66,9 +88,18 @@ export async function commandsCheck(stack: FaultStack, from: number, deadline: n
   for (const run of stack.fleet.runs.filter((r) => r.at >= from)) counts.set(run.id, (counts.get(run.id) ?? 0) + 1);
   for (const run of stack.fleet.runs.filter((r) => r.at < from && counts.has(r.id))) counts.set(run.id, counts.get(run.id)! + 1);
   const duplicated = [...counts].filter(([, n]) => n > 1).map(([id, n]) => `${id} ran ${n}×`);
-  const figures = { acknowledged: issued.length, ran: issued.length - lost.length, lost: lost.length, duplicated: duplicated.length, expired, unreported: unreported.length, pingFailures };
+  const figures = {
+    acknowledged: issued.length - found,
+    ran: issued.length - lost.length,
+    lost: lost.length,
+    duplicated: duplicated.length,
+    expired,
+    unreported: unreported.length,
+    pingFailures,
+    unacknowledgedFound: found,
+  };
   const ok = lost.length === 0 && duplicated.length === 0 && unreported.length === 0;
-  const detail = `${issued.length} acknowledged; never ran: ${list(lost)}; ran more than once: ${list(duplicated)}; ran but status not succeeded/failed: ${list(unreported)}`;
+  const detail = `${issued.length - found} acknowledged, ${found} created without an answer; never ran: ${list(lost)}; ran more than once: ${list(duplicated)}; ran but status not succeeded/failed: ${list(unreported)}`;
   return { check: { name: 'every command that had not expired ran exactly once and shows succeeded/failed', ok, detail }, figures };
 }
 
