@@ -30,85 +30,21 @@ export function toJsonText(value: JsonModel): string {
 }
 
 /** Characters that break naive code: NUL and controls, separators, invisible and bidi marks, lone surrogates. */
+// biome-ignore format: a list, packed by kind
 const SPECIAL_CHARACTERS = [
-  '\u0000',
-  '\u0001',
-  '\u0008',
-  '\u001b',
-  '\u001f',
-  '\u007f',
-  '\u0085',
-  '\u00a0',
-  '\u2028',
-  '\u2029',
-  '\u200b',
-  '\u200d',
-  '\u202e',
-  '\ufeff',
-  '\ufffd',
-  '\uffff',
-  '\ud800',
-  '\udfff',
-  '\ud83d\ude00',
-  ' ',
-  '\t',
-  '\n',
-  '\r',
-  '"',
-  '\\',
-  '/',
-  '%',
-  "'",
-  '`',
-  ';',
-  '|',
-  '&',
-  '$',
-  '{',
-  '}',
-  '<',
-  '>',
-  'e\u0301',
-  '\u0130',
-  '\u212a',
-  '\uff10',
-  '\u0430',
+  '\u0000', '\u0001', '\u0008', '\u001b', '\u001f', '\u007f', '\u0085', '\u00a0', '\u2028', '\u2029',
+  '\u200b', '\u200d', '\u202e', '\ufeff', '\ufffd', '\uffff', '\ud800', '\udfff', '\ud83d\ude00', ' ',
+  '\t', '\n', '\r', '"', '\\', '/', '%', "'", '`', ';', '|', '&', '$', '{', '}', '<', '>', 'e\u0301',
+  '\u0130', '\u212a', '\uff10', '\u0430',
 ];
 
+// biome-ignore format: a list, packed by kind
 const NOTABLE_STRINGS = [
-  '',
-  ' ',
-  'null',
-  'undefined',
-  'NaN',
-  'true',
-  '0',
-  '-1',
-  '1e400',
-  '__proto__',
-  'constructor',
-  'prototype',
-  'admin',
-  'fleet',
-  'node:1',
-  'user:1',
-  "' OR '1'='1",
-  '"; DROP TABLE users; --',
-  '%s%s%s%n',
-  '%00',
-  '%ZZ',
-  '../../etc/passwd',
-  '..\\..\\windows',
-  `$${'{'}jndi:ldap://127.0.0.1/x}`,
-  '{{7*7}}',
-  '<script>alert(1)</script>',
-  '\r\nSet-Cookie: x=1',
-  'a\u0000b',
-  '\ud800',
-  'ｆｌｅｅｔ',
-  '\u202efleet',
-  'fleet\n',
-  ' fleet',
+  '', ' ', 'null', 'undefined', 'NaN', 'true', '0', '-1', '1e400', '__proto__', 'constructor', 'prototype',
+  'admin', 'fleet', 'node:1', 'user:1', "' OR '1'='1", '"; DROP TABLE users; --', '%s%s%s%n', '%00', '%ZZ',
+  '../../etc/passwd', '..\\..\\windows', `$${'{'}jndi:ldap://127.0.0.1/x}`, '{{7*7}}',
+  '<script>alert(1)</script>', '\r\nSet-Cookie: x=1', 'a\u0000b', '\ud800', 'ｆｌｅｅｔ', '\u202efleet',
+  'fleet\n', ' fleet',
 ];
 
 const SIMPLE_CHARACTERS = 'abcdxyz0129:-_.AZ';
@@ -161,25 +97,15 @@ export const hostileKey: fc.Arbitrary<string> = fc.oneof(
   { weight: 3, arbitrary: fc.string({ unit: hostileUnit, maxLength: 16 }) },
 );
 
+// biome-ignore format: a list, packed
+const NOTABLE_NUMBERS = [
+  0, 1, -1, 65_535, 65_536, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 2 ** 53, -(2 ** 53), 1e21, 0.5, 1.5, Number.MIN_VALUE,
+  Number.MAX_VALUE,
+];
+
 export const hostileNumber: fc.Arbitrary<JsonModel> = fc.oneof(
   fc.integer(),
-  fc.constantFrom(
-    0,
-    1,
-    -1,
-    65_535,
-    65_536,
-    2 ** 31,
-    2 ** 32,
-    2 ** 53 - 1,
-    2 ** 53,
-    -(2 ** 53),
-    1e21,
-    0.5,
-    1.5,
-    Number.MIN_VALUE,
-    Number.MAX_VALUE,
-  ),
+  fc.constantFrom(...NOTABLE_NUMBERS),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
   fc
     .constantFrom('1e400', '-1e400', '-0', '1.0', '1e2', '123456789012345678901234567890', '1e-400', '0.1e1')
@@ -196,10 +122,10 @@ export const deepNesting: fc.Arbitrary<RawJson> = fc
     ),
   )
   .map(([open, depth]) =>
-    // 30,000 levels of arrays or 12,000 of objects still fit the 64 KiB limits.
+    // 30,000 levels of arrays or 10,000 of objects still fit the 64 KiB limits.
     open === '['
       ? new RawJson(`${'['.repeat(depth)}${']'.repeat(depth)}`)
-      : new RawJson(`${open.repeat(Math.min(depth, 12_000))}1${'}'.repeat(Math.min(depth, 12_000))}`),
+      : new RawJson(`${open.repeat(Math.min(depth, 10_000))}1${'}'.repeat(Math.min(depth, 10_000))}`),
   );
 
 /** Objects that would pollute `Object.prototype` if a parser or merge were careless. */
@@ -237,34 +163,15 @@ export const hostileValue: fc.Arbitrary<JsonModel> = fc.letrec<{
   object: fc.array(fc.tuple(hostileKey, tie('value')), { maxLength: 4 }).map((entries) => new Map(entries)),
 })).value;
 
+// biome-ignore format: a list, packed
+const GARBAGE_TEXTS = [
+  '{', '}', '[', '{"a":}', '{"a" 1}', "{'a':1}", '{"a":1,}', 'NaN', 'undefined', '\ufeff{}', '{}{}',
+  '{"a":1}x', '/* c */{}', '{"a":"\u0000"}', '"\\ud800"', '{"\\u0000":1}', '{"a":"\\x41"}', '[1,]', '01',
+  '+1', '.5', 'tru',
+];
+
 /** Text that is not JSON, or not the JSON a strict parser accepts. */
-export const garbageText: fc.Arbitrary<string> = fc.oneof(
-  hostileString,
-  fc.constantFrom(
-    '{',
-    '}',
-    '[',
-    '{"a":}',
-    '{"a" 1}',
-    "{'a':1}",
-    '{"a":1,}',
-    'NaN',
-    'undefined',
-    '\ufeff{}',
-    '{}{}',
-    '{"a":1}x',
-    '/* c */{}',
-    '{"a":"\u0000"}',
-    '"\\ud800"',
-    '{"\\u0000":1}',
-    '{"a":"\\x41"}',
-    '[1,]',
-    '01',
-    '+1',
-    '.5',
-    'tru',
-  ),
-);
+export const garbageText: fc.Arbitrary<string> = fc.oneof(hostileString, fc.constantFrom(...GARBAGE_TEXTS));
 
 /** One edit of a text: a frame or body cut short or with bytes slipped in. */
 export type TextEdit =
@@ -519,56 +426,18 @@ export interface FrameContext {
   ownRoom: string;
 }
 
+// biome-ignore format: a list, packed by kind
 const ROOM_LOOKALIKES = [
-  'fleet',
-  'Fleet',
-  'FLEET',
-  'fleet ',
-  ' fleet',
-  'fleet\n',
-  'fleet\u0000',
-  'fl\u200beet',
-  'ｆｌｅｅｔ',
-  'fleet/..',
-  'node:',
-  'node:0',
-  'node:01',
-  'node:-1',
-  'node:1.5',
-  'node:1e3',
-  'node: 1',
-  'node:1 ',
-  'node:0x1',
-  'node:１',
-  'node:9999999999999999',
-  'node:99999999999999999999',
-  'node:1:2',
-  'user:',
-  'user:0',
-  'user:abc',
-  'gateway:control',
-  '__proto__',
-  'constructor',
-  'room:fleet',
-  '*',
-  '#',
-  '',
+  'fleet', 'Fleet', 'FLEET', 'fleet ', ' fleet', 'fleet\n', 'fleet\u0000', 'fl\u200beet', 'ｆｌｅｅｔ',
+  'fleet/..', 'node:', 'node:0', 'node:01', 'node:-1', 'node:1.5', 'node:1e3', 'node: 1', 'node:1 ',
+  'node:0x1', 'node:１', 'node:9999999999999999', 'node:99999999999999999999', 'node:1:2', 'user:',
+  'user:0', 'user:abc', 'gateway:control', '__proto__', 'constructor', 'room:fleet', '*', '#', '',
 ];
 
+// biome-ignore format: a list, packed by kind
 const OFFSET_LOOKALIKES = [
-  '0-0',
-  '0',
-  '1-1',
-  '-1',
-  '0--1',
-  'a-b',
-  '1-',
-  '-',
-  '99999999999999999999-1',
-  '1-99999999999999999999',
-  '0-0-0',
-  '1e3-1',
-  ' 1-1',
+  '0-0', '0', '1-1', '-1', '0--1', 'a-b', '1-', '-', '99999999999999999999-1', '1-99999999999999999999',
+  '0-0-0', '1e3-1', ' 1-1',
 ];
 
 /** Frames of every type, valid and near-valid, with node event payloads shaped like the real ones. */
