@@ -125,7 +125,7 @@ export class RedisBus implements Bus {
     } else if (options.url) {
       this.cmd = new Redis(options.url, this.connection);
       this.ownsCmd = true;
-      this.cmd.on('error', (err) => this.logger.warn({ err }, 'bus command connection error'));
+      logOnceADrop(this.cmd, 'command', this.logger);
     } else {
       throw new TypeError('RedisBus needs a url or a redis connection');
     }
@@ -253,7 +253,7 @@ export class RedisBus implements Bus {
       connectedBefore = true;
     });
     sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    sub.on('error', (err) => this.logger.warn({ err }, 'bus subscriber connection error'));
+    logOnceADrop(sub, 'subscriber', this.logger);
     this.sub = sub;
     return sub;
   }
@@ -357,6 +357,24 @@ export class RedisBus implements Bus {
   private assertOpen(): void {
     if (this.closed) throw new Error('bus is closed');
   }
+}
+
+/**
+ * ioredis emits `error` for every failed reconnect attempt: an outage of a minute would be
+ * hundreds of identical lines. The first error after the connection was up is a warning, the
+ * rest are debug, and the return is said once.
+ */
+function logOnceADrop(connection: Redis, role: string, logger: Logger): void {
+  let down = false;
+  connection.on('error', (err) => {
+    if (down) return logger.debug({ err }, `bus ${role} connection still failing`);
+    down = true;
+    logger.warn({ err }, `bus ${role} connection lost; reconnecting`);
+  });
+  connection.on('ready', () => {
+    if (down) logger.info(`bus ${role} connection restored`);
+    down = false;
+  });
 }
 
 function removeListener(state: RoomState, entry: ListenerEntry): void {
