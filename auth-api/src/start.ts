@@ -14,6 +14,7 @@ import { buildApp } from './app.js';
 import type { AuthApiConfig, AuthApiSecrets } from './config.js';
 import { type AuthApiContext, createContext } from './context.js';
 import { databaseStartupError, openDatabase } from './db/index.js';
+import { applyServerLimits } from './http/server-limits.js';
 import { Keyring, loadOrCreateDataKey } from './identity/keys/index.js';
 import { SecretBox } from './identity/totp/secret-box.js';
 import { type BootstrapAdmin, ensureBootstrapAdmin } from './identity/users/bootstrap-admin.js';
@@ -191,6 +192,7 @@ function listen(app: ReturnType<typeof buildApp>, host: string, port: number): P
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
     server.once('error', reject);
+    applyServerLimits(server);
   });
 }
 

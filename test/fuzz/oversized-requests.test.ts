@@ -176,6 +176,9 @@ describe('oversized and malformed requests', () => {
         status,
         closed: true,
       });
+      // Refused by Node's parser, still answered like every other refusal: problem+json.
+      expect(exchange.response, name).toContain('Content-Type: application/problem+json');
+      expect(exchange.response, name).toContain(`"code":"${status === 431 ? 'headers_too_large' : 'invalid_request'}"`);
     }
     const body = JSON.stringify({ username: 'a', password: 'x'.repeat(70 * 1024) });
     const tooLarge = await rawExchange(

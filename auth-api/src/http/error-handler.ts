@@ -29,11 +29,24 @@ function fromBodyParser(error: { type?: unknown; status?: unknown }): WirefleetE
   }
 }
 
+/**
+ * Any other library error that says it is the client's fault (http-errors from the router or
+ * raw-body: a wrong Content-Length, an aborted or undecodable body) stays a 4xx: a 500 would
+ * blame the server and page someone for a bad request.
+ */
+function fromClientFault(error: { status?: unknown; statusCode?: unknown }): WirefleetError | undefined {
+  const status = typeof error.status === 'number' ? error.status : error.statusCode;
+  if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
+  if (status === 413) return new WirefleetError('payload_too_large', { detail: 'request bodies are limited to 64 KiB' });
+  if (status === 415) return new WirefleetError('unsupported_media_type');
+  return new WirefleetError('invalid_request', { detail: 'the request could not be read', cause: error });
+}
+
 /** Any thrown value as a catalogue error: ours as they are, known library failures mapped. */
 function toWirefleetError(error: unknown): WirefleetError {
   if (error instanceof WirefleetError) return error;
   if (typeof error !== 'object' || error === null) return new WirefleetError('internal_error', { cause: error });
-  const fromParser = fromBodyParser(error as { type?: unknown });
+  const fromParser = fromBodyParser(error as { type?: unknown }) ?? fromClientFault(error as { status?: unknown });
   if (fromParser) return fromParser;
   if (isDatabaseUnavailable(error)) {
     return new WirefleetError('service_unavailable', { retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS, cause: error });
