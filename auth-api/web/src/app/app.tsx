@@ -1,13 +1,12 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { canOperate, isAdmin, type User } from '../api/resources.js';
-import type { Session } from '../auth/session.js';
 import { SignInView } from '../auth/sign-in-view.js';
 import { OverviewView } from '../fleet/overview-view.js';
 import { Loading } from '../ui/components.js';
 import { useStore } from '../ui/hooks.js';
 import { lazyView } from './lazy-view.js';
 import { currentPath, matchRoute, navigate, type Route } from './router.js';
-import { type Services, ServicesContext, startLiveServices } from './services.js';
+import { type CoreServices, ServicesContext, startLiveServices } from './services.js';
 import { AppHeader } from './app-header.js';
 
 const NodeDetailView = lazyView('node', () => import('../nodes/node-detail-view.js').then((m) => m.NodeDetailView));
@@ -19,14 +18,14 @@ const UsersView = lazyView('users', () => import('../users/users-view.js').then(
 const AuditView = lazyView('audit log', () => import('../audit/audit-view.js').then((m) => m.AuditView));
 
 /** Signed out: the sign-in form. Signed in: the live services and the views. */
-export function App({ core, gatewayUrl }: { core: { http: Services['http']; session: Session }; gatewayUrl: string }) {
+export function App({ core, gatewayUrl }: { core: CoreServices; gatewayUrl: string }) {
   const state = useStore(core.session.state);
   if (state.kind === 'restoring') return <Loading what="your session" />;
   if (state.kind === 'signed-out') return <SignInView session={core.session} reason={state.reason} />;
   return <SignedIn core={core} gatewayUrl={gatewayUrl} user={state.user} />;
 }
 
-function SignedIn({ core, gatewayUrl, user }: { core: { http: Services['http']; session: Session }; gatewayUrl: string; user: User }) {
+function SignedIn({ core, gatewayUrl, user }: { core: CoreServices; gatewayUrl: string; user: User }) {
   // One socket per signed-in session; signing out unmounts this and closes it.
   const services = useMemo(() => startLiveServices(core, gatewayUrl), [core, gatewayUrl]);
   useEffect(

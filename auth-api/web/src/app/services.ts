@@ -21,19 +21,27 @@ export interface ServiceOptions {
 }
 
 /** The HTTP client and the session need each other: the client asks the session for tokens. */
-export function createCoreServices(options: ServiceOptions): { http: HttpClient; session: Session } {
+export interface CoreServices {
+  http: HttpClient;
+  session: Session;
+  /** Created with the session, so the list can be read as soon as there is a token. */
+  fleet: FleetStore;
+}
+
+export function createCoreServices(options: ServiceOptions): CoreServices {
   let session: Session | undefined;
   const http = new HttpClient({
     baseUrl: options.apiBaseUrl ?? '',
     accessToken: async () => session?.accessToken(),
     renewAfterRefusal: async () => (session ? session.renewAfterRefusal() : false),
   });
-  session = new Session({ http, storage: options.storage ?? sessionStorage });
-  return { http, session };
+  const fleet = new FleetStore(http);
+  session = new Session({ http, storage: options.storage ?? sessionStorage, onAuthenticated: () => fleet.prefetch() });
+  return { http, session, fleet };
 }
 
 /** The live parts of a signed-in session: one socket and the fleet read through it. */
-export function startLiveServices(core: { http: HttpClient; session: Session }, gatewayUrl: string): Services {
+export function startLiveServices(core: CoreServices, gatewayUrl: string): Services {
   const live = new LiveConnection({
     url: gatewayUrl,
     token: async (request) => {
@@ -42,10 +50,9 @@ export function startLiveServices(core: { http: HttpClient; session: Session }, 
       return token;
     },
   });
-  const fleet = new FleetStore(core.http);
-  fleet.start(live);
+  core.fleet.start(live);
   live.start();
-  return { ...core, live, fleet };
+  return { ...core, live };
 }
 
 export const ServicesContext = createContext<Services | undefined>(undefined);

@@ -96,6 +96,16 @@ describe('Session', () => {
     expect(storage.items.has('wirefleet.refresh_token')).toBe(false);
   });
 
+  it('a reload reuses the stored access token while it has life left, without a refresh', async () => {
+    const { session, storage, requests } = setup(() => json(me));
+    storage.setItem('wirefleet.refresh_token', 'refresh-4');
+    storage.setItem('wirefleet.access_token', `access-4 ${Date.now() + 600_000}`);
+    await session.restore();
+    expect(session.state.get().kind).toBe('signed-in');
+    expect(await session.accessToken()).toBe('access-4');
+    expect(requests).toEqual(['/v1/auth/me']);
+  });
+
   it('restores a tab’s session from its stored refresh token', async () => {
     const { session, storage } = setup((url) => (url === '/v1/auth/refresh' ? json(pair(5)) : json(me)));
     storage.setItem('wirefleet.refresh_token', 'refresh-4');

@@ -23,9 +23,14 @@ export interface SessionOptions {
   now?: () => number;
   setTimer?: (callback: () => void, ms: number) => unknown;
   clearTimer?: (handle: unknown) => void;
+  /** Called when a token pair arrives for a signed-out or restoring session (before the profile is read). */
+  onAuthenticated?: () => void;
 }
 
 const REFRESH_KEY = 'wirefleet.refresh_token';
+const ACCESS_KEY = 'wirefleet.access_token';
+/** A stored access token with less life left than this is refreshed instead of reused. */
+const RESUME_MIN_MS = 90_000;
 /** Refresh this long before the access token expires (or at 80 % of a shorter lifetime). */
 const REFRESH_MARGIN_MS = 60_000;
 /** After a refresh that failed for want of a network, try again this soon. */
@@ -38,8 +43,8 @@ interface Tokens {
 }
 
 /**
- * The signed-in user and their tokens. The access token lives in memory only; the refresh token
- * also in sessionStorage, so a reload keeps the session. Refreshes are single-flight (the API
+ * The signed-in user and their tokens, in memory and in sessionStorage (this tab only, gone when
+ * it closes), so a reload keeps the session. Refreshes are single-flight (the API
  * spends a refresh token on use, and a second use ends the session) and happen before expiry.
  */
 export class Session {
@@ -64,16 +69,32 @@ export class Session {
 
   /** Resumes the tab's session from its stored refresh token, or settles on signed out. */
   async restore(): Promise<void> {
-    if (!this.options.storage.getItem(REFRESH_KEY)) {
+    const refresh = this.options.storage.getItem(REFRESH_KEY);
+    if (!refresh) {
       this.state.set({ kind: 'signed-out' });
       return;
     }
     try {
-      await this.refresh();
+      if (!this.resumeAccessToken(refresh)) await this.refresh();
       await this.loadUser();
     } catch {
       this.end();
     }
+  }
+
+  /**
+   * A reload within the access token's life reuses it (a refresh costs a round trip and a
+   * database write); it is kept next to the refresh token, which can do more than it anyway.
+   */
+  private resumeAccessToken(refresh: string): boolean {
+    const stored = this.options.storage.getItem(ACCESS_KEY);
+    const [access, expires] = stored ? stored.split(' ') : [];
+    const expiresAt = Number(expires);
+    if (!access || !Number.isFinite(expiresAt) || expiresAt - this.now() < RESUME_MIN_MS) return false;
+    this.tokens = { access, expiresAt, refresh };
+    this.schedule(Math.max(1_000, expiresAt - this.now() - REFRESH_MARGIN_MS));
+    this.options.onAuthenticated?.();
+    return true;
   }
 
   /** `totp_required`: ask for the code and call again with it. Other refusals throw ApiError. */
@@ -149,10 +170,13 @@ export class Session {
   }
 
   private accept(pair: TokenPair): void {
+    const first = this.tokens === undefined;
     const lifetimeMs = pair.expires_in * 1000;
     this.tokens = { access: pair.access_token, expiresAt: this.now() + lifetimeMs, refresh: pair.refresh_token };
     this.options.storage.setItem(REFRESH_KEY, pair.refresh_token);
+    this.options.storage.setItem(ACCESS_KEY, `${pair.access_token} ${this.tokens.expiresAt}`);
     this.schedule(Math.max(1_000, Math.min(lifetimeMs - REFRESH_MARGIN_MS, lifetimeMs * 0.8)));
+    if (first) this.options.onAuthenticated?.();
   }
 
   private schedule(ms: number): void {
@@ -173,6 +197,7 @@ export class Session {
     this.timer = undefined;
     this.tokens = undefined;
     this.options.storage.removeItem(REFRESH_KEY);
+    this.options.storage.removeItem(ACCESS_KEY);
     this.state.set(reason ? { kind: 'signed-out', reason } : { kind: 'signed-out' });
   }
 }

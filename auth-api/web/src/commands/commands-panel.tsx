@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Command, FleetNode, Page } from '../api/resources.js';
 import { useServices } from '../app/services.js';
-import { Empty, ErrorNotice, Loading } from '../ui/components.js';
+import { Empty, Loading, ReadError } from '../ui/components.js';
 import { useAsync } from '../ui/hooks.js';
 import { CommandRow } from './command-row.js';
 import { RunCommandForm } from './run-command-form.js';
@@ -39,7 +39,7 @@ export function CommandsPanel({ node, canWrite, resultVersion }: { node: FleetNo
     <section class="card" aria-labelledby="commands-title">
       <h2 id="commands-title">Commands</h2>
       {canWrite ? <RunCommandForm node={node} onStarted={started} /> : null}
-      {list.status === 'error' ? <ErrorNotice error={list.error} title="The commands could not be read." /> : null}
+      {list.status === 'error' ? <ReadError error={list.error} what="commands" /> : null}
       {list.status === 'loading' && !list.value ? <Loading what="commands" /> : null}
       {list.value && commands.length === 0 ? <Empty>No commands have been run on this node.</Empty> : null}
       {commands.length > 0 ? (

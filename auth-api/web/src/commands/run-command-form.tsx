@@ -50,7 +50,7 @@ export function RunCommandForm({ node, onStarted }: { node: FleetNode; onStarted
       </Field>
       {type === 'ping' ? (
         <>
-          <Field label="Target tunnel IP" error={errors.target}>
+          <Field label="Ping target (tunnel IP)" error={errors.target}>
             {(id, describedBy) => <input id={id} name="target" list={`ping-targets-${node.id}`} value={target} onInput={(e) => setTarget(e.currentTarget.value)} aria-describedby={describedBy} placeholder="100.96.0.x" />}
           </Field>
           <datalist id={`ping-targets-${node.id}`}>

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { readAllPages } from '../api/http-client.js';
 import type { Device } from '../api/resources.js';
 import { useServices } from '../app/services.js';
-import { Button, Empty, ErrorNotice, Loading, PageHeader } from '../ui/components.js';
+import { Button, Empty, Loading, PageHeader, ReadError } from '../ui/components.js';
 import { useAsync } from '../ui/hooks.js';
 import { type CreatedDeviceConfig, CreateDeviceForm } from './create-device-form.js';
 import { DeviceConfigDialog } from './device-config-dialog.js';
@@ -34,7 +34,7 @@ export function DevicesView({ canWrite }: { canWrite: boolean }) {
         />
       ) : null}
       {created ? <DeviceConfigDialog name={created.name} config={created.config} onClose={() => setCreated(undefined)} /> : null}
-      {devices.status === 'error' ? <ErrorNotice error={devices.error} title="The devices could not be read." /> : null}
+      {devices.status === 'error' ? <ReadError error={devices.error} what="devices" /> : null}
       {devices.status === 'loading' && !devices.value ? <Loading what="devices" /> : null}
       {devices.value?.length === 0 ? <Empty>No devices yet. A device is a laptop or phone that joins the tunnel through a node.</Empty> : null}
       {devices.value && devices.value.length > 0 ? <DevicesTable devices={devices.value} canWrite={canWrite} onDelete={remove} /> : null}

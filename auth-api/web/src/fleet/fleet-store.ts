@@ -1,8 +1,8 @@
 import { FLEET_ROOM } from '@wirefleet/shared/protocol';
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import { ApiError } from '../api/api-error.js';
-import { type HttpClient, readAllPages } from '../api/http-client.js';
-import type { FleetNode } from '../api/resources.js';
+import type { HttpClient } from '../api/http-client.js';
+import type { FleetNode, Page } from '../api/resources.js';
 import { Store } from '../app/store.js';
 import type { LiveConnection } from '../live/live-connection.js';
 import { type FleetChange, fleetChange } from './fleet-events.js';
@@ -16,6 +16,9 @@ export interface FleetSnapshot {
 }
 
 export type CommandListener = (change: { commandId: string; nodeId: number; status: string }) => void;
+
+const PAGE_SIZE = 500;
+const MAX_PAGES = 200;
 
 /** How long live changes are gathered before views hear of them: one render for a burst. */
 const BATCH_MS = 100;
@@ -32,18 +35,41 @@ export class FleetStore {
   private pendingDuringLoad: EventFrame[] | undefined;
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private stopLive: (() => void) | undefined;
+  private loading: Promise<void> | undefined;
+  /** Bumped by stop(): a read that outlived its session drops its result. */
+  private session = 0;
 
   constructor(private readonly http: HttpClient) {}
 
-  /** Subscribes to the `fleet` room and reads the list; call once per session. */
-  start(live: LiveConnection): void {
-    this.stopLive = live.subscribe(FLEET_ROOM, (event) => this.receive(event), () => void this.load());
-    void this.load();
+  /**
+   * Starts reading the list as soon as there is a token, before the live connection exists, so
+   * the overview does not wait for the user's profile first.
+   */
+  prefetch(): void {
+    this.loading ??= this.load();
   }
 
+  /**
+   * Subscribes to the `fleet` room and reads the list (or keeps the prefetch in flight, whose
+   * events are applied on top); call once per session. A prefetch that already finished is
+   * read again in the background, since events before the subscription were not seen.
+   */
+  start(live: LiveConnection): void {
+    this.stopLive = live.subscribe(FLEET_ROOM, (event) => this.receive(event), () => void this.load());
+    if (!this.loading || this.pendingDuringLoad === undefined) this.loading = this.load();
+  }
+
+  /** Ends the session's view of the fleet: nothing of it stays for the next user of the tab. */
   stop(): void {
     this.stopLive?.();
+    this.stopLive = undefined;
+    this.session += 1;
+    this.pendingDuringLoad = undefined;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.loading = undefined;
+    this.nodes = new Map();
+    this.snapshot.set({ status: 'loading', version: this.snapshot.get().version + 1, nodes: new Map() });
   }
 
   onCommandUpdated(listener: CommandListener): () => void {
@@ -51,19 +77,35 @@ export class FleetStore {
     return () => this.commandListeners.delete(listener);
   }
 
+  /** Reads every page; the table shows the first page as soon as it arrives. */
   async load(): Promise<void> {
+    const session = this.session;
     this.pendingDuringLoad = [];
     try {
-      const items = await readAllPages<FleetNode>(this.http, '/v1/nodes', { limit: 500 });
-      this.nodes = new Map(items.map((node) => [node.id, node]));
+      const fresh = new Map<number, FleetNode>();
+      let cursor: string | undefined;
+      for (let page = 0; page < MAX_PAGES; page += 1) {
+        const result = await this.http.get<Page<FleetNode>>('/v1/nodes', { limit: PAGE_SIZE, cursor });
+        if (session !== this.session) return;
+        for (const node of result.items) fresh.set(node.id, node);
+        if (page === 0 && result.next_cursor && this.snapshot.get().status === 'loading') this.showPartial(fresh);
+        if (!result.next_cursor) break;
+        cursor = result.next_cursor;
+      }
+      this.nodes = fresh;
       const missed = this.pendingDuringLoad;
       this.pendingDuringLoad = undefined;
       for (const event of missed) this.apply(fleetChange(event));
       this.publish('ready');
     } catch (error) {
+      if (session !== this.session) return;
       this.pendingDuringLoad = undefined;
       this.snapshot.update((current) => ({ ...current, status: current.status === 'ready' ? 'ready' : 'error', error }));
     }
+  }
+
+  private showPartial(first: Map<number, FleetNode>): void {
+    this.snapshot.update((current) => ({ status: 'loading', version: current.version + 1, nodes: new Map(first) }));
   }
 
   /** Reads one node again (after a change made here, or an event that needs the full row). */

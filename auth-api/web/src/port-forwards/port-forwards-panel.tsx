@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import type { FleetNode, PortForward } from '../api/resources.js';
 import { useServices } from '../app/services.js';
-import { Badge, Button, ConfirmButton, Empty, ErrorNotice, Loading } from '../ui/components.js';
+import { Badge, Button, ConfirmButton, Empty, ErrorNotice, Loading, ReadError } from '../ui/components.js';
 import { useAsync } from '../ui/hooks.js';
 import { CreateForwardForm } from './create-forward-form.js';
 import { type ApplyFailure, forwardSyncState } from './forward-sync-state.js';
@@ -60,7 +60,7 @@ export function PortForwardsPanel({ node, canWrite, failure, onChanged }: Props)
         <CreateForwardForm node={node} onCancel={() => setCreating(false)} onCreate={async (create) => { await change('new', create); setCreating(false); }} />
       ) : null}
       {actionError ? <ErrorNotice error={actionError} /> : null}
-      {forwards.status === 'error' ? <ErrorNotice error={forwards.error} title="The port forwards could not be read." /> : null}
+      {forwards.status === 'error' ? <ReadError error={forwards.error} what="port forwards" /> : null}
       {forwards.status === 'loading' && !forwards.value ? <Loading what="port forwards" /> : null}
       {forwards.value && items.length === 0 ? <Empty>No port forwards on this node.</Empty> : null}
       {items.length > 0 ? (

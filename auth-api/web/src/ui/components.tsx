@@ -1,6 +1,6 @@
 import type { ComponentChildren, JSX } from 'preact';
 import { useEffect, useId, useRef, useState } from 'preact/hooks';
-import { describeError } from '../api/api-error.js';
+import { ApiError, describeError } from '../api/api-error.js';
 
 type ButtonProps = JSX.HTMLAttributes<HTMLButtonElement> & {
   variant?: 'primary' | 'danger' | 'plain';
@@ -52,6 +52,15 @@ export function ErrorNotice({ error, title }: { error: unknown; title?: string }
       {describeError(error)}
     </div>
   );
+}
+
+/**
+ * A list that could not be read: a refusal for the role is a plain note (the API decides what
+ * each role may read), anything else an error in words.
+ */
+export function ReadError({ error, what }: { error: unknown; what: string }) {
+  if (error instanceof ApiError && error.status === 403) return <Empty>Your role cannot read {what}.</Empty>;
+  return <ErrorNotice error={error} title={`The ${what} could not be read.`} />;
 }
 
 export function Loading({ what }: { what: string }) {

@@ -1,0 +1,211 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedFleet } from '../bench/support/fleet-seed.js';
+import { chromiumSkipReason, launchChromium, type TestBrowser } from '../support/browser.js';
+import { measureOverview, screenshot, signIn } from '../support/dashboard-page.js';
+import { type DashboardStack, startDashboardStack } from '../support/dashboard-stack.js';
+import { createTestDatabase, type TestDatabase } from '../support/db.js';
+
+const skip = chromiumSkipReason();
+const VIEWER = { username: 'viewer1', password: 'viewer password 123' };
+
+async function newPage(browser: TestBrowser): Promise<Page> {
+  const page = await browser.context.newPage();
+  await page.setViewportSize({ width: 1280, height: 800 });
+  return page;
+}
+
+/** Tunnel IP of a node as the overview shows it. */
+async function tunnelIp(page: Page, name: string): Promise<string> {
+  const row = page.locator('tbody tr[data-node-id]', { has: page.locator(`a:text-is("${name}")`) });
+  return (await row.locator('td.mono').first().textContent())!.trim();
+}
+
+/**
+ * The dashboard in Debian's Chromium against the stack as `npm start` wires it (start-stack in
+ * its own process, simulated agents on the memory dataplane, the gateway's ALLOWED_ORIGINS as
+ * it sets them): what an operator and a viewer do, end to end.
+ */
+describe.skipIf(skip !== undefined)(`the dashboard in Chromium${skip ? ` (skipped: ${skip})` : ''}`, { timeout: 60_000 }, () => {
+  let db: TestDatabase;
+  let stack: DashboardStack;
+  let browser: TestBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    [stack, browser] = await Promise.all([startDashboardStack({ databaseUrl: db.url, simulatedAgents: 2 }), launchChromium()]);
+    page = await newPage(browser);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await db?.drop();
+  });
+
+  it('signs in with the printed password and shows the simulated nodes online, live', async () => {
+    await page.goto(stack.url);
+    await page.getByLabel('Username').waitFor();
+    await screenshot(page, 'sign-in');
+    await signIn(page, stack.url, 'admin', stack.adminPassword);
+    for (const name of ['sim-1', 'sim-2']) {
+      const row = page.locator('tbody tr[data-node-id]', { has: page.locator(`a:text-is("${name}")`) });
+      await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('online');
+    }
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toContain('Live');
+    await screenshot(page, 'overview');
+  });
+
+  it('creates a port forward and watches the node apply it: pending, then applied', async () => {
+    const target = await tunnelIp(page, 'sim-2');
+    await page.getByRole('link', { name: 'sim-1', exact: true }).click();
+    await page.getByRole('heading', { name: 'sim-1' }).waitFor();
+    await page.getByRole('button', { name: 'New port forward' }).click();
+    await page.getByLabel('Public port').fill('25565');
+    await page.getByLabel('Target port').fill('25565');
+    await page.getByLabel('Target tunnel IP').fill(target);
+    await page.getByLabel('Description (optional)').fill('minecraft');
+    await page.getByRole('button', { name: 'Create forward' }).click();
+    const row = page.locator('[data-testid="forwards-table"] tbody tr', { hasText: '25565/tcp' });
+    await row.waitFor();
+    await expect.poll(() => row.textContent(), { timeout: 20_000 }).toContain('applied');
+    const revision = (await page.getByTestId('node-revision').textContent())!;
+    const [applied, desired] = revision.match(/\d+/g)!.map(Number);
+    expect(applied, `applied / desired: ${revision}`).toBe(desired);
+    expect(desired).toBeGreaterThan(1);
+    await page.evaluate('window.scrollTo(0, 0)');
+    await screenshot(page, 'node-detail');
+  });
+
+  it('runs ping to a peer and shows the result when it arrives', async () => {
+    await page.goto(stack.url);
+    const target = await tunnelIp(page, 'sim-2');
+    await page.getByRole('link', { name: 'sim-1', exact: true }).click();
+    await page.getByLabel('Ping target (tunnel IP)').waitFor();
+    await page.getByLabel('Command', { exact: true }).selectOption('ping');
+    await page.getByLabel('Ping target (tunnel IP)').fill(target);
+    await page.getByRole('button', { name: 'Run' }).click();
+    const command = page.locator('[data-testid="commands"] li').first();
+    await expect.poll(() => command.getAttribute('data-status'), { timeout: 20_000 }).toBe('succeeded');
+    expect(await command.locator('pre').textContent()).toContain(target);
+    await page.locator('#forwards-title').evaluate((heading) => heading.scrollIntoView({ block: 'start' }));
+    await screenshot(page, 'node-forwards-and-commands');
+  });
+
+  it('creates a device: the key pair is made in the browser, the config and QR code are shown once', async () => {
+    const bodies: string[] = [];
+    page.on('request', (request) => {
+      if (request.method() !== 'GET') bodies.push(request.postData() ?? '');
+    });
+    await page.getByRole('link', { name: 'Devices' }).click();
+    await page.getByRole('button', { name: 'New device' }).click();
+    await page.getByLabel('Device name').fill('alice-laptop');
+    await page.getByLabel('Node', { exact: true }).selectOption({ label: 'sim-1' });
+    await page.getByRole('button', { name: 'Create device' }).click();
+    const config = (await page.getByTestId('device-config').textContent())!;
+    expect(config).toMatch(/^\[Interface\]\nPrivateKey = [A-Za-z0-9+/]{43}=\nAddress = 100\.96\.\d+\.\d+\/32/);
+    await expect.poll(() => page.getByTestId('device-qr').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    const privateKey = /PrivateKey = (\S+)/.exec(config)![1]!;
+    expect(bodies.some((body) => body.includes('alice-laptop')), 'the device was created over the API').toBe(true);
+    expect(bodies.filter((body) => body.includes(privateKey)), 'the private key never left the browser').toEqual([]);
+    await screenshot(page, 'device-config');
+    await page.getByRole('button', { name: 'I have saved it' }).click();
+    await page.locator('[data-testid="devices-table"]', { hasText: 'alice-laptop' }).waitFor();
+  });
+
+  it('creates an enrollment key shown once with its enroll line; a viewer user; the audit log', async () => {
+    await page.getByRole('link', { name: 'Enrollment keys' }).click();
+    await page.getByRole('button', { name: 'New enrollment key' }).click();
+    await page.getByLabel('Tags').fill('edge, web');
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const key = (await page.getByTestId('enrollment-key').textContent())!.trim();
+    expect(await page.getByTestId('enroll-command').textContent()).toBe(`wirefleet-agent enroll --api ${stack.url} --key ${key}`);
+    await screenshot(page, 'enrollment-key');
+    await page.getByRole('button', { name: 'Done' }).click();
+
+    await page.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('button', { name: 'New user' }).click();
+    await page.getByLabel('Username').fill(VIEWER.username);
+    await page.getByLabel('Password').fill(VIEWER.password);
+    await page.getByLabel('Role', { exact: true }).selectOption('viewer');
+    await page.getByRole('button', { name: 'Create user' }).click();
+    await page.locator('[data-testid="users-table"]', { hasText: VIEWER.username }).waitFor();
+    await screenshot(page, 'users');
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    await page.locator('[data-testid="audit-table"]', { hasText: 'user.created' }).waitFor();
+    await screenshot(page, 'audit-log');
+  });
+
+  it('as a viewer: everything readable, no button that writes, no secret', async () => {
+    const viewer = await newPage(browser);
+    await signIn(viewer, stack.url, VIEWER.username, VIEWER.password);
+    await viewer.locator('tbody tr[data-node-id]').first().waitFor();
+    expect(await viewer.getByRole('link', { name: 'Enrollment keys' }).count()).toBe(0);
+    await viewer.getByRole('link', { name: 'sim-1', exact: true }).click();
+    await viewer.getByRole('heading', { name: 'Peers' }).waitFor();
+    await viewer.waitForTimeout(500);
+    const buttons = await viewer.locator('main button').allTextContents();
+    expect(buttons).toEqual([]);
+    await screenshot(viewer, 'viewer-node');
+    await viewer.close();
+  });
+
+  it('signs out: the socket closes and the sign-in form returns', async () => {
+    const cdp = await page.context().newCDPSession(page);
+    const closed: string[] = [];
+    cdp.on('Network.webSocketClosed', ({ requestId }) => closed.push(requestId));
+    await cdp.send('Network.enable');
+    await page.goto(stack.url);
+    await page.getByRole('heading', { name: 'Fleet', exact: true }).waitFor();
+    await expect.poll(() => page.getByTestId('connection-state').textContent()).toContain('Live');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
+    await expect.poll(() => closed.length).toBeGreaterThan(0);
+  });
+
+  it('renders the API reference at /docs from /openapi.json, bundled (no other origin contacted)', async () => {
+    const origins = new Set<string>();
+    page.on('request', (request) => origins.add(new URL(request.url()).origin));
+    await page.goto(`${stack.url}/docs`);
+    await page.getByText('/v1/auth/login').first().waitFor();
+    await screenshot(page, 'api-reference');
+    expect([...origins].filter((origin) => origin.startsWith('http'))).toEqual([stack.url]);
+  });
+});
+
+describe.skipIf(skip !== undefined)(`the overview with 1,000 nodes${skip ? ` (skipped: ${skip})` : ''}`, () => {
+  let db: TestDatabase;
+  let stack: DashboardStack;
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    [stack, browser] = await Promise.all([startDashboardStack({ databaseUrl: db.url, simulatedAgents: 0 }), launchChromium()]);
+    await seedFleet(db.knex, 1000, 0);
+    await db.knex.raw(`UPDATE nodes SET online = (id % 7 <> 0), applied_revision = desired_revision, last_seen_at = now()`);
+  }, 180_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stack?.stop();
+    await db?.drop();
+  });
+
+  it('renders, searches and scrolls; the timings go to docs/benchmarks.md (npm run bench), not into assertions', async () => {
+    const page = await newPage(browser);
+    await signIn(page, stack.url, 'admin', stack.adminPassword);
+    const timings = await measureOverview(page, 1000, { text: 'bench-99', expectName: 'bench-99' }, 'bench-999').catch(async (error: unknown) => {
+      await screenshot(page, 'failed-1000');
+      throw error;
+    });
+    expect(await page.locator('tbody tr[data-node-id]').count(), 'rows in the DOM (virtualised)').toBeLessThan(100);
+    expect(timings.scripts.length).toBeGreaterThan(0);
+    await page.locator('.table-scroller').evaluate((element) => element.scrollTo(0, 0));
+    await screenshot(page, 'overview-1000-nodes');
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(page, 'overview-dark');
+    process.stdout.write(`dashboard, 1,000 nodes: ${JSON.stringify({ ...timings, scripts: timings.scripts.length })}\n`);
+  }, 120_000);
+});
