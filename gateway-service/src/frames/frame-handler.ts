@@ -18,6 +18,7 @@ import { TokenBucket } from '../connections/token-bucket.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import { mayPublish, maySubscribe, ownRoom } from '../rooms/room-policy.js';
 import type { RoomHub } from '../rooms/room-hub.js';
+import { ThrottledLog } from '../ops/throttled-log.js';
 
 /** After this many malformed or forbidden frames a connection is closed with 4000. */
 const MAX_BAD_FRAMES = 20;
@@ -48,6 +49,8 @@ export interface FrameHandlerDeps {
 
 /** Everything a client may say after the upgrade: parse, authorise, act, answer. */
 export class FrameHandler {
+  private readonly failures = new ThrottledLog();
+
   constructor(private readonly deps: FrameHandlerDeps) {}
 
   handle(connection: Connection, message: ArrayBuffer, isBinary: boolean): void {
@@ -81,7 +84,9 @@ export class FrameHandler {
     // A frame sent before `welcome` waits for the automatic join, so every answer follows it.
     const welcomed = deps.hub.joined(connection, ownRoom(connection));
     (welcomed ? welcomed.then(() => this.dispatch(connection, frame)) : this.dispatch(connection, frame)).catch((error: unknown) => {
-      deps.logger.error({ err: error, conn: connection.id, type: frame.type }, 'frame handling failed');
+      // Mostly the bus being away (every publishing node hits it): one line per interval.
+      const logged = this.failures.take();
+      if (logged) deps.logger.error({ err: error, conn: connection.id, type: frame.type, ...logged }, 'frame handling failed');
       if (connection.ws) deps.send(connection, errorFrame('internal_error', 'could not handle the frame', frame.id));
     });
   }

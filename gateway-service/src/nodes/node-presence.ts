@@ -4,6 +4,7 @@ import type { Logger } from '@wirefleet/shared/logging';
 import { CloseCode } from '@wirefleet/shared/protocol';
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
+import { ThrottledLog } from '../ops/throttled-log.js';
 import type { NodeLeases } from './node-leases.js';
 
 /** Gateway-to-gateway messages travel in this room; no client may name it (see room-policy). */
@@ -18,6 +19,8 @@ const TAKEOVER_EVENT = 'node.takeover';
  * announcement was missed.
  */
 export class NodePresence {
+  private readonly renewalFailures = new ThrottledLog();
+
   constructor(
     private readonly deps: {
       bus: Bus;
@@ -60,12 +63,17 @@ export class NodePresence {
     }
   }
 
-  /** Extends every local node lease; a lost lease means a newer connection exists somewhere. */
+  /**
+   * Extends every local node lease; a lease another holder has means a newer connection exists
+   * somewhere. A renewal that cannot reach Redis keeps the connection (one log line per interval
+   * for all of them: during an outage every node fails every sweep).
+   */
   async renewAll(): Promise<void> {
     for (const connection of this.deps.registry.values()) {
       if (connection.kind !== 'node' || !connection.ws) continue;
       const kept = await this.deps.leases.renew(connection.subjectId, this.holder(connection)).catch((error: unknown) => {
-        this.deps.logger.warn({ err: error, node: connection.subjectId }, 'node lease renewal failed');
+        const logged = this.renewalFailures.take();
+        if (logged) this.deps.logger.warn({ err: error, node: connection.subjectId, ...logged }, 'node lease renewal failed; keeping the connection');
         return true;
       });
       if (!kept && connection.ws) this.deps.close(connection, CloseCode.REPLACED, 'replaced by a newer connection of this node');
