@@ -32,6 +32,11 @@ describe('fleet API: roles, validation, placement, IPAM limits', () => {
   it('a viewer reads but cannot change anything; an operator cannot manage keys or users', async () => {
     expect((await call(t.url, 'GET', '/v1/nodes', { token: viewer })).status).toBe(200);
     expect((await call(t.url, 'GET', `/v1/nodes/${eu1.node_id}`, { token: viewer })).status).toBe(200);
+    // Reading is viewer and up everywhere (CONTRACT §4): forwards, devices, templates, commands.
+    for (const route of ['/v1/devices', `/v1/devices?node_id=${eu1.node_id}`, '/v1/service-templates', `/v1/nodes/${eu1.node_id}/port-forwards`, `/v1/nodes/${eu1.node_id}/commands`]) {
+      const response = await call(t.url, 'GET', route, { token: viewer });
+      expect({ route, status: response.status }).toEqual({ route, status: 200 });
+    }
     const writes: Array<[string, string, unknown]> = [
       ['PATCH', `/v1/nodes/${eu1.node_id}`, { name: 'x' }],
       ['DELETE', `/v1/nodes/${eu1.node_id}`, undefined],
@@ -124,6 +129,9 @@ describe('fleet API: roles, validation, placement, IPAM limits', () => {
     const config = created[0]!.body.client_config as string;
     expect(config).toContain(`Address = ${created[0]!.body.tunnel_ip}/32`);
     expect(config).toMatch(/Endpoint = 198\.51\.100\.[12]:51820/);
+    const onEu1 = await call(t.url, 'GET', `/v1/devices?node_id=${eu1.node_id}`, { token: viewer });
+    expect((onEu1.body.items as Array<{ node_id: number }>).map((d) => d.node_id)).toEqual([eu1.node_id, eu1.node_id, eu1.node_id]);
+    expect((await call(t.url, 'GET', '/v1/devices?node_id=0', { token: viewer })).status).toBe(400);
     const none = await call(t.url, 'POST', '/v1/devices', { token: operator, body: { name: 'nowhere', wg_public_key: wgKeyPair().publicKey, region: 'mars' } });
     expect(none.status).toBe(409);
     expect(none.body.code).toBe('no_nodes_available_in_region');

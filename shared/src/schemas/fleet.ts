@@ -98,6 +98,13 @@ export const createCommandRequest = z.discriminatedUnion('type', [
 ]);
 export type CreateCommandRequest = z.infer<typeof createCommandRequest>;
 
+/** `GET /v1/devices`: one page, optionally only the devices attached to one node. */
+export const deviceListQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  node_id: z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+});
+
 export const nodeListQuery = z.object({
   cursor: z.string().max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),

@@ -1,4 +1,4 @@
-import { createDeviceRequest, idParams, listQuery } from '@wirefleet/shared/schemas';
+import { createDeviceRequest, deviceListQuery, idParams } from '@wirefleet/shared/schemas';
 import { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { decodeCursor, page } from '../../http/pagination.js';
@@ -9,9 +9,10 @@ import type { DeviceService } from './device-service.js';
 export function deviceRoutes(devices: DeviceService, auth: Authenticator): Router {
   const router = Router();
   const operator = auth.require('operator');
-  router.get('/v1/devices', operator, async (req, res) => {
-    const query = parseQuery(listQuery, req);
-    res.json(page(await devices.list(decodeCursor(query.cursor), query.limit), query.limit));
+  // Viewers read devices (CONTRACT §4); nothing secret is stored, the client config is only in POST's answer.
+  router.get('/v1/devices', auth.require('viewer'), async (req, res) => {
+    const query = parseQuery(deviceListQuery, req);
+    res.json(page(await devices.list(decodeCursor(query.cursor), query.limit, query.node_id), query.limit));
   });
   router.post('/v1/devices', operator, async (req, res) => {
     const body = parseBody(createDeviceRequest, req);

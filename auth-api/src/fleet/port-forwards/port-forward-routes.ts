@@ -8,10 +8,11 @@ import type { PortForwardService } from './port-forward-service.js';
 export function portForwardRoutes(forwards: PortForwardService, auth: Authenticator): Router {
   const router = Router();
   const operator = auth.require('operator');
-  router.get('/v1/service-templates', operator, async (_req, res) => {
+  // Viewers read templates and forwards (CONTRACT §4).
+  router.get('/v1/service-templates', auth.require('viewer'), async (_req, res) => {
     res.json({ items: await forwards.templates() });
   });
-  router.get('/v1/nodes/:id/port-forwards', operator, async (req, res) => {
+  router.get('/v1/nodes/:id/port-forwards', auth.require('viewer'), async (req, res) => {
     res.json({ items: await forwards.list(parseParams(idParams, req).id) });
   });
   router.post('/v1/nodes/:id/port-forwards', operator, async (req, res) => {
