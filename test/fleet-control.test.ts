@@ -62,6 +62,9 @@ describe('fleet control through the auth-api and a gateway', () => {
 
   it('every change bumps the revision and announces config.changed to the node room, newest revision only', async () => {
     const node = await connectNode(a);
+    const viewer = await connect(stack.gateways[0]!.url, admin);
+    viewer.send({ type: 'subscribe', room: 'fleet', id: 'f' });
+    await viewer.next((frame) => frame.type === 'subscribed');
     const before = (await fetchConfig(a)).config.revision;
     const forwards = await Promise.all(
       [25565, 25566, 25567].map((port) =>
@@ -86,7 +89,12 @@ describe('fleet control through the auth-api and a gateway', () => {
     // The free-text description never reaches the node.
     expect(JSON.stringify(after)).not.toContain('flush');
     expect(after.port_forwards).toContainEqual({ protocol: 'tcp', public_port: 25565, target_ip: b.tunnel_ip, target_port: 25565 });
+    // The fleet room hears the new desired revision too (a dashboard shows the node behind).
+    await viewer.next(
+      (f) => f.type === 'event' && f.event === 'node.config_changed' && (f.data as { desired_revision: number }).desired_revision === before + 3,
+    );
     node.close();
+    viewer.close();
   });
 
   it('a command goes queued → sent → succeeded through the gateway, and the fleet room hears about it', async () => {

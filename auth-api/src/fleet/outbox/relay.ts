@@ -16,8 +16,9 @@ interface OutboxRow {
 
 /**
  * Publishes what the outbox and the nodes' revisions say must be announced:
- * - `config.changed {revision}` to `node:<id>` for every node whose desired revision is ahead
- *   of its announced revision — the newest revision only (bursts coalesce);
+ * - `config.changed {revision}` to `node:<id>` (and `node.config_changed {node_id,
+ *   desired_revision}` to `fleet`) for every node whose desired revision is ahead of its
+ *   announced revision — the newest revision only (bursts coalesce);
  * - the rows of `outbox_events` in id order (fleet events, commands, node deletions).
  *
  * Each batch runs in a transaction holding a transaction-level advisory lock, so several
@@ -96,8 +97,12 @@ export class OutboxRelay {
         .limit(BATCH)
         .select<Array<{ id: number; desired_revision: number }>>('id', 'desired_revision');
       // Different rooms: these publishes may run concurrently (ioredis pipelines them).
+      // The fleet room hears it too, so a dashboard shows the node behind until it applies.
       await Promise.all(
-        nodes.map((node) => this.bus.publish(`node:${node.id}`, 'config.changed', { revision: Number(node.desired_revision) })),
+        nodes.flatMap((node) => [
+          this.bus.publish(`node:${node.id}`, 'config.changed', { revision: Number(node.desired_revision) }),
+          this.bus.publish('fleet', 'node.config_changed', { node_id: Number(node.id), desired_revision: Number(node.desired_revision) }),
+        ]),
       );
       if (nodes.length > 0) {
         // Lock the rows only now, briefly, in id order — the order revision bumps lock them in

@@ -18,6 +18,11 @@ describe('fleetChange: a fleet room event → the change to the table', () => {
     expect(fleetChange(event('fleet', 'node.deleted', { node_id: 2, name: 'x' }))).toEqual({ kind: 'remove', nodeId: 2 });
     expect(fleetChange(event('fleet', 'node.enrolled', { node_id: 5 }))).toEqual({ kind: 'reload', nodeId: 5 });
     expect(fleetChange(event('fleet', 'node.config_applied', { node_id: 5, revision: 4, ok: true }))).toEqual({ kind: 'reload', nodeId: 5 });
+    expect(fleetChange(event('fleet', 'node.config_changed', { node_id: 5, desired_revision: 6 }))).toEqual({
+      kind: 'patch',
+      nodeId: 5,
+      patch: { desired_revision: 6 },
+    });
   });
 
   it('a failed apply sets the error the node reported', () => {

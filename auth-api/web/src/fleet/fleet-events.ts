@@ -32,6 +32,10 @@ export function fleetChange(event: EventFrame): FleetChange {
       return { kind: 'patch', nodeId, patch: { online: false } };
     case 'node.status':
       return { kind: 'patch', nodeId, patch: statusPatch(data, seenAt) };
+    case 'node.config_changed': {
+      const desired = num(data.desired_revision);
+      return desired === undefined ? { kind: 'none' } : { kind: 'patch', nodeId, patch: { desired_revision: desired } };
+    }
     case 'node.config_applied':
       // The applied revision may now be ahead of the desired one the table knows: read it again.
       return data.ok === true ? { kind: 'reload', nodeId } : { kind: 'patch', nodeId, patch: failedApply(data) };
