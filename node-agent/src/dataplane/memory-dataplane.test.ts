@@ -49,3 +49,33 @@ describe('commands on the simulated backends', () => {
     expect(spawned).toEqual([]);
   });
 });
+
+describe('MemoryDataplane peer status', () => {
+  const desired = {
+    revision: 1,
+    address: '100.96.0.5/16',
+    listenPort: 51820,
+    peers: [{ publicKey: PEER, allowedIps: ['100.96.0.6/32'] }],
+    forwards: [],
+    masquerade: true,
+  };
+
+  it('memory: handshakes and traffic that grow with time, for live charts', async () => {
+    let now = 1_800_000_000_000;
+    const dataplane = new MemoryDataplane(logger, { now: () => now });
+    await dataplane.apply(desired);
+    now += 10_000;
+    const [first] = await dataplane.peerStatus();
+    now += 10_000;
+    const [second] = await dataplane.peerStatus();
+    expect(second!.rxBytes).toBeGreaterThan(first!.rxBytes);
+    expect(second!.txBytes).toBeGreaterThan(first!.txBytes);
+    expect(second!.latestHandshake).toBeGreaterThan(now / 1000 - 121);
+  });
+
+  it('dry-run: no traffic and no handshake', async () => {
+    const dataplane = new MemoryDataplane(logger, { dryRun: true });
+    await dataplane.apply(desired);
+    expect(await dataplane.peerStatus()).toEqual([{ publicKey: PEER, rxBytes: 0, txBytes: 0 }]);
+  });
+});

@@ -25,11 +25,16 @@ export class MemoryDataplane implements Dataplane {
   readonly kind: string;
   private applied: DesiredState | undefined;
 
+  private readonly now: () => number;
+  private readonly startedAt: number;
+
   constructor(
     private readonly logger: Logger,
-    options: { dryRun?: boolean } = {},
+    options: { dryRun?: boolean; now?: () => number } = {},
   ) {
     this.kind = options.dryRun ? 'dry-run' : 'memory';
+    this.now = options.now ?? Date.now;
+    this.startedAt = this.now();
   }
 
   async apply(desired: DesiredState): Promise<ApplyReport> {
@@ -48,13 +53,24 @@ export class MemoryDataplane implements Dataplane {
     return { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false, corrected: [] };
   }
 
+  /**
+   * `memory` simulates a lively tunnel, so the dashboard of `npm start` has handshakes and
+   * traffic to show: each peer shakes hands every two minutes and moves a steady, made-up number
+   * of bytes per second (its own, from its key). `dry-run` reports no traffic: it touches nothing.
+   */
   async peerStatus(): Promise<PeerStatus[]> {
-    return (this.applied?.peers ?? []).map((peer) => ({
-      publicKey: peer.publicKey,
-      ...(peer.endpoint ? { endpoint: peer.endpoint } : {}),
-      rxBytes: 0,
-      txBytes: 0,
-    }));
+    const seconds = (this.now() - this.startedAt) / 1000;
+    const lively = this.kind === 'memory';
+    return (this.applied?.peers ?? []).map((peer) => {
+      const rate = lively ? 2_000 + (peer.publicKey.charCodeAt(0) % 64) * 500 : 0;
+      return {
+        publicKey: peer.publicKey,
+        ...(peer.endpoint ? { endpoint: peer.endpoint } : {}),
+        ...(lively ? { latestHandshake: Math.floor(this.now() / 1000 - (seconds % 120)) } : {}),
+        rxBytes: Math.round(seconds * rate),
+        txBytes: Math.round(seconds * rate * 0.6),
+      };
+    });
   }
 
   async digest(): Promise<{ stateDigest: string; drift: boolean }> {
