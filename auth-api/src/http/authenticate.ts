@@ -27,6 +27,17 @@ export function claimsOf(req: Request): AccessTokenClaims {
   return claims;
 }
 
+/** Why a verified token was still refused; like a TokenError, it reaches the log only. */
+export class TokenRefusal extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenRefusal';
+  }
+}
+
 function bearerToken(req: Request): string {
   const header = req.headers.authorization;
   const match = header ? /^Bearer ([A-Za-z0-9._~+/=-]+)$/i.exec(header) : null;
@@ -52,13 +63,15 @@ export function createAuthenticator(
     } catch (error) {
       if (error instanceof TokenError) {
         onFailure(error.reason);
-        throw new WirefleetError('invalid_token', { detail: error.message, cause: error });
+        // No detail: the verifier's message can echo the attacker's own header (a `kid`), and
+        // why a token failed helps only a forger (CONTRACT §2). The error handler logs the cause.
+        throw new WirefleetError('invalid_token', { cause: error });
       }
       throw error;
     }
     if (!(await sessionCheck(claims))) {
       onFailure('session_revoked');
-      throw new WirefleetError('invalid_token', { detail: 'the session was revoked' });
+      throw new WirefleetError('invalid_token', { cause: new TokenRefusal('session_revoked', 'the session was revoked') });
     }
     if (!accept(claims)) throw new WirefleetError('forbidden');
     req.res!.locals.claims = claims;

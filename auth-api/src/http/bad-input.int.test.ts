@@ -61,10 +61,20 @@ describe('bad input gets problem JSON with stable codes', () => {
     expect(paths).toEqual(['password', 'role']);
   });
 
-  it('unknown routes → 404 problem JSON; bad ids → 404', async () => {
+  it('unknown routes and unknown ids → 404 problem JSON', async () => {
     expectProblem(await call(t.url, 'GET', '/v1/nope'), 404, 'not_found');
-    expectProblem(await call(t.url, 'GET', '/v1/users/abc', { token: admin }), 404, 'not_found');
     expectProblem(await call(t.url, 'GET', '/v1/users/999999', { token: admin }), 404, 'not_found');
+  });
+
+  // Found by the security review: ids coerced, so `/v1/users/0x1` and `/1e0` read user 1.
+  it('an id in any spelling but plain decimal → 400, never another name for an existing id', async () => {
+    expect((await call(t.url, 'GET', '/v1/users/1', { token: admin })).status).toBe(200);
+    for (const id of ['abc', '0x1', '1e0', '01', '1.0', '+1', '0', '-1', '%201', '9007199254740993', '99999999999999999999']) {
+      const response = await call(t.url, 'GET', `/v1/users/${id}`, { token: admin });
+      expectProblem(response, 400, 'invalid_request');
+      expect({ id, errors: response.body.errors }).toEqual({ id, errors: [{ path: 'id', message: expect.any(String) }] });
+    }
+    expectProblem(await call(t.url, 'GET', '/v1/commands/not-a-uuid', { token: admin }), 400, 'invalid_request');
   });
 
   it('missing or malformed Authorization → 401', async () => {

@@ -70,11 +70,25 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     } else if (final.status >= 500) {
       logger.error({ err: error, method: req.method, url: req.originalUrl }, 'request failed');
     } else {
-      logger.info({ code: final.code, status: final.status, method: req.method, url: req.originalUrl }, 'request refused');
+      logger.info(
+        { code: final.code, status: final.status, method: req.method, url: req.originalUrl, ...refusalReason(final) },
+        'request refused',
+      );
     }
     if (res.headersSent) return;
     sendProblem(res, final);
   };
+}
+
+/**
+ * Why a token was refused, for the log: a 401 body says only `invalid_token` (CONTRACT §2), so
+ * the verifier's reason and message (which may quote the token's own header) are logged here.
+ */
+function refusalReason(error: WirefleetError): { reason?: string; why?: string } {
+  const cause = error.cause;
+  if (error.status !== 401 || !(cause instanceof Error)) return {};
+  const reason = (cause as { reason?: unknown }).reason;
+  return { ...(typeof reason === 'string' ? { reason } : {}), why: cause.message.slice(0, 200) };
 }
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => {

@@ -42,6 +42,27 @@ describe('forged access tokens are refused by the auth-api', () => {
     }
   });
 
+  // Found by the security review: the body carried the verifier's reason and the forger's `kid`.
+  it('a 401 says invalid_token and nothing about why; the reason is logged', async () => {
+    const factory = createTokenFactory({ issuer: t.config.publicUrl, key: t.api.context.keyring.signingKey() });
+    const kid = 'kid<script>alert(1)</script>';
+    const tokens = {
+      unknown_kid: factory.sign({ sub, sid, role: 'admin' }, { kid }),
+      expired: factory.sign({ sub, sid, role: 'admin', iat: 1_000, nbf: 1_000, exp: 1_600 }),
+      session_revoked: factory.sign({ sub, sid: '00000000-0000-4000-8000-000000000000', role: 'admin' }),
+    };
+    for (const [reason, token] of Object.entries(tokens)) {
+      const response = await call(t.url, 'GET', '/v1/auth/me', { token });
+      expect({ reason, status: response.status, body: response.body }).toEqual({
+        reason,
+        status: 401,
+        body: { type: expect.any(String), title: expect.any(String), status: 401, code: 'invalid_token' },
+      });
+      expect(response.text).not.toContain('script');
+      expect(t.logLines.some((line) => line.includes(`"reason":"${reason}"`)), `log names ${reason}`).toBe(true);
+    }
+  });
+
   it('a token from a key the API never published → 401', async () => {
     const stranger = createTokenFactory({ issuer: t.config.publicUrl });
     const response = await call(t.url, 'GET', '/v1/auth/me', { token: stranger.sign({ sub, sid, role: 'admin' }) });

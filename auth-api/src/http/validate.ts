@@ -82,8 +82,11 @@ export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infe
 
 export function parseParams<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
   const result = schema.safeParse(req.params);
-  // A malformed id names no resource: that is a 404, as for any other unknown id.
-  if (!result.success) throw new WirefleetError('not_found');
+  // A malformed id (`0x1`, `1e0`, `01`) is a malformed path: 400 (CONTRACT §2), never read as
+  // another spelling of an id that exists. A well-formed id that names nothing is a 404.
+  if (!result.success) {
+    throw new WirefleetError('invalid_request', { detail: 'the path is invalid', errors: toFieldErrors(result.error) });
+  }
   return result.data;
 }
 

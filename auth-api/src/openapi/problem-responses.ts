@@ -42,8 +42,8 @@ function impliedErrors(route: RouteSpec): ErrorCode[] {
   // express.json runs before every route, but only routes that read a body care what it held.
   if (route.body) codes.push('invalid_request', 'payload_too_large', 'unsupported_media_type');
   if (route.query) codes.push('invalid_request');
-  // parseParams answers a malformed id with 404, as for an unknown one.
-  if (route.params) codes.push('not_found');
+  // parseParams answers a malformed id with 400, an unknown one with 404.
+  if (route.params) codes.push('invalid_request', 'not_found');
   // Every route that reads a session, a user or a body's subject asks the database first.
   if (route.auth !== 'none' || route.body) codes.push('service_unavailable');
   return codes;

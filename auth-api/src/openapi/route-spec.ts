@@ -62,7 +62,7 @@ export interface RouteSpec {
   /**
    * Errors particular to this route. Errors implied by the route's shape are added by the
    * document builder, so they are never forgotten: 401 for authenticated routes, 403 for
-   * role-gated ones, 400/413/415 for bodies, 400 for queries, 404 for path ids, 503
+   * role-gated ones, 400/413/415 for bodies, 400 for queries, 400/404 for path ids, 503
    * `service_unavailable` for routes that reach the database, 500 always.
    */
   errors: ErrorCode[];
