@@ -7,6 +7,8 @@ import { z } from 'zod';
  * a quote, a semicolon or a space into anything the agent renders.
  */
 
+const ALL_ZERO_KEY = `${'A'.repeat(43)}=`;
+
 /**
  * A WireGuard public key: 32 bytes, standard base64 (44 characters ending in `=`). The pattern
  * alone pins the length: 43 characters whose last carries no spare bits, then one `=`, are
@@ -17,7 +19,10 @@ export const wgPublicKey = z
   .refine(
     (value) => /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/.test(value),
     'a WireGuard key is 32 bytes in base64 (44 characters)',
-  );
+  )
+  // The all-zero key is no one's key (X25519 maps it to nothing usable); as a peer it would
+  // only collide with every other client that sends it.
+  .refine((value) => value !== ALL_ZERO_KEY, 'the all-zero key is not a WireGuard public key');
 
 export const port = z.number().int('a port is a whole number').min(1, 'a port is 1-65535').max(65535, 'a port is 1-65535');
 

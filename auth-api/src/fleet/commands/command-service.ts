@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { WirefleetError } from '@wirefleet/shared/errors';
-import type { CreateCommandRequest } from '@wirefleet/shared/schemas';
+import { type CreateCommandRequest, ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
 import type { FleetDeps } from '../fleet-deps.js';
 import { enqueue } from '../outbox/index.js';
 
@@ -60,6 +60,13 @@ export class CommandService {
 
   async create(nodeId: number, request: CreateCommandRequest, actor: string, ip: string): Promise<PublicCommand> {
     const { deps } = this;
+    // A node pings only across the tunnel: a ping elsewhere would make it probe its own LAN or
+    // the Internet on an operator's behalf. The agent refuses such targets too.
+    if (request.type === 'ping' && !ipv4InCidr(request.args.target_ip, parseCidr(deps.network.cidr)!)) {
+      throw new WirefleetError('invalid_request', {
+        errors: [{ path: 'args.target_ip', message: `must be a tunnel address in ${deps.network.cidr}` }],
+      });
+    }
     const row = await deps.db.transaction(async (trx) => {
       const node = await trx('nodes').where({ id: nodeId, network_id: deps.network.id }).first('id');
       if (!node) throw new WirefleetError('not_found');
