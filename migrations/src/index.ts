@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import * as identity from './migrations/20261123_001_identity.js';
 import * as fleet from './migrations/20261123_002_fleet.js';
+import * as nodeExitNode from './migrations/20261205_120_node_exit_node.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -14,6 +15,7 @@ interface Migration {
 const migrations: Array<[name: string, migration: Migration]> = [
   ['20261123_001_identity', identity],
   ['20261123_002_fleet', fleet],
+  ['20261205_120_node_exit_node', nodeExitNode],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

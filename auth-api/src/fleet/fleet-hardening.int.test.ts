@@ -23,6 +23,65 @@ describe('fleet input that could hurt the fleet is refused', () => {
     await t.close();
   });
 
+  const patchNode = (token: string, id: number, body: Record<string, unknown>) => call(t.url, 'PATCH', `/v1/nodes/${id}`, { token, body });
+
+  it('routes that would capture the fleet → 400 naming each route', async () => {
+    expect((await patchNode(operator, b.node_id, { routes: ['10.20.0.0/16'] })).status).toBe(200);
+    const cases: Array<[string[], string]> = [
+      [['0.0.0.0/0'], 'exit node'],
+      [['0.0.0.0/1', '128.0.0.0/1'], 'exit node'],
+      [['10.0.0.0/7'], 'exit node'],
+      [['100.96.0.0/16'], 'tunnel network'],
+      [['100.64.0.0/10'], 'tunnel network'],
+      [[`${b.tunnel_ip}/32`], 'tunnel network'],
+      [['10.20.5.0/24'], 'node'],
+      [['10.0.0.0/8'], 'node'],
+      [['172.16.0.0/24', '172.16.0.128/25'], 'routes.0'],
+      [['2001:db8::/32'], 'IPv6'],
+      [['11.0.0.0/8', '12.0.0.0/8'], 'more than a /8'],
+    ];
+    for (const [routes, why] of cases) {
+      const response = await patchNode(operator, a.node_id, { routes });
+      expect({ routes, status: response.status, code: response.body.code }).toEqual({ routes, status: 400, code: 'invalid_request' });
+      const errors = response.body.errors as Array<{ path: string; message: string }>;
+      expect(errors.every((error) => /^routes\.\d+$/.test(error.path))).toBe(true);
+      expect(errors.map((error) => error.message).join(' ')).toContain(why);
+    }
+    const node = await patchNode(operator, a.node_id, { routes: ['10.30.0.0/16', '192.168.7.0/24'] });
+    expect(node.status).toBe(200);
+    expect(node.body).toMatchObject({ routes: ['10.30.0.0/16', '192.168.7.0/24'], exit_node: false });
+  });
+
+  it('a default route only on a node an admin marked exit_node; operators cannot mark one', async () => {
+    const byOperator = await patchNode(operator, a.node_id, { exit_node: true });
+    expect(byOperator.status).toBe(403);
+    expect((await call(t.url, 'GET', `/v1/nodes/${a.node_id}`, { token: admin })).body.exit_node).toBe(false);
+    const marked = await patchNode(admin, a.node_id, { exit_node: true, routes: ['0.0.0.0/0'] });
+    expect(marked.status).toBe(200);
+    expect(marked.body).toMatchObject({ exit_node: true, routes: ['0.0.0.0/0'] });
+    // The exit node's default route leaves other nodes' more specific routes alone…
+    expect((await patchNode(operator, b.node_id, { routes: ['10.21.0.0/16'] })).status).toBe(200);
+    // …but a second exit node may not announce the very same route.
+    expect((await patchNode(admin, b.node_id, { exit_node: true, routes: ['0.0.0.0/0'] })).status).toBe(400);
+    // Unmarking a node that still routes 0.0.0.0/0 would leave the route in place: refused.
+    const unmark = await patchNode(admin, a.node_id, { exit_node: false });
+    expect(unmark.status).toBe(400);
+    expect(unmark.body.errors).toEqual([{ path: 'routes.0', message: expect.stringContaining('exit node') }]);
+    expect((await patchNode(admin, a.node_id, { exit_node: false, routes: [] })).status).toBe(200);
+  });
+
+  it('of two concurrent PATCHes with overlapping routes, at most one passes', async () => {
+    const c = await enrollNode(t.url, enrollmentKey, { name: 'node-c' });
+    for (let round = 0; round < 5; round += 1) {
+      const route = `10.${100 + round}.0.0/16`;
+      const answers = await Promise.all([
+        patchNode(operator, b.node_id, { routes: [route] }),
+        patchNode(operator, c.node_id, { routes: [route] }),
+      ]);
+      expect(answers.map((answer) => answer.status).sort()).toEqual([200, 400]);
+    }
+  });
+
   it('ping outside the tunnel network → 400, inside → 202', async () => {
     const ping = (target_ip: string) =>
       call(t.url, 'POST', `/v1/nodes/${a.node_id}/commands`, { token: operator, body: { type: 'ping', args: { target_ip } } });

@@ -41,6 +41,8 @@ export const patchNodeRequest = z
     listen_port: port.optional(),
     region: region.nullable().optional(),
     routes: z.array(cidr).max(64).optional(),
+    // Admin only (the route answers 403 to an operator): it allows default routes (CONTRACT §4).
+    exit_node: z.boolean().optional(),
   })
   .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
 export type PatchNodeRequest = z.infer<typeof patchNodeRequest>;

@@ -45,7 +45,12 @@ export function nodeRoutes(deps: FleetDeps, nodes: NodeService, auth: Authentica
   router.patch('/v1/nodes/:id', auth.require('operator'), async (req, res) => {
     const { id } = parseParams(idParams, req);
     const body = parseBody(patchNodeRequest, req);
-    res.json(await nodes.patch(id, body, claimsOf(req).sub, clientIp(req)));
+    const claims = claimsOf(req);
+    // An exit node may pull every node's Internet traffic through itself: an admin decision.
+    if (body.exit_node !== undefined && claims.role !== 'admin') {
+      throw new WirefleetError('forbidden', { detail: 'only an admin may set exit_node' });
+    }
+    res.json(await nodes.patch(id, body, claims.sub, clientIp(req)));
   });
 
   router.delete('/v1/nodes/:id', auth.require('operator'), async (req, res) => {

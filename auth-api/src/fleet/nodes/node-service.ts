@@ -6,6 +6,7 @@ import type { FleetDeps } from '../fleet-deps.js';
 import { freeAddresses } from '../network/index.js';
 import { bumpRevisions, enqueue } from '../outbox/index.js';
 import { type NodeRow, type PublicNode, toPublicNode } from './node-view.js';
+import { checkNodeRoutes } from './route-check.js';
 
 /** Fields whose change alters other nodes' configs (peers' endpoints, allowed IPs) or its own. */
 const CONFIG_FIELDS = ['endpoint', 'listen_port', 'routes'] as const;
@@ -60,12 +61,14 @@ export class NodeService {
   async patch(id: number, changes: PatchNodeRequest, actor: string, ip: string): Promise<PublicNode> {
     const { deps } = this;
     const row = await deps.db.transaction(async (trx) => {
+      await checkNodeRoutes(trx, deps.network, id, changes);
       const update: Record<string, unknown> = { updated_at: trx.fn.now() };
       if (changes.name !== undefined) update.name = changes.name;
       if (changes.endpoint !== undefined) update.endpoint = changes.endpoint;
       if (changes.listen_port !== undefined) update.listen_port = changes.listen_port;
       if (changes.region !== undefined) update.region = changes.region;
       if (changes.routes !== undefined) update.routes = trx.raw('?::cidr[]', [changes.routes]);
+      if (changes.exit_node !== undefined) update.exit_node = changes.exit_node;
       let updated: NodeRow | undefined;
       try {
         [updated] = await trx('nodes').where({ id, network_id: deps.network.id }).update(update).returning<NodeRow[]>('*');

@@ -12,6 +12,7 @@ export interface NodeRow {
   tunnel_ip: string;
   routes: string[] | string;
   tags: string[];
+  exit_node: boolean;
   credential_id: string;
   desired_revision: number;
   announced_revision: number;
@@ -39,6 +40,8 @@ export interface PublicNode {
   wg_public_key: string;
   routes: string[];
   tags: string[];
+  /** Set by an admin: only an exit node may carry a default route or one wider than a /8. */
+  exit_node: boolean;
   online: boolean;
   last_seen_at: string | null;
   desired_revision: number;
@@ -72,6 +75,7 @@ export function toPublicNode(row: NodeRow): PublicNode {
     wg_public_key: row.wg_public_key,
     routes: parseTextArray(row.routes),
     tags: row.tags,
+    exit_node: row.exit_node,
     online: row.online,
     last_seen_at: row.last_seen_at?.toISOString() ?? null,
     desired_revision: Number(row.desired_revision),

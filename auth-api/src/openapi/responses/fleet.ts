@@ -57,6 +57,7 @@ export const node = component(
     wg_public_key: z.string(),
     routes: z.array(z.string()),
     tags: z.array(z.string()),
+    exit_node: z.boolean(),
     online: z.boolean(),
     last_seen_at: timestamp().nullable(),
     desired_revision: count(),

@@ -126,7 +126,9 @@ export const fleetRoutes: RouteSpec[] = [
     method: 'patch',
     path: '/v1/nodes/{id}',
     operationId: 'updateNode',
-    summary: "Change a node's name, endpoint, port, region or routes",
+    summary: "Change a node's name, endpoint, port, region, routes or exit_node",
+    description:
+      'Routes are IPv4 CIDRs that may not overlap the tunnel network, another node\'s routes or each other. A default route, half of one, or any route wider than a /8 is allowed only on an exit node; `exit_node` is set by an admin only (403 for an operator).',
     tags: ['nodes'],
     auth: 'operator',
     params: { id: 'integer' },
