@@ -81,13 +81,13 @@ describe('node agent control loop (memory dataplane)', () => {
     await expect
       .poll(async () => (await call(stack.auth.url, 'GET', `/v1/commands/${command.body.id}`, { token: admin })).body.status, { timeout: 10_000 })
       .toBe('succeeded');
+    // A ping outside the tunnel network never reaches the agent: the API refuses it (the agent
+    // would refuse it too, see its command runner).
     const refused = await call(stack.auth.url, 'POST', `/v1/nodes/${node.node_id}/commands`, {
       token: admin,
       body: { type: 'ping', args: { target_ip: '192.0.2.1' } },
     });
-    await expect
-      .poll(async () => (await call(stack.auth.url, 'GET', `/v1/commands/${refused.body.id}`, { token: admin })).body, { timeout: 10_000 })
-      .toMatchObject({ status: 'failed', error: expect.stringContaining('tunnel addresses') });
+    expect(refused.status).toBe(400);
     await agent.stop();
   });
 

@@ -82,6 +82,37 @@ describe('fleet input that could hurt the fleet is refused', () => {
     }
   });
 
+  it("a forward on the node's WireGuard port (udp) → 409; a target that is no node or device → 400", async () => {
+    const forward = (body: Record<string, unknown>) =>
+      call(t.url, 'POST', `/v1/nodes/${a.node_id}/port-forwards`, { token: operator, body: { protocol: 'udp', target_port: 9000, ...body } });
+    const wireguard = await forward({ public_port: 51820, target_ip: b.tunnel_ip });
+    expect(wireguard.status).toBe(409);
+    expect(wireguard.body.code).toBe('conflict');
+    // tcp on the same number is another port.
+    expect((await forward({ protocol: 'tcp', public_port: 51820, target_ip: b.tunnel_ip })).status).toBe(201);
+    for (const target of ['100.96.0.0', '100.96.255.255', '100.96.200.200']) {
+      const response = await forward({ public_port: 7000, target_ip: target });
+      expect({ target, status: response.status, errors: response.body.errors }).toEqual({
+        target,
+        status: 400,
+        errors: [{ path: 'target_ip', message: 'must be the tunnel address of an existing node or device' }],
+      });
+    }
+    const template = await call(t.url, 'POST', `/v1/nodes/${a.node_id}/port-forwards/from-template`, { token: operator, body: { template: 'web', target_ip: '100.96.200.200' } });
+    expect(template.status).toBe(400);
+    const ok = await forward({ public_port: 7000, target_ip: b.tunnel_ip });
+    expect(ok.status).toBe(201);
+    const patch = (body: Record<string, unknown>) => call(t.url, 'PATCH', `/v1/port-forwards/${ok.body.id}`, { token: operator, body });
+    expect((await patch({ public_port: 51820 })).status).toBe(409);
+    expect((await patch({ target_ip: '100.96.255.255' })).status).toBe(400);
+    expect((await patch({ target_ip: a.tunnel_ip, public_port: 7001 })).status).toBe(200);
+    // Nor may the node move its WireGuard port onto the forward: the agent would refuse the config.
+    const moved = await patchNode(operator, a.node_id, { listen_port: 7001 });
+    expect({ status: moved.status, code: moved.body.code }).toEqual({ status: 409, code: 'conflict' });
+    expect((await patchNode(operator, a.node_id, { listen_port: 51821 })).status).toBe(200);
+    expect((await patchNode(operator, a.node_id, { listen_port: 51820 })).status).toBe(200);
+  });
+
   it('ping outside the tunnel network → 400, inside → 202', async () => {
     const ping = (target_ip: string) =>
       call(t.url, 'POST', `/v1/nodes/${a.node_id}/commands`, { token: operator, body: { type: 'ping', args: { target_ip } } });

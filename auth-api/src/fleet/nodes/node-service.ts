@@ -5,6 +5,7 @@ import { hashNodeSecret } from '../enrollment/enroll-service.js';
 import type { FleetDeps } from '../fleet-deps.js';
 import { freeAddresses } from '../network/index.js';
 import { bumpRevisions, enqueue } from '../outbox/index.js';
+import { checkNoForwardOnListenPort } from '../port-forwards/port-forward-service.js';
 import { type NodeRow, type PublicNode, toPublicNode } from './node-view.js';
 import { checkNodeRoutes } from './route-check.js';
 
@@ -77,6 +78,8 @@ export class NodeService {
         throw error;
       }
       if (!updated) throw new WirefleetError('not_found');
+      // After the UPDATE, which holds the node's row: a forward being created waits or is seen.
+      if (changes.listen_port !== undefined) await checkNoForwardOnListenPort(trx, id, changes.listen_port);
       if (CONFIG_FIELDS.some((field) => changes[field] !== undefined)) {
         await bumpRevisions(trx, { networkId: deps.network.id });
       }

@@ -42,6 +42,27 @@ export interface ServiceTemplate {
 }
 
 /**
+ * A udp forward on the node's WireGuard listen port would DNAT the tunnel's own packets away
+ * from WireGuard (for traffic from outside the tunnel, which is where peers' handshakes come
+ * from), cutting the node off its peers: 409 like any other taken port.
+ */
+function checkListenPort(forward: { protocol: 'tcp' | 'udp'; public_port: number }, listenPort: number): void {
+  if (forward.protocol === 'udp' && forward.public_port === listenPort) {
+    throw new WirefleetError('conflict', { detail: `udp ${listenPort} is this node's WireGuard listen port` });
+  }
+}
+
+/**
+ * The other direction of checkListenPort: a node may not move its listen port onto a udp
+ * forward's public port (the agent would refuse every config from then on). In the caller's
+ * transaction, after it locked the node's row, so a forward created meanwhile waits for it.
+ */
+export async function checkNoForwardOnListenPort(trx: Knex.Transaction, nodeId: number, listenPort: number): Promise<void> {
+  const taken = await trx('port_forwards').where({ node_id: nodeId, protocol: 'udp', public_port: listenPort }).first('id');
+  if (taken) throw new WirefleetError('conflict', { detail: `a udp port forward of this node uses ${listenPort}` });
+}
+
+/**
  * Port forwards: DNAT of `protocol/public_port` on a node to a tunnel address. Only the node
  * running the forward changes, so only its revision is bumped. `description` is stored and
  * served verbatim and never leaves the API: the config a node receives has no such field.
@@ -59,9 +80,11 @@ export class PortForwardService {
     const { deps } = this;
     for (const request of requests) this.checkTarget(request.target_ip);
     const rows = await deps.db.transaction(async (trx) => {
-      await this.requireNode(trx, nodeId);
+      const listenPort = await this.requireNode(trx, nodeId);
       const created: ForwardRow[] = [];
       for (const request of requests) {
+        checkListenPort(request, listenPort);
+        await this.checkTargetAllocated(trx, request.target_ip);
         const [row] = await this.write(() =>
           trx('port_forwards')
             .insert({ node_id: nodeId, ...request, description: request.description ?? null })
@@ -84,11 +107,14 @@ export class PortForwardService {
     const { deps } = this;
     if (changes.target_ip !== undefined) this.checkTarget(changes.target_ip);
     const row = await deps.db.transaction(async (trx) => {
-      const inNetwork = await trx('port_forwards as f')
+      const current = await trx('port_forwards as f')
         .join('nodes as n', 'n.id', 'f.node_id')
         .where({ 'f.id': id, 'n.network_id': deps.network.id })
-        .first('f.id');
-      if (!inNetwork) throw new WirefleetError('not_found');
+        .forShare('n')
+        .first<{ protocol: 'tcp' | 'udp'; public_port: number; listen_port: number } | undefined>('f.protocol', 'f.public_port', 'n.listen_port');
+      if (!current) throw new WirefleetError('not_found');
+      checkListenPort({ protocol: changes.protocol ?? current.protocol, public_port: changes.public_port ?? current.public_port }, current.listen_port);
+      if (changes.target_ip !== undefined) await this.checkTargetAllocated(trx, changes.target_ip);
       const [updated] = await this.write(() =>
         trx('port_forwards').where({ id }).update({ ...changes, updated_at: trx.fn.now() }).returning<ForwardRow[]>('*'),
       );
@@ -145,8 +171,32 @@ export class PortForwardService {
     }
   }
 
-  private async requireNode(db: Knex, nodeId: number): Promise<void> {
-    if (!(await db('nodes').where({ id: nodeId, network_id: this.deps.network.id }).first('id'))) throw new WirefleetError('not_found');
+  /**
+   * The target must be the address of a node or device that exists now: the network and
+   * broadcast addresses and free addresses are never allocated, so they fail this too. A
+   * target deleted later takes its forward's traffic nowhere, like any stale forward.
+   */
+  private async checkTargetAllocated(trx: Knex.Transaction, targetIp: string): Promise<void> {
+    const owner = await trx('ip_allocations').where({ network_id: this.deps.network.id, address: targetIp }).first('owner_kind');
+    if (!owner) {
+      throw new WirefleetError('invalid_request', {
+        errors: [{ path: 'target_ip', message: 'must be the tunnel address of an existing node or device' }],
+      });
+    }
+  }
+
+  /**
+   * The node's WireGuard listen port; 404 when the node is not in this network. The row is read
+   * FOR SHARE: a concurrent change of the listen port waits for this transaction and then sees
+   * its forwards (checkNoForwardOnListenPort), or this read waits for that change and sees it.
+   */
+  private async requireNode(db: Knex, nodeId: number): Promise<number> {
+    const node = await db('nodes')
+      .where({ id: nodeId, network_id: this.deps.network.id })
+      .forShare()
+      .first<{ listen_port: number } | undefined>('listen_port');
+    if (!node) throw new WirefleetError('not_found');
+    return node.listen_port;
   }
 
   private async write<T>(operation: () => Promise<T>): Promise<T> {

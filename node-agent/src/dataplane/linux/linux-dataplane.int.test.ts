@@ -187,6 +187,8 @@ describe.runIf(missing.length === 0)('LinuxDataplane on a real host (two namespa
   it('renders and applies the DNAT forward', async () => {
     const table = await inNs(A.ns, 'nft', 'list', 'table', 'inet', 'wirefleet');
     expect(table).toContain('dnat ip to 100.96.0.2:80');
+    // Traffic arriving through the tunnel is never DNAT'ed (CONTRACT §4).
+    expect(table).toMatch(new RegExp(`iifname != "${A.ifname}" .*dport 8080 dnat ip to 100\\.96\\.0\\.2:80`));
     expect(table).toContain(`oifname "${A.ifname}" masquerade`);
     expect((await inNs(A.ns, 'sysctl', '-n', 'net.ipv4.ip_forward')).trim()).toBe('1');
   });

@@ -82,18 +82,22 @@ interface InterfaceModel {
 interface FirewallInputs {
   forwards: DesiredForward[];
   masquerade: boolean;
+  /** The renderer refuses a udp forward on it, so a new listen port means a new render. */
+  listenPort: number;
 }
 
 function firewallInputs(desired: DesiredState): FirewallInputs {
   return {
     forwards: Array.isArray(desired.forwards) ? desired.forwards.map((forward) => ({ ...forward })) : [],
     masquerade: desired.masquerade,
+    listenPort: desired.listenPort,
   };
 }
 
 function sameFirewall(a: FirewallInputs, b: FirewallInputs): boolean {
   return (
     a.masquerade === b.masquerade &&
+    a.listenPort === b.listenPort &&
     a.forwards.length === b.forwards.length &&
     a.forwards.every((x, i) => {
       const y = b.forwards[i]!;

@@ -57,6 +57,12 @@ export const arb = {
   endpoint: withHostile(endpoint),
   protocol: withHostile(fc.constantFrom('tcp', 'udp')),
   port: hostileNumber(port),
+  /**
+   * A listen port and forward public ports drawn from the same few values half of the time, so
+   * a udp forward on the WireGuard listen port (which must throw) comes up in every run.
+   */
+  listenPort: hostileNumber(fc.oneof(port, fc.constantFrom(51820, 51821))),
+  forwardPort: hostileNumber(fc.oneof(port, fc.constantFrom(51820, 51821))),
   keepalive: hostileNumber(fc.integer({ min: 0, max: 65535 })),
 };
 

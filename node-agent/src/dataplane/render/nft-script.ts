@@ -6,15 +6,20 @@ export const NFT_FAMILY = 'inet';
 export const NFT_TABLE = 'wirefleet';
 
 /** The parts of a DesiredState the firewall depends on. */
-export type FirewallState = Pick<DesiredState, 'forwards' | 'masquerade'>;
+export type FirewallState = Pick<DesiredState, 'forwards' | 'masquerade' | 'listenPort'>;
 
-function dnatRule(forward: DesiredForward): string {
+/**
+ * A DNAT rule for traffic that does not arrive on the WireGuard interface: a forward publishes
+ * a tunnel service on the node's other interfaces, and matching tunnel traffic too would let
+ * one peer redirect another's packets (or its own handshakes) through the forward.
+ */
+function dnatRule(forward: DesiredForward, ifname: string): string {
   const protocol = checkProtocol(forward.protocol);
   const publicPort = checkPort(forward.publicPort, 'forward public port');
   const targetPort = checkPort(forward.targetPort, 'forward target port');
   const target = parseIp(forward.targetIp, 'forward target IP');
   const to = target.family === 4 ? `ip to ${formatIp(target)}` : `ip6 to [${formatIp(target)}]`;
-  return `meta l4proto ${protocol} th dport ${publicPort} dnat ${to}:${targetPort}`;
+  return `iifname != "${ifname}" meta l4proto ${protocol} th dport ${publicPort} dnat ${to}:${targetPort}`;
 }
 
 /**
@@ -24,14 +29,19 @@ function dnatRule(forward: DesiredForward): string {
  *
  * Pure; every value is re-validated here and anything invalid throws, so the output always has
  * exactly 15 lines + one per forward + 2 when masquerading, and no value can add a statement.
+ * A udp forward on the WireGuard listen port throws too: it would take the tunnel's own port.
  */
 export function renderNftScript(interfaceName: string, desired: FirewallState): string {
   const ifname = checkInterfaceName(interfaceName);
   if (!Array.isArray(desired.forwards)) throw new TypeError('forwards must be an array');
   if (typeof desired.masquerade !== 'boolean') throw new TypeError('masquerade must be a boolean');
+  const listenPort = checkPort(desired.listenPort, 'listen port');
   const seen = new Set<string>();
   const dnat = desired.forwards.map((forward) => {
-    const rule = dnatRule(forward);
+    const rule = dnatRule(forward, ifname);
+    if (forward.protocol === 'udp' && forward.publicPort === listenPort) {
+      throw new RangeError(`a udp forward takes the WireGuard listen port ${listenPort}`);
+    }
     const slot = `${forward.protocol}/${forward.publicPort}`;
     // Two rules on one public port: the second would never match, so the config is wrong.
     if (seen.has(slot)) throw new RangeError(`two forwards use ${slot}`);
