@@ -56,7 +56,8 @@ install -d -m 0700 /etc/wirefleet
 if [ -f /etc/wirefleet/agent.json ]; then
   echo "install-agent: already enrolled ($(wirefleet-agent status --config /etc/wirefleet/agent.json | head -n 1)); keeping it"
 else
-  wirefleet-agent enroll --api "$API" --key "$KEY" --config /etc/wirefleet/agent.json "${ENROLL_ARGS[@]}"
+  # Through the environment, not argv: the agent's command line is visible in ps.
+  WIREFLEET_ENROLLMENT_KEY="$KEY" wirefleet-agent enroll --api "$API" --config /etc/wirefleet/agent.json "${ENROLL_ARGS[@]}"
 fi
 
 unit_src="$(dirname "$0")/systemd/wirefleet-agent.service"

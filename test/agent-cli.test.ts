@@ -9,9 +9,11 @@ import { createEnrollmentKey } from './support/fleet.js';
 
 const MAIN = fileURLToPath(new URL('../node-agent/src/main.ts', import.meta.url));
 
-function agent(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function agent(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], { env: { ...process.env, LOG_LEVEL: 'error' } });
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], {
+      env: { ...process.env, WIREFLEET_ENROLLMENT_KEY: '', LOG_LEVEL: 'error', ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => {
@@ -86,6 +88,34 @@ describe('wirefleet-agent CLI', () => {
     const shown = await agent(['status', '--config', config]);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('(cli-node)');
+  });
+
+  // Found by the security review: `--key` was the only way, and a command line shows in `ps`.
+  it('takes the key from --key-file or WIREFLEET_ENROLLMENT_KEY; --key still works with a warning', async () => {
+    const admin = (await login(t.url)).access_token;
+    const keyFile = path.join(dir, 'enrollment.key');
+    fs.writeFileSync(keyFile, `${(await createEnrollmentKey(t.url, admin)).key}\n`, { mode: 0o600 });
+    const fromFile = await agent(['enroll', '--api', t.url, '--key-file', keyFile, '--config', path.join(dir, 'kf', 'agent.json'), '--name', 'from-file']);
+    expect({ code: fromFile.code, stderr: fromFile.stderr }).toEqual({ code: 0, stderr: '' });
+    const envKey = (await createEnrollmentKey(t.url, admin)).key;
+    const fromEnv = await agent(['enroll', '--api', t.url, '--config', path.join(dir, 'env', 'agent.json'), '--name', 'from-env'], { WIREFLEET_ENROLLMENT_KEY: envKey });
+    expect({ code: fromEnv.code, stderr: fromEnv.stderr }).toEqual({ code: 0, stderr: '' });
+    const flagKey = (await createEnrollmentKey(t.url, admin)).key;
+    const fromFlag = await agent(['enroll', '--api', t.url, '--key', flagKey, '--config', path.join(dir, 'flag', 'agent.json'), '--name', 'from-flag']);
+    expect(fromFlag.code).toBe(0);
+    expect(fromFlag.stderr).toMatch(/warning: --key .*ps.*--key-file/);
+    expect(fromFlag.stderr).not.toContain(flagKey);
+    for (const name of ['from-file', 'from-env', 'from-flag']) expect(await t.db.knex('nodes').where({ name }).first()).toBeDefined();
+
+    const none = await agent(['enroll', '--api', t.url, '--config', path.join(dir, 'none', 'agent.json')]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('WIREFLEET_ENROLLMENT_KEY');
+    const missingFile = await agent(['enroll', '--api', t.url, '--key-file', path.join(dir, 'nope.key'), '--config', path.join(dir, 'none', 'agent.json')]);
+    expect(missingFile.code).toBe(2);
+    expect(missingFile.stderr).toContain('--key-file: cannot read');
+    const both = await agent(['enroll', '--api', t.url, '--key', 'k', '--key-file', keyFile, '--config', path.join(dir, 'none', 'agent.json')]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).not.toContain(fs.readFileSync(keyFile, 'utf8').trim());
   });
 
   it('an unreadable, invalid or world-readable config exits 2 naming the problem', async () => {

@@ -15,6 +15,7 @@ async function main(argv: string[]): Promise<number> {
         options: {
           api: { type: 'string' },
           key: { type: 'string' },
+          'key-file': { type: 'string' },
           name: { type: 'string' },
           endpoint: { type: 'string' },
           'listen-port': { type: 'string' },
@@ -26,13 +27,16 @@ async function main(argv: string[]): Promise<number> {
         },
       });
       if (!values.api) throw new UsageError('--api is required');
-      if (!values.key) throw new UsageError('--key is required');
       // Each command loads only its own modules: `run` stays small (enroll brings the API's schemas).
-      const { enroll } = await import('./cli/enroll.js');
+      const { enroll, enrollmentKey } = await import('./cli/enroll.js');
+      const key = enrollmentKey(
+        { key: values.key, keyFile: values['key-file'], env: process.env.WIREFLEET_ENROLLMENT_KEY },
+        (line) => process.stderr.write(`${line}\n`),
+      );
       await enroll(
         {
           api: values.api,
-          key: values.key,
+          key,
           name: values.name,
           endpoint: values.endpoint,
           listenPort: values['listen-port'],

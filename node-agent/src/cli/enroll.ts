@@ -26,6 +26,46 @@ export function generateWireguardKeys(): { privateKey: string; publicKey: string
   return { privateKey: raw(privateKey.export({ format: 'jwk' }).d), publicKey: raw(publicKey.export({ format: 'jwk' }).x) };
 }
 
+/** Where `enroll` may find the enrollment key. */
+export interface KeySources {
+  key?: string | undefined;
+  keyFile?: string | undefined;
+  env?: string | undefined;
+}
+
+/**
+ * The enrollment key from `--key-file`, `--key` or WIREFLEET_ENROLLMENT_KEY, in that order of
+ * preference; one flag at most. `--key` still works but warns: a command line is visible to
+ * every user of the host in `ps`, and lands in shell history and npm's banner.
+ */
+export function enrollmentKey(sources: KeySources, warn: (line: string) => void): string {
+  if (sources.key !== undefined && sources.keyFile !== undefined) throw new UsageError('--key and --key-file: give one of them');
+  if (sources.keyFile !== undefined) return readKeyFile(sources.keyFile);
+  if (sources.key !== undefined) {
+    warn(
+      'wirefleet-agent: warning: --key puts the enrollment key on the command line, where other users of this host see it (ps); use --key-file PATH or WIREFLEET_ENROLLMENT_KEY',
+    );
+    if (sources.key.trim() === '') throw new UsageError('--key: the enrollment key is empty');
+    return sources.key.trim();
+  }
+  const fromEnv = sources.env?.trim();
+  if (fromEnv) return fromEnv;
+  throw new UsageError('an enrollment key is required: --key-file PATH or WIREFLEET_ENROLLMENT_KEY (or --key KEY)');
+}
+
+function readKeyFile(file: string): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--key-file: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  // One key, with or without a trailing newline; the content is never echoed (it is a secret).
+  const key = text.trim();
+  if (key === '' || /\s/.test(key)) throw new UsageError(`--key-file: ${file} must hold one enrollment key`);
+  return key;
+}
+
 function defaultName(): string {
   const cleaned = os.hostname().replace(/[^A-Za-z0-9._-]/g, '-').replace(/^[^A-Za-z0-9]+/, '');
   return cleaned.slice(0, 63) || 'node';

@@ -1,5 +1,6 @@
 export const USAGE = `usage:
-  wirefleet-agent enroll --api URL --key ENROLLMENT_KEY [--name N] [--endpoint HOST:PORT]
+  wirefleet-agent enroll --api URL (--key-file PATH | env WIREFLEET_ENROLLMENT_KEY | --key KEY)
+                         [--name N] [--endpoint HOST:PORT]
                          [--listen-port P] [--region R] [--gateway WS_URL] [--config PATH]
                          [--interface NAME] [--force]
   wirefleet-agent run [--config PATH] [--backend linux|dry-run|memory] [--interface NAME]
