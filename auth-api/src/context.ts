@@ -19,6 +19,8 @@ import { createFleet, type Fleet } from './fleet/fleet.js';
 import type { Network } from './fleet/network/index.js';
 import type { IngestSource } from '@wirefleet/shared/ingest';
 import { parseSubject } from '@wirefleet/shared/tokens';
+import type { RevocationStore } from '@wirefleet/shared/revocations';
+import { RevocationRecorder, storeBeforePublish } from './identity/revocations/index.js';
 
 /** What the wiring needs from outside: connections and the few things tests swap. */
 export interface ContextDeps {
@@ -34,6 +36,8 @@ export interface ContextDeps {
   network: Network;
   /** Where node telemetry comes from (the gateways' ingest stream, or in-process). */
   ingest: IngestSource;
+  /** Where revocations are kept for the gateways (Redis, or shared in-process). */
+  revocations: RevocationStore;
   now?: () => number;
 }
 
@@ -73,7 +77,10 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
   const tokens = new AccessTokenIssuer(keyring, config.publicUrl, config.accessTokenTtlSeconds, deps.now);
   const guard = new LoginGuard(deps.limiter, config.limits);
   const totp = new TotpService({ users, box: deps.secretBox, guard, audit, issuer: 'Wirefleet', ...(deps.now ? { now: deps.now } : {}) });
+  // The relay belongs to the fleet, built below; it is only poked after a request, by then it exists.
+  const revocations = new RevocationRecorder({ db, poke: () => fleet.relay.poke(), now: deps.now ?? Date.now });
   const sessions = new SessionService({
+    revocations,
     sessions: sessionStore,
     tokens,
     guard,
@@ -93,7 +100,7 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
     metrics,
     logger: subsystemLogger(logger, 'login'),
   });
-  const userService = new UserService({ db, users, hasher, sessionStore, sessions, audit });
+  const userService = new UserService({ db, users, hasher, sessionStore, sessions, audit, revocations });
   const verifier = new AccessTokenVerifier({ keySet: keyring, issuer: config.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const fleet = createFleet(
     {
@@ -108,6 +115,7 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
       logger: subsystemLogger(logger, 'fleet'),
     },
     deps.ingest,
+    storeBeforePublish(deps.revocations),
   );
   const auth = createAuthenticator(
     verifier,

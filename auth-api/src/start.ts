@@ -7,6 +7,7 @@ import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { migrateLatest } from '@wirefleet/migrations';
 import { type IngestSource, InProcessIngest } from '@wirefleet/shared/ingest';
 import { Redis } from 'ioredis';
+import { InMemoryRevocationStore, RedisRevocationStore, type RevocationStore } from '@wirefleet/shared/revocations';
 import { randomBytes } from 'node:crypto';
 import { ensureNetwork } from './fleet/network/index.js';
 import { RedisIngestSource } from './fleet/ingest/index.js';
@@ -44,6 +45,8 @@ export interface StartOverrides {
   bus?: Bus;
   /** Where node telemetry comes from when there is no Redis (single-process stacks share one). */
   ingest?: IngestSource;
+  /** Where revocations are kept for the gateways when there is no Redis (single-process stacks share one). */
+  revocations?: RevocationStore;
   /** Leave the outbox relay, ingest consumer and sweeper stopped (tests drive them by hand). */
   background?: boolean;
   /**
@@ -120,6 +123,8 @@ export async function startAuthApi(
       readiness,
       network,
       ingest,
+      revocations:
+        overrides.revocations ?? (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
       ...(overrides.now ? { now: overrides.now } : {}),
     });
     if (overrides.background !== false) {

@@ -17,6 +17,8 @@ import { ownRoom } from './rooms/room-policy.js';
 import { RoomHub, type TopicTransport } from './rooms/room-hub.js';
 import { WriteCoalescing } from './rooms/write-coalescing.js';
 import { createUpgradeHandler } from './upgrade/upgrade-handler.js';
+import { closeRevoked, RevocationFeed, RevocationList } from './revocations/index.js';
+import type { RevocationStore } from '@wirefleet/shared/revocations';
 import type { UwsModule } from './uws/load-uws.js';
 
 export interface GatewayDeps {
@@ -25,6 +27,8 @@ export interface GatewayDeps {
   keySet: KeySet;
   ingest: IngestSink;
   leases: NodeLeases;
+  /** Where the auth-api keeps revocations; loaded before the gateway serves (see `start`). */
+  revocations: RevocationStore;
   logger: Logger;
   now?: () => number;
 }
@@ -34,6 +38,9 @@ export interface Gateway {
   metrics: GatewayMetrics;
   registry: ConnectionRegistry;
   hub: RoomHub;
+  revocations: RevocationList;
+  /** Loads the stored revocations and follows new ones; must resolve before `listen`. */
+  start(): Promise<void>;
   listen(host: string, port: number): Promise<number>;
   /** Stops accepting, closes every connection with 1001, stops timers. */
   drain(): Promise<void>;
@@ -99,6 +106,15 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     writeDelayMs: () => coalescing.holdMs(),
   });
   const verifier = new AccessTokenVerifier({ keySet: deps.keySet, issuer: config.issuer, now });
+  const revocations = new RevocationList();
+  const revocationFeed = new RevocationFeed({
+    bus: deps.bus,
+    store: deps.revocations,
+    list: revocations,
+    logger: logger.child({ subsystem: 'revocations' }),
+    onRevoked: (entry) => closeRevoked(entry, registry, close),
+    now,
+  });
   const presence = new NodePresence({
     bus: deps.bus,
     leases: deps.leases,
@@ -113,6 +129,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     hub,
     bus: deps.bus,
     verifier,
+    revocations,
     registry,
     ingest: deps.ingest,
     metrics,
@@ -153,6 +170,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     sendPingsAutomatically: true,
     upgrade: createUpgradeHandler({
       verifier,
+      revocations,
       registry,
       metrics,
       logger,
@@ -235,6 +253,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
     metrics,
     registry,
     hub,
+    revocations,
+    start: () => revocationFeed.start(),
     listen: (host, port) =>
       new Promise((resolve, reject) => {
         // Exclusive (ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT, 1): without it uWS sets
@@ -267,6 +287,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       for (const connection of [...registry.values()])
         close(connection, CloseCode.GOING_AWAY, 'server shutting down');
       await control.then((stop) => stop()).catch(() => undefined);
+      await revocationFeed.stop().catch(() => undefined);
     },
   };
 }

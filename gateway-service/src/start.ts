@@ -6,6 +6,7 @@ import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/share
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { type Jwks, type KeySet, RemoteJwksKeySet, StaticKeySet } from '@wirefleet/shared/tokens';
 import { Redis } from 'ioredis';
+import { InMemoryRevocationStore, RedisRevocationStore, type RevocationStore } from '@wirefleet/shared/revocations';
 import type { GatewayConfig } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { LocalNodeLeases, type NodeLeases, RedisNodeLeases } from './nodes/node-leases.js';
@@ -26,6 +27,8 @@ export interface GatewayOverrides {
   /** Single-process stacks pass the bus and ingest they share with the auth-api. */
   bus?: Bus;
   ingest?: IngestSink;
+  /** Single-process stacks share the auth-api's store (there is no Redis to load from). */
+  revocations?: RevocationStore;
   keySet?: KeySet;
   now?: () => number;
 }
@@ -83,8 +86,20 @@ async function startWithin(
     keySet,
     ingest,
     leases,
+    revocations:
+      overrides.revocations ?? (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
     logger,
     ...(overrides.now ? { now: overrides.now } : {}),
+  });
+  // Not listening (so not ready) until the revocations in force are known: a gateway that
+  // cannot read them must not let revoked tokens in.
+  await gateway.start().catch(async (error: unknown) => {
+    await gateway.drain();
+    throw new StartupError(
+      `cannot load token revocations from Redis (${error instanceof Error ? error.message : String(error)})`,
+      'check REDIS_URL and that Redis answers',
+      { cause: error },
+    );
   });
   const port = await gateway.listen(config.host, config.port).catch(async (error: unknown) => {
     await gateway.drain();

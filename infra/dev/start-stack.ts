@@ -1,6 +1,7 @@
 import { EnrollmentKeyStore, loadAuthApiConfig, startAuthApi } from '@wirefleet/auth-api';
 import { loadGatewayConfig, startGateway } from '@wirefleet/gateway-service';
 import { InProcessBus } from '@wirefleet/shared/bus';
+import { InMemoryRevocationStore } from '@wirefleet/shared/revocations';
 import { ConfigError, StartupError } from '@wirefleet/shared/config';
 import { InProcessIngest } from '@wirefleet/shared/ingest';
 import { dashboardOrigins, ensureDashboardBuilt } from './dashboard-build.js';
@@ -22,10 +23,12 @@ async function main(): Promise<void> {
   const bus = config.redisUrl ? undefined : new InProcessBus();
   // Without Redis, node telemetry flows from the gateway to the auth-api through memory.
   const ingest = config.redisUrl ? undefined : new InProcessIngest();
+  // ...and revocations: the gateway loads what the auth-api recorded, as it would from Redis.
+  const revocations = config.redisUrl ? undefined : new InMemoryRevocationStore();
   // The first admin is created last (below), so a start that fails never hides its password.
   const api = await startAuthApi(config, secrets, {
     deferBootstrapAdmin: true,
-    ...(bus && ingest ? { bus, ingest } : {}),
+    ...(bus && ingest && revocations ? { bus, ingest, revocations } : {}),
   });
   // The gateway trusts the auth-api's keys directly (same process) and shares its bus.
   // The dashboard is served by the auth-api, so its origin must be allowed to open sockets.
@@ -36,7 +39,7 @@ async function main(): Promise<void> {
   });
   const gateway = await startGateway(gatewayConfig, {
     keySet: api.context.keyring,
-    ...(bus && ingest ? { bus, ingest } : {}),
+    ...(bus && ingest && revocations ? { bus, ingest, revocations } : {}),
   });
 
   const simulated = Number(process.env.SIMULATED_AGENTS ?? '2');

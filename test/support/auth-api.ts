@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { type AuthApiConfig, loadAuthApiConfig, type RunningAuthApi, startAuthApi } from '@wirefleet/auth-api';
+import { type AuthApiConfig, loadAuthApiConfig, type RunningAuthApi, type StartOverrides, startAuthApi } from '@wirefleet/auth-api';
 import { createLogger } from '@wirefleet/shared/logging';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { createTestRedis, type TestRedis } from './redis.js';
@@ -29,6 +29,8 @@ export interface TestAuthApiOptions {
   /** Use real Redis (default true); false runs the in-process bus and memory limits. */
   redis?: boolean;
   now?: () => number;
+  /** Single-process stacks: the bus, ingest and revocation store it shares with a gateway. */
+  shared?: Pick<StartOverrides, 'bus' | 'ingest' | 'revocations'>;
 }
 
 /**
@@ -63,7 +65,7 @@ export async function startTestAuthApi(options: TestAuthApiOptions = {}): Promis
     },
   });
   const logger = createLogger({ service: 'auth-api', level: 'debug', destination });
-  const api = await startAuthApi(config, secrets, { logger, ...(options.now ? { now: options.now } : {}) });
+  const api = await startAuthApi(config, secrets, { logger, ...options.shared, ...(options.now ? { now: options.now } : {}) });
   // The issuer must match the listening URL for tokens to verify; port 0 is only known now.
   return {
     api,

@@ -32,8 +32,12 @@ export interface Fleet {
  * Wires the fleet capability. The background parts — outbox relay, ingest consumer, offline
  * sweeper — start only with `start()`, so a test can build the API without them.
  */
-export function createFleet(base: Omit<FleetDeps, 'announce'>, ingest: IngestSource): Fleet {
-  const relay = new OutboxRelay(base.db, base.bus, base.logger.child({ subsystem: 'outbox' }));
+export function createFleet(
+  base: Omit<FleetDeps, 'announce'>,
+  ingest: IngestSource,
+  beforePublish?: ConstructorParameters<typeof OutboxRelay>[4],
+): Fleet {
+  const relay = new OutboxRelay(base.db, base.bus, base.logger.child({ subsystem: 'outbox' }), 1_000, beforePublish);
   const deps: FleetDeps = { ...base, announce: () => relay.poke() };
   const keys = new EnrollmentKeyStore(base.db);
   const enroll = new EnrollService(deps, keys);

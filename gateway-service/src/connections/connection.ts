@@ -14,10 +14,13 @@ export interface Connection {
   kind: 'user' | 'node';
   /** The numeric id in `sub`. */
   subjectId: number;
+  /** The role of its latest token (a `refresh` frame moves it). */
   role: Role;
   sid: string;
   /** Token expiry, seconds since the epoch; a `refresh` frame moves it. */
   expiresAt: number;
+  /** `iat` of its latest token: a user revocation closes connections whose token predates it. */
+  issuedAt: number;
   ip: string;
   /** Rooms it is live in: usually just its own, kept as one string until a second arrives. */
   rooms: OneOrMany<string> | undefined;

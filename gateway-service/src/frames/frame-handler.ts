@@ -13,9 +13,10 @@ import {
 import { type AccessTokenVerifier, TokenError } from '@wirefleet/shared/tokens';
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
-import { hasMember, memberCount } from '../connections/one-or-many.js';
+import { hasMember, memberCount, membersOf } from '../connections/one-or-many.js';
 import { TokenBucket } from '../connections/token-bucket.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
+import type { RevocationList } from '../revocations/index.js';
 import { mayPublish, maySubscribe, ownRoom } from '../rooms/room-policy.js';
 import type { RoomHub } from '../rooms/room-hub.js';
 import { ThrottledLog } from '../ops/throttled-log.js';
@@ -33,6 +34,7 @@ export interface FrameHandlerDeps {
   hub: RoomHub;
   bus: Bus;
   verifier: AccessTokenVerifier;
+  revocations: RevocationList;
   registry: ConnectionRegistry;
   ingest: IngestSink;
   metrics: GatewayMetrics;
@@ -147,15 +149,32 @@ export class FrameHandler {
       if (claims.sub !== connection.sub) {
         return this.refuse(connection, 'forbidden', 'a refresh token must be for the same subject', frame.id);
       }
+      if (deps.revocations.refuses(claims)) {
+        deps.metrics.authFailures.inc({ reason: 'revoked' });
+        deps.send(connection, errorFrame('unauthorized', 'refresh refused', frame.id));
+        return;
+      }
       if (!connection.ws) return;
       connection.expiresAt = claims.exp;
+      connection.issuedAt = claims.iat;
       deps.registry.changeSid(connection, claims.sid);
+      // The connection's role is its latest token's: rooms the new role may not hold are left.
+      connection.role = claims.role;
+      this.leaveForbiddenRooms(connection);
       deps.send(connection, withId({ type: 'refreshed', expires_at: claims.exp }, frame.id));
     } catch (error) {
       if (!(error instanceof TokenError)) throw error;
       deps.metrics.authFailures.inc({ reason: error.reason });
       // A bad refresh leaves the connection as it was: it still closes at the old expiry.
       deps.send(connection, errorFrame('unauthorized', `refresh refused: ${error.reason}`, frame.id));
+    }
+  }
+
+  private leaveForbiddenRooms(connection: Connection): void {
+    for (const room of membersOf(connection.rooms)) {
+      if (maySubscribe(connection, room)) continue;
+      this.deps.hub.leave(connection, room);
+      this.deps.send(connection, { type: 'unsubscribed', room });
     }
   }
 

@@ -5,11 +5,14 @@ import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
+import type { RevocationList } from '../revocations/index.js';
 import { BEARER_PROTOCOL, tokenFromProtocolHeader } from './bearer-protocol.js';
 import { originAllowed } from './origin-policy.js';
 
 export interface UpgradeDeps {
   verifier: AccessTokenVerifier;
+  /** Revoked sessions, users and nodes: checked in memory after the signature. */
+  revocations: RevocationList;
   registry: ConnectionRegistry;
   metrics: GatewayMetrics;
   logger: Logger;
@@ -73,6 +76,12 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
     deps.verifier.verify(token).then(
       (claims) => {
         if (aborted) return;
+        if (deps.revocations.refuses(claims)) {
+          // The same answer as any bad token: a client learns nothing about why.
+          deps.metrics.upgrades.inc({ result: 'revoked' });
+          deps.metrics.authFailures.inc({ reason: 'revoked' });
+          return reject(res, 401, 'invalid_token', 'the access token is invalid or expired');
+        }
         if (deps.registry.countOfSubject(claims.sub) >= deps.maxConnectionsPerUser && claims.role !== 'node') {
           deps.metrics.upgrades.inc({ result: 'too_many_connections' });
           return reject(res, 429, 'rate_limited', 'too many open connections for this user');
@@ -86,6 +95,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           role: claims.role,
           sid: claims.sid,
           expiresAt: claims.exp,
+          issuedAt: claims.iat,
           ip,
           rooms: undefined,
           badFrames: 0,

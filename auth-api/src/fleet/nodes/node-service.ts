@@ -1,6 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { PatchNodeRequest } from '@wirefleet/shared/schemas';
+import { nodeRevocation } from '@wirefleet/shared/revocations';
+import { revocationEvent } from '../../identity/revocations/index.js';
 import { hashNodeSecret } from '../enrollment/enroll-service.js';
 import type { FleetDeps } from '../fleet-deps.js';
 import { freeAddresses } from '../network/index.js';
@@ -110,6 +112,8 @@ export class NodeService {
       await enqueue(trx, [
         { room: `node:${id}`, event: 'node.deleted', data: { node_id: id } },
         { room: 'fleet', event: 'node.deleted', data: { node_id: id, name: node.name } },
+        // Refused at every gateway's upgrade, not only disconnected: its token outlives it.
+        revocationEvent(nodeRevocation(id, Date.now())),
       ]);
       await deps.audit.record({ type: 'node.deleted', actor, subject: `node:${id}`, ip, data: { name: node.name, devices: devices.length } }, trx);
     });

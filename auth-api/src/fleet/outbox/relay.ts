@@ -37,6 +37,8 @@ export class OutboxRelay {
     private readonly bus: Bus,
     private readonly logger: Logger,
     private readonly intervalMs = 1_000,
+    /** Runs before each outbox row is published (e.g. stores a revocation); a throw retries the row. */
+    private readonly beforePublish: (row: OutboxRow) => Promise<void> = async () => undefined,
   ) {}
 
   start(): void {
@@ -119,6 +121,7 @@ export class OutboxRelay {
       const events = await trx('outbox_events').orderBy('id').limit(BATCH).select<OutboxRow[]>('*');
       // In id order, one at a time: events of one room must keep their order.
       for (const row of events) {
+        await this.beforePublish(row);
         await this.bus.publish(row.room, row.event, row.data);
         if (row.command_id) await this.markSent(trx, row.command_id);
       }

@@ -3,6 +3,8 @@ import { WirefleetError } from '@wirefleet/shared/errors';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { AuditLog } from '../../audit/index.js';
 import type { LoginGuard } from '../../rate-limits/index.js';
+import { sessionRevocation } from '@wirefleet/shared/revocations';
+import type { RevocationRecorder } from '../revocations/index.js';
 import type { SessionStore } from '../sessions/index.js';
 import type { AccessTokenIssuer } from '../tokens/index.js';
 import { type TokenPair, tokenPair } from './login-service.js';
@@ -16,6 +18,7 @@ export class SessionService {
   constructor(
     private readonly deps: {
       sessions: SessionStore;
+      revocations: RevocationRecorder;
       tokens: AccessTokenIssuer;
       guard: LoginGuard;
       audit: AuditLog;
@@ -63,11 +66,19 @@ export class SessionService {
   }
 
   /**
-   * Publishes `session.revoked` to the user's room; every gateway instance closes that
-   * session's connections with 4001. A Bus failure is logged, not thrown: the revocation
-   * itself is committed, and the connection dies at token expiry at the latest.
+   * Records the revoked sessions for the gateways' revocation lists (outbox: stored and
+   * announced even if Redis is down now), then publishes `session.revoked` to the user's room;
+   * every gateway instance closes that session's connections with 4001. A Bus failure is
+   * logged, not thrown: the revocation itself is committed, and the outbox carries it.
    */
   async announceRevoked(userId: number, sids: string[]): Promise<void> {
+    if (sids.length === 0) return;
+    const now = this.deps.revocations.now();
+    try {
+      await this.deps.revocations.record(sids.map((sid) => sessionRevocation(sid, now)));
+    } catch (error) {
+      this.deps.logger.error({ err: error, userId }, 'could not record session revocation for the gateways');
+    }
     for (const sid of sids) {
       try {
         await this.deps.bus.publish(`user:${userId}`, 'session.revoked', { sid });

@@ -4,6 +4,8 @@ import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
 import type { SessionService } from '../auth/session-service.js';
 import type { PasswordHasher } from '../passwords/index.js';
+import { userRevocation } from '@wirefleet/shared/revocations';
+import type { RevocationRecorder } from '../revocations/index.js';
 import type { SessionStore } from '../sessions/index.js';
 import type { UserRecord, UserStore } from './user-store.js';
 
@@ -17,6 +19,7 @@ export class UserService {
       sessionStore: SessionStore;
       sessions: SessionService;
       audit: AuditLog;
+      revocations: RevocationRecorder;
     },
   ) {}
 
@@ -51,8 +54,11 @@ export class UserService {
       );
       const fields = Object.keys(changes);
       await this.deps.audit.record({ type: 'user.updated', actor, subject: `user:${id}`, ip, data: { fields } }, trx);
+      // The gateways refuse the user's older tokens (their role or access is stale) from commit on.
+      if (changes.role !== undefined || changes.disabled === true) await this.recordUser(id, trx);
       return updated!;
     });
+    this.deps.revocations.poke();
     // A new role or password, or a disabled account, must not ride on tokens issued before.
     if (changes.role !== undefined || changes.password !== undefined || changes.disabled === true) {
       await this.endSessions(id, 'user_updated');
@@ -73,8 +79,10 @@ export class UserService {
         .returning<{ id: string }[]>('id');
       await this.deps.users.delete(id, trx);
       await this.deps.audit.record({ type: 'user.deleted', actor, subject: `user:${id}`, ip, data: { username: before.username } }, trx);
+      await this.recordUser(id, trx);
       return revoked.map((row) => row.id);
     });
+    this.deps.revocations.poke();
     await this.deps.sessions.announceRevoked(id, sids);
   }
 
@@ -85,6 +93,10 @@ export class UserService {
     if ((await this.deps.users.countActiveAdmins(trx)) <= 1) {
       throw new WirefleetError('conflict', { detail: 'the last enabled admin cannot be removed, demoted or disabled' });
     }
+  }
+
+  private async recordUser(userId: number, trx: Knex.Transaction): Promise<void> {
+    await this.deps.revocations.record([userRevocation(userId, this.deps.revocations.now())], trx);
   }
 
   private async endSessions(userId: number, reason: string): Promise<void> {

@@ -1,0 +1,1 @@
+export { RevocationRecorder, revocationEvent, storeBeforePublish } from './revocation-recorder.js';
