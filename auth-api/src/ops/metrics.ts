@@ -66,6 +66,15 @@ export class AuthApiMetrics {
         this.set(passwordHashStats().maxRunning);
       },
     });
+    // A gauge read from the hasher's own count (a counter cannot be set from a callback).
+    new Gauge({
+      name: 'wirefleet_password_hash_started',
+      help: 'Argon2 computations started since the process began',
+      registers,
+      collect() {
+        this.set(passwordHashStats().started);
+      },
+    });
   }
 
   loginResult(result: string): void {

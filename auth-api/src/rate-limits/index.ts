@@ -5,6 +5,7 @@ export {
   redisLimiterFactory,
   consumeOrThrow,
   throwIfExhausted,
-  recordFailure,
+  reserveOrThrow,
+  refund,
 } from './limiter-factory.js';
-export { LoginGuard, type LoginLimits } from './login-guard.js';
+export { type AttemptTicket, LoginGuard, type LoginLimits } from './login-guard.js';

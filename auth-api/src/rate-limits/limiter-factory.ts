@@ -63,12 +63,21 @@ export async function throwIfExhausted(limiter: RateLimiterAbstract, key: string
   }
 }
 
-/** Records one failure; an exhausted limiter is fine here (the next attempt is refused by the check). */
-export async function recordFailure(limiter: RateLimiterAbstract, key: string): Promise<number> {
+/**
+ * Spends one point before the work it guards and returns how many are now spent, or throws
+ * 429. The increment is atomic (one Redis command, or synchronous in memory), so of N
+ * parallel attempts at most `points` get through — checking first and counting afterwards
+ * would let every attempt in flight pass the check.
+ */
+export async function reserveOrThrow(limiter: RateLimiterAbstract, key: string): Promise<number> {
   try {
     return (await limiter.consume(key)).consumedPoints;
   } catch (rejection) {
-    if (rejection instanceof RateLimiterRes) return rejection.consumedPoints;
-    throw rejection;
+    rateLimited(rejection);
   }
+}
+
+/** Gives back a point spent by `reserveOrThrow` for an attempt that turned out not to be a guess. */
+export async function refund(limiter: RateLimiterAbstract, key: string): Promise<void> {
+  await limiter.reward(key, 1);
 }

@@ -1,5 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { consumeOrThrow, type LimiterFactory, recordFailure, throwIfExhausted } from './limiter-factory.js';
+import { consumeOrThrow, type LimiterFactory, refund, reserveOrThrow, throwIfExhausted } from './limiter-factory.js';
 
 export interface LoginLimits {
   loginPerIpPerMinute: number;
@@ -9,6 +9,21 @@ export interface LoginLimits {
   totpFailuresPerUser: number;
   enrollPerIpPerMinute: number;
 }
+
+/**
+ * One reserved attempt at a secret, settled exactly once after the check: `failed()` when the
+ * guess was wrong (the reserved points stay spent), `succeeded()` when it was right, and
+ * `release()` when nothing was checked (a store error, 503, a missing second factor), which
+ * gives the points back.
+ */
+export interface AttemptTicket {
+  failed(): Promise<void>;
+  succeeded(): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** A wrong guess leaves its reserved point spent: that point is the counted failure. */
+const KEEP_RESERVED = (): Promise<void> => Promise.resolve();
 
 /** The longest an account backs off after consecutive failures. */
 const MAX_BACKOFF_SECONDS = 15 * 60;
@@ -20,6 +35,8 @@ const MAX_BACKOFF_SECONDS = 15 * 60;
  * - per username+IP: failures only; success clears them;
  * - per account (any IP): after N consecutive failures the account backs off exponentially
  *   (2 s, 4 s, … up to 15 min). Capped so an attacker cannot lock a user out for long.
+ * Failure budgets are reserved before the secret is checked and refunded when it was right,
+ * so the limits hold for N attempts in parallel as they do one at a time.
  * Usernames are keyed lower-cased whether or not they exist, so limits reveal nothing.
  */
 export class LoginGuard {
@@ -43,7 +60,10 @@ export class LoginGuard {
       blockDurationSeconds: 15 * 60,
     });
     this.accountFailures = limiter('login_account_failures', { points: 1_000_000, durationSeconds: 60 * 60 });
-    this.accountLock = limiter('login_account_lock', { points: 1, durationSeconds: 1 });
+    // One slot per account: past the back-off threshold a check holds it until it is settled
+    // (a failure turns it into the back-off block). The duration only frees a slot whose
+    // holder died mid-check.
+    this.accountLock = limiter('login_account_lock', { points: 1, durationSeconds: 60 });
     this.enrollPerIp = limiter('enroll_ip', { points: limits.enrollPerIpPerMinute, durationSeconds: 60 });
     this.nodeTokenFailures = limiter('node_token_ip', { points: 20, durationSeconds: 60, blockDurationSeconds: 5 * 60 });
     this.refreshPerIp = limiter('refresh_ip', { points: limits.refreshPerIpPerMinute, durationSeconds: 60 });
@@ -54,52 +74,90 @@ export class LoginGuard {
     });
   }
 
-  async beforeLogin(ip: string, username: string): Promise<void> {
+  /**
+   * Reserves one login attempt before the password is hashed: a point per IP, one against the
+   * username+IP failure budget and one against the account's consecutive failures. Past the
+   * back-off threshold the attempt must also take the account's single slot, so only one
+   * check runs at a time and each failure blocks the next for longer. The caller settles the
+   * ticket: `failed()` keeps the points, `succeeded()` clears the account, `release()` gives
+   * the points back when no guess was checked.
+   */
+  async beforeLogin(ip: string, username: string): Promise<AttemptTicket> {
     const account = username.toLowerCase();
+    const userIp = `${account}|${ip}`;
     await consumeOrThrow(this.perIp, ip);
-    await throwIfExhausted(this.perUserIp, `${account}|${ip}`);
-    await throwIfExhausted(this.accountLock, account);
+    await reserveOrThrow(this.perUserIp, userIp);
+    let failures = 0;
+    let holdsSlot = false;
+    try {
+      failures = await reserveOrThrow(this.accountFailures, account);
+      holdsSlot = failures > this.limits.loginBackoffAfterFailures;
+      if (holdsSlot) await reserveOrThrow(this.accountLock, account);
+      else await throwIfExhausted(this.accountLock, account);
+    } catch (error) {
+      // Refused before any check: this attempt must not count as a failure of the account.
+      await refund(this.perUserIp, userIp);
+      if (failures > 0) await refund(this.accountFailures, account);
+      throw error;
+    }
+    return this.loginTicket(account, userIp, failures, holdsSlot);
   }
 
-  async loginFailed(ip: string, username: string): Promise<void> {
-    const account = username.toLowerCase();
-    await recordFailure(this.perUserIp, `${account}|${ip}`);
-    const failures = await recordFailure(this.accountFailures, account);
-    const over = failures - this.limits.loginBackoffAfterFailures;
-    if (over >= 0) await this.accountLock.block(account, Math.min(2 ** (over + 1), MAX_BACKOFF_SECONDS));
-  }
-
-  async loginSucceeded(ip: string, username: string): Promise<void> {
-    const account = username.toLowerCase();
-    await Promise.all([this.perUserIp.delete(`${account}|${ip}`), this.accountFailures.delete(account)]);
+  private loginTicket(account: string, userIp: string, failures: number, holdsSlot: boolean): AttemptTicket {
+    const releaseSlot = async () => {
+      if (holdsSlot) await this.accountLock.delete(account);
+    };
+    return {
+      failed: async () => {
+        const over = failures - this.limits.loginBackoffAfterFailures;
+        if (over >= 0) await this.accountLock.block(account, Math.min(2 ** (over + 1), MAX_BACKOFF_SECONDS));
+      },
+      succeeded: async () => {
+        await Promise.all([this.perUserIp.delete(userIp), this.accountFailures.delete(account), releaseSlot()]);
+      },
+      release: async () => {
+        await Promise.all([refund(this.perUserIp, userIp), refund(this.accountFailures, account), releaseSlot()]);
+      },
+    };
   }
 
   beforeRefresh(ip: string): Promise<void> {
     return consumeOrThrow(this.refreshPerIp, ip);
   }
 
-  /** Every enrollment attempt spends a point: keys are secrets worth guessing. */
-  beforeEnroll(ip: string): Promise<void> {
-    return consumeOrThrow(this.enrollPerIp, ip);
+  /**
+   * Every enrollment attempt reserves a point: keys are secrets worth guessing. A successful
+   * enrollment gives it back, so a rollout of many nodes behind one address is not throttled.
+   */
+  async beforeEnroll(ip: string): Promise<AttemptTicket> {
+    await reserveOrThrow(this.enrollPerIp, ip);
+    return this.refundOnSuccess(this.enrollPerIp, ip);
   }
 
-  beforeNodeToken(ip: string): Promise<void> {
-    return throwIfExhausted(this.nodeTokenFailures, ip);
+  /** A node secret guess reserves a point before it is compared; a right secret gives it back. */
+  async beforeNodeToken(ip: string): Promise<AttemptTicket> {
+    await reserveOrThrow(this.nodeTokenFailures, ip);
+    return this.refundOnSuccess(this.nodeTokenFailures, ip);
   }
 
-  async nodeTokenFailed(ip: string): Promise<void> {
-    await recordFailure(this.nodeTokenFailures, ip);
+  /** A TOTP code reserves a point before it is verified; a right code clears the user's failures. */
+  async beforeTotp(userId: number): Promise<AttemptTicket> {
+    const key = String(userId);
+    await reserveOrThrow(this.totpFailures, key);
+    return {
+      failed: KEEP_RESERVED,
+      succeeded: async () => {
+        await this.totpFailures.delete(key);
+      },
+      release: () => refund(this.totpFailures, key),
+    };
   }
 
-  beforeTotp(userId: number): Promise<void> {
-    return throwIfExhausted(this.totpFailures, String(userId));
-  }
-
-  async totpFailed(userId: number): Promise<void> {
-    await recordFailure(this.totpFailures, String(userId));
-  }
-
-  async totpSucceeded(userId: number): Promise<void> {
-    await this.totpFailures.delete(String(userId));
+  private refundOnSuccess(limiter: RateLimiterAbstract, key: string): AttemptTicket {
+    return {
+      failed: KEEP_RESERVED,
+      succeeded: () => refund(limiter, key),
+      release: () => refund(limiter, key),
+    };
   }
 }

@@ -2,7 +2,7 @@ import { WirefleetError } from '@wirefleet/shared/errors';
 import type { CreateDeviceRequest } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
 import type { FleetDeps } from '../fleet-deps.js';
-import { claimAddress, freeAddresses, nextFreeAddress } from '../network/index.js';
+import { claimAddress, freeAddresses, nextFreeAddress, wireguardKeyConflict } from '../network/index.js';
 import { bumpRevisions } from '../outbox/index.js';
 
 export interface PublicDevice {
@@ -66,10 +66,7 @@ export class DeviceService {
           .insert({ network_id: deps.network.id, node_id: host.id, name: request.name, wg_public_key: request.wg_public_key, tunnel_ip: address })
           .returning<DeviceRow[]>('*');
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') {
-          throw new WirefleetError('conflict', { detail: 'a device with this WireGuard key exists', cause: error });
-        }
-        throw error;
+        throw wireguardKeyConflict(error) ?? error;
       }
       await claimAddress(trx, deps.network.id, address, { kind: 'device', id: Number(row!.id) });
       // The host gains a peer, and every other node routes the device's /32 through the host.

@@ -40,18 +40,23 @@ export class NodeService {
   /** Exchanges a node's id and secret for an access token (`sub: node:<id>`, `sid`: its credential). */
   async issueToken(nodeId: number, secret: string, ip: string): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
     const { deps } = this;
-    await deps.guard.beforeNodeToken(ip);
-    const row = await deps.db('nodes').where({ id: nodeId }).first<{ secret_hash: Buffer; credential_id: string } | undefined>(
-      'secret_hash',
-      'credential_id',
-    );
+    // Reserved before the secret is compared, so parallel guesses cannot outrun the limit.
+    const ticket = await deps.guard.beforeNodeToken(ip);
+    let row: { secret_hash: Buffer; credential_id: string } | undefined;
+    try {
+      row = await deps.db('nodes').where({ id: nodeId }).first('secret_hash', 'credential_id');
+    } catch (error) {
+      await ticket.release();
+      throw error;
+    }
     const presented = hashNodeSecret(secret);
     // Compare against a fixed dummy when the node does not exist, so timing says nothing.
     const stored = row?.secret_hash ?? Buffer.alloc(presented.length);
     if (!row || !timingSafeEqual(stored, presented)) {
-      await deps.guard.nodeTokenFailed(ip);
+      await ticket.failed();
       throw new WirefleetError('invalid_node_credentials');
     }
+    await ticket.succeeded();
     const issued = deps.tokens.issue({ sub: `node:${nodeId}`, role: 'node', sid: row.credential_id });
     return { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn };
   }

@@ -1,7 +1,7 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { AuditLog } from '../../audit/index.js';
-import type { LoginGuard } from '../../rate-limits/index.js';
+import type { AttemptTicket, LoginGuard } from '../../rate-limits/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import type { SessionStore } from '../sessions/index.js';
 import type { AccessTokenIssuer } from '../tokens/index.js';
@@ -63,14 +63,35 @@ export class LoginService {
   ) {}
 
   async login(attempt: LoginAttempt): Promise<TokenPair> {
+    const { users, audit, metrics } = this.deps;
+    const user = await this.checkCredentials(attempt);
+    this.rehashIfOutdated(user, attempt.password);
+    await users.update(user.id, { last_login_at: new Date() });
+    const pair = await this.startSession(user, attempt);
+    await audit.record({ type: 'auth.login', actor: `user:${user.id}`, subject: `user:${user.id}`, ip: attempt.ip });
+    metrics.loginResult('ok');
+    return pair;
+  }
+
+  /**
+   * The attempt is reserved with the guard before Argon2 runs, so parallel guesses cannot all
+   * pass a check that is counted only afterwards; every way out of here settles the ticket.
+   */
+  private async checkCredentials(attempt: LoginAttempt): Promise<UserRecord> {
     const { users, hasher, guard, audit, metrics } = this.deps;
-    await guard.beforeLogin(attempt.ip, attempt.username);
-    const user = await users.findByUsername(attempt.username);
-    const passwordOk = user
-      ? await hasher.verify(user.passwordHash, attempt.password)
-      : await hasher.verifyDummy(attempt.password);
+    const ticket = await guard.beforeLogin(attempt.ip, attempt.username);
+    let user: UserRecord | undefined;
+    let passwordOk: boolean;
+    try {
+      user = await users.findByUsername(attempt.username);
+      passwordOk = user ? await hasher.verify(user.passwordHash, attempt.password) : await hasher.verifyDummy(attempt.password);
+    } catch (error) {
+      // 503 from the hash queue or a store error: no guess was checked.
+      await ticket.release();
+      throw error;
+    }
     if (!user || !passwordOk || user.disabled) {
-      await guard.loginFailed(attempt.ip, attempt.username);
+      await ticket.failed();
       await audit.record({
         type: 'auth.login_failed',
         subject: user ? `user:${user.id}` : undefined,
@@ -80,24 +101,27 @@ export class LoginService {
       metrics.loginResult('invalid_credentials');
       throw new WirefleetError('invalid_credentials');
     }
-    if (user.totpEnabled) await this.checkSecondFactor(user, attempt);
-    await guard.loginSucceeded(attempt.ip, attempt.username);
-    this.rehashIfOutdated(user, attempt.password);
-    await users.update(user.id, { last_login_at: new Date() });
-    const pair = await this.startSession(user, attempt);
-    await audit.record({ type: 'auth.login', actor: `user:${user.id}`, subject: `user:${user.id}`, ip: attempt.ip });
-    metrics.loginResult('ok');
-    return pair;
+    if (user.totpEnabled) await this.checkSecondFactor(user, attempt, ticket);
+    await ticket.succeeded();
+    return user;
   }
 
-  private async checkSecondFactor(user: UserRecord, attempt: LoginAttempt): Promise<void> {
+  private async checkSecondFactor(user: UserRecord, attempt: LoginAttempt, ticket: AttemptTicket): Promise<void> {
     if (attempt.totpCode === undefined) {
+      // The password was right: asking for the code is not a failed guess.
+      await ticket.release();
       this.deps.metrics.loginResult('totp_required');
       throw new WirefleetError('totp_required', { detail: 'send totp_code with the password' });
     }
-    const ok = await this.deps.totp.verifyAndClaim(user, attempt.totpCode);
+    let ok: boolean;
+    try {
+      ok = await this.deps.totp.verifyAndClaim(user, attempt.totpCode);
+    } catch (error) {
+      await ticket.release();
+      throw error;
+    }
     if (!ok) {
-      await this.deps.guard.loginFailed(attempt.ip, attempt.username);
+      await ticket.failed();
       await this.deps.audit.record({
         type: 'auth.login_failed',
         subject: `user:${user.id}`,

@@ -5,6 +5,8 @@ export interface ConcurrencyStats {
   queued: number;
   /** The most tasks ever observed running at once (a high-water mark for tests and metrics). */
   maxRunning: number;
+  /** Tasks ever started (for the password hasher: Argon2 computations, which tests count). */
+  started: number;
 }
 
 /**
@@ -14,6 +16,7 @@ export interface ConcurrencyStats {
 export class BoundedConcurrency {
   private running = 0;
   private maxRunning = 0;
+  private started = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(
@@ -31,6 +34,7 @@ export class BoundedConcurrency {
       this.running += 1;
     }
     this.maxRunning = Math.max(this.maxRunning, this.running);
+    this.started += 1;
     try {
       return await task();
     } finally {
@@ -42,6 +46,6 @@ export class BoundedConcurrency {
   }
 
   stats(): ConcurrencyStats {
-    return { running: this.running, queued: this.waiting.length, maxRunning: this.maxRunning };
+    return { running: this.running, queued: this.waiting.length, maxRunning: this.maxRunning, started: this.started };
   }
 }

@@ -33,11 +33,17 @@ export class TotpService implements TotpVerifier {
   }
 
   private async checkCode(user: UserRecord, secret: string, code: string): Promise<boolean> {
-    await this.deps.guard.beforeTotp(user.id);
-    const result = verifyTotp(secret, code, { nowMs: this.now(), window: 1, lastAcceptedStep: user.totpLastStep });
-    const ok = result.ok && (await this.deps.users.claimTotpStep(user.id, result.step));
-    if (ok) await this.deps.guard.totpSucceeded(user.id);
-    else await this.deps.guard.totpFailed(user.id);
+    // Reserved before the code is checked, so parallel guesses cannot outrun the failure count.
+    const ticket = await this.deps.guard.beforeTotp(user.id);
+    let ok: boolean;
+    try {
+      const result = verifyTotp(secret, code, { nowMs: this.now(), window: 1, lastAcceptedStep: user.totpLastStep });
+      ok = result.ok && (await this.deps.users.claimTotpStep(user.id, result.step));
+    } catch (error) {
+      await ticket.release();
+      throw error;
+    }
+    await (ok ? ticket.succeeded() : ticket.failed());
     return ok;
   }
 
