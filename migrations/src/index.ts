@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import * as identity from './migrations/20261123_001_identity.js';
 import * as fleet from './migrations/20261123_002_fleet.js';
 import * as nodeExitNode from './migrations/20261205_120_node_exit_node.js';
+import * as wireguardKeys from './migrations/20261205_130_wireguard_keys.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261123_001_identity', identity],
   ['20261123_002_fleet', fleet],
   ['20261205_120_node_exit_node', nodeExitNode],
+  ['20261205_130_wireguard_keys', wireguardKeys],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {
