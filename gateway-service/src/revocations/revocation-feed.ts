@@ -50,7 +50,7 @@ export class RevocationFeed {
   private async load(): Promise<void> {
     const entries = await this.deps.store.load(this.deps.now());
     for (const entry of entries) this.deps.list.add(entry);
-    this.deps.logger.info({ entries: entries.length }, 'revocations loaded');
+    this.deps.logger.debug({ entries: entries.length }, 'revocations loaded');
   }
 
   private onEvent(event: BusEvent): void {

@@ -110,7 +110,7 @@ export class PortForwardService {
       const current = await trx('port_forwards as f')
         .join('nodes as n', 'n.id', 'f.node_id')
         .where({ 'f.id': id, 'n.network_id': deps.network.id })
-        .forShare('n')
+        .forNoKeyUpdate('n')
         .first<{ protocol: 'tcp' | 'udp'; public_port: number; listen_port: number } | undefined>('f.protocol', 'f.public_port', 'n.listen_port');
       if (!current) throw new WirefleetError('not_found');
       checkListenPort({ protocol: changes.protocol ?? current.protocol, public_port: changes.public_port ?? current.public_port }, current.listen_port);
@@ -187,13 +187,15 @@ export class PortForwardService {
 
   /**
    * The node's WireGuard listen port; 404 when the node is not in this network. The row is read
-   * FOR SHARE: a concurrent change of the listen port waits for this transaction and then sees
+   * locked: a concurrent change of the listen port waits for this transaction and then sees
    * its forwards (checkNoForwardOnListenPort), or this read waits for that change and sees it.
    */
   private async requireNode(db: Knex, nodeId: number): Promise<number> {
     const node = await db('nodes')
       .where({ id: nodeId, network_id: this.deps.network.id })
-      .forShare()
+      // NO KEY UPDATE, the lock bumpRevisions takes on this row later in the transaction: with
+      // FOR SHARE two concurrent creates both held it and deadlocked upgrading it.
+      .forNoKeyUpdate()
       .first<{ listen_port: number } | undefined>('listen_port');
     if (!node) throw new WirefleetError('not_found');
     return node.listen_port;
