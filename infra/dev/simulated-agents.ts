@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EnrollmentKeyStore } from '@wirefleet/auth-api';
-import { Agent, generateWireguardKeys, loadAgentConfig, loadAgentSecrets, MemoryDataplane, saveAgentConfig, StateStore } from '@wirefleet/node-agent';
+import { Agent, generateWireguardKeys, loadAgentConfig, loadAgentSecrets, MemoryDataplane, saveAgentConfig, StateStore, timingFromEnv } from '@wirefleet/node-agent';
 import type { Logger } from '@wirefleet/shared/logging';
 
 /**
@@ -19,6 +19,8 @@ export async function startSimulatedAgents(options: {
   logger: Logger;
 }): Promise<{ stop(): Promise<void> }> {
   const agents: Agent[] = [];
+  // The same timing overrides as `wirefleet-agent run` (e.g. a faster status period for a demo).
+  const timing = timingFromEnv(process.env);
   for (let i = 1; i <= options.count; i += 1) {
     const name = `sim-${i}`;
     const dir = path.join(options.dataDir, 'sim-agents', name);
@@ -31,6 +33,7 @@ export async function startSimulatedAgents(options: {
       dataplane: new MemoryDataplane(options.logger.child({ sim: name })),
       state: new StateStore(dir),
       logger: options.logger.child({ sim: name }),
+      ...timing,
     });
     await agent.start();
     agents.push(agent);

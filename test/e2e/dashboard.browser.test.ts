@@ -74,6 +74,8 @@ describe.skipIf(skip !== undefined)(`the dashboard in Chromium${skip ? ` (skippe
     const [applied, desired] = revision.match(/\d+/g)!.map(Number);
     expect(applied, `applied / desired: ${revision}`).toBe(desired);
     expect(desired).toBeGreaterThan(1);
+    // Two status reports (every 2 s here) and the traffic chart draws rates.
+    await page.getByText('Rates appear after').waitFor({ state: 'detached', timeout: 15_000 });
     await page.evaluate('window.scrollTo(0, 0)');
     await screenshot(page, 'node-detail');
   });

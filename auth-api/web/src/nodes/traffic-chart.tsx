@@ -38,6 +38,7 @@ export function TrafficChart({ points, version }: { points: TrafficPoint[]; vers
         if (!canDraw()) return setFailed(true);
         try {
           chart.current = new UPlot(chartOptions(container.current.clientWidth || 600), toData(points), container.current);
+          showWindow(chart.current, points);
         } catch {
           // No canvas here (an old or headless engine): the caption still gives the numbers.
           setFailed(true);
@@ -52,7 +53,9 @@ export function TrafficChart({ points, version }: { points: TrafficPoint[]; vers
     };
   }, []);
   useEffect(() => {
-    chart.current?.setData(toData(points));
+    if (!chart.current) return;
+    chart.current.setData(toData(points), false);
+    showWindow(chart.current, points);
   }, [version]);
   const latest = points[points.length - 1];
   return (
@@ -69,14 +72,31 @@ export function TrafficChart({ points, version }: { points: TrafficPoint[]; vers
   );
 }
 
+const WINDOW_SECONDS = 300;
+
+/**
+ * The last five minutes, ending at the newest point (or all of it, when longer): with one or two
+ * points uPlot's own range for a time axis spans years.
+ */
+function showWindow(chart: uPlot, points: TrafficPoint[]): void {
+  const first = points[0];
+  const last = points[points.length - 1];
+  if (!first || !last) return;
+  chart.setScale('x', { min: Math.min(first.at, last.at - WINDOW_SECONDS), max: last.at });
+}
+
 function chartOptions(width: number): uPlot.Options {
   const axisColor = getComputedStyle(document.documentElement).getPropertyValue('--text-muted').trim() || '#666';
   const axis = { stroke: axisColor, grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { stroke: 'rgba(128,128,128,0.3)' } };
   return {
     width,
     height: 180,
-    scales: { x: { time: true } },
-    axes: [axis, { ...axis, values: (_chart, ticks) => ticks.map((tick) => bitRate(tick)), size: 80 }],
+    scales: {
+      x: { time: true },
+      // Rates start at zero, with headroom above the highest.
+      y: { range: (_chart, _min, max) => [0, max > 0 ? max * 1.15 : 1] },
+    },
+    axes: [axis, { ...axis, values: (_chart, ticks) => ticks.map((tick) => bitRate(tick)), size: 100 }],
     series: [
       {},
       { label: 'Receive', stroke: '#2f81f7', width: 2, value: (_chart, value) => (value == null ? '—' : bitRate(value)) },
