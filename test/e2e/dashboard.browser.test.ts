@@ -122,7 +122,7 @@ describe.skipIf(skip !== undefined)(`the dashboard in Chromium${skip ? ` (skippe
     await page.getByLabel('Tags').fill('edge, web');
     await page.getByRole('button', { name: 'Create key' }).click();
     const key = (await page.getByTestId('enrollment-key').textContent())!.trim();
-    expect(await page.getByTestId('enroll-command').textContent()).toBe(`wirefleet-agent enroll --api ${stack.url} --key ${key}`);
+    expect(await page.getByTestId('enroll-command').textContent()).toBe(`WIREFLEET_ENROLLMENT_KEY=${key} wirefleet-agent enroll --api ${stack.url}`);
     await screenshot(page, 'enrollment-key');
     await page.getByRole('button', { name: 'Done' }).click();
 
