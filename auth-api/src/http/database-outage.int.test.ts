@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
@@ -14,20 +13,11 @@ import {
 import { IN_CI } from '../../../test/support/services.js';
 import { loadAuthApiConfig } from '../config.js';
 import { type RunningAuthApi, startAuthApi } from '../start.js';
+import { freePort } from '../../../test/support/free-port.js';
 
 const missing = postgresPrerequisiteProblem();
 if (missing && !IN_CI) console.warn(`database outage test skipped: it needs ${missing}`);
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface LogLine {
   level: string;
