@@ -2,9 +2,9 @@ import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { RunningGateway } from '@wirefleet/gateway-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestAuthApi, type TestAuthApi, TEST_ISSUER } from '../support/auth-api.js';
-import { createTokenFactory, type TokenFactory } from '../support/forged-tokens.js';
-import { startTestGateway } from '../support/gateway.js';
+import type { TestAuthApi } from '../support/auth-api.js';
+import type { TokenFactory } from '../support/forged-tokens.js';
+import { type RealtimeStack, startRealtimeStack } from '../support/realtime-stack.js';
 import { connect, type TestSocket } from '../support/ws-client.js';
 
 /**
@@ -72,22 +72,18 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 }
 
 describe(`${FLOOD} connections from one address`, () => {
+  let stack: RealtimeStack;
   let auth: TestAuthApi;
   let running: RunningGateway;
   let tokens: TokenFactory;
   beforeAll(async () => {
-    auth = await startTestAuthApi();
-    running = await startTestGateway({
-      authUrl: auth.url,
-      issuer: TEST_ISSUER,
-      redisUrl: auth.redis!.url,
-      redisPrefix: auth.redis!.prefix,
-    });
-    tokens = createTokenFactory({ issuer: TEST_ISSUER, key: auth.api.context.keyring.signingKey() });
+    stack = await startRealtimeStack({ instances: 1 });
+    auth = stack.auth;
+    running = stack.gateways[0]!;
+    tokens = stack.tokens;
   });
   afterAll(async () => {
-    await running?.close();
-    await auth?.close();
+    await stack?.close();
   });
 
   it(`gateway, one user: ${PER_USER} upgrades succeed, the other ${FLOOD - PER_USER} get 429 rate_limited`, async () => {

@@ -1,10 +1,9 @@
 import type { RunningGateway } from '@wirefleet/gateway-service';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, startTestAuthApi, type TestAuthApi, TEST_ISSUER } from '../support/auth-api.js';
-import { createTokenFactory } from '../support/forged-tokens.js';
+import { call, type TestAuthApi } from '../support/auth-api.js';
+import { type RealtimeStack, startRealtimeStack } from '../support/realtime-stack.js';
 import { FUZZ_TIMEOUT_MS, fuzz } from '../support/fuzz.js';
-import { startTestGateway } from '../support/gateway.js';
 import { garbageText, hostileString, percentEncode } from '../support/hostile-input.js';
 import { inPieces, rawExchange } from '../support/raw-http.js';
 import { connect } from '../support/ws-client.js';
@@ -121,27 +120,23 @@ const rawHead = fc
   );
 
 describe('oversized and malformed requests', () => {
+  let stack: RealtimeStack;
   let auth: TestAuthApi;
   let gateway: RunningGateway;
   let httpGateway: string;
   let token: string;
   beforeAll(async () => {
-    auth = await startTestAuthApi();
-    gateway = await startTestGateway({
-      authUrl: auth.url,
-      issuer: TEST_ISSUER,
-      redisUrl: auth.redis!.url,
-      redisPrefix: auth.redis!.prefix,
-    });
+    stack = await startRealtimeStack({ instances: 1 });
+    auth = stack.auth;
+    gateway = stack.gateways[0]!;
     httpGateway = gateway.url.replace(/^ws/, 'http');
-    token = createTokenFactory({ issuer: TEST_ISSUER, key: auth.api.context.keyring.signingKey() }).sign({
+    token = stack.tokens.sign({
       sub: 'user:1',
       role: 'admin',
     });
   });
   afterAll(async () => {
-    await gateway?.close();
-    await auth?.close();
+    await stack?.close();
   });
 
   const stillServing = async () => {

@@ -1,8 +1,8 @@
 import type { RunningGateway } from '@wirefleet/gateway-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, login, startTestAuthApi, type TestAuthApi, TEST_ISSUER } from '../support/auth-api.js';
-import { createTokenFactory, type TokenFactory } from '../support/forged-tokens.js';
-import { startTestGateway } from '../support/gateway.js';
+import { call, login, type TestAuthApi } from '../support/auth-api.js';
+import type { TokenFactory } from '../support/forged-tokens.js';
+import { type RealtimeStack, startRealtimeStack } from '../support/realtime-stack.js';
 import { inPieces, rawExchange } from '../support/raw-http.js';
 import { connect } from '../support/ws-client.js';
 
@@ -21,22 +21,18 @@ const slowHead = (path: string, extra: string) =>
 
 // The two services are independent: their slow clients dribble at the same time.
 describe.concurrent('slow clients (slowloris) do not starve anyone', () => {
+  let stack: RealtimeStack;
   let auth: TestAuthApi;
   let gateway: RunningGateway;
   let tokens: TokenFactory;
   beforeAll(async () => {
-    auth = await startTestAuthApi();
-    gateway = await startTestGateway({
-      authUrl: auth.url,
-      issuer: TEST_ISSUER,
-      redisUrl: auth.redis!.url,
-      redisPrefix: auth.redis!.prefix,
-    });
-    tokens = createTokenFactory({ issuer: TEST_ISSUER, key: auth.api.context.keyring.signingKey() });
+    stack = await startRealtimeStack({ instances: 1 });
+    auth = stack.auth;
+    gateway = stack.gateways[0]!;
+    tokens = stack.tokens;
   });
   afterAll(async () => {
-    await gateway?.close();
-    await auth?.close();
+    await stack?.close();
   });
 
   it(`gateway: ${SLOW_SOCKETS} half-sent /ws upgrades are closed by the server, and clients connect meanwhile`, async () => {
