@@ -1,14 +1,8 @@
 import type { Logger } from '@wirefleet/shared/logging';
+import type { CommandEventData } from '@wirefleet/shared/protocol';
 import type { CommandLedger } from './command-ledger.js';
 import type { CommandOutcome, CommandRunner } from './command-runner.js';
 
-/** A command as the control plane hands it over: a `command` event, or one fetched on connect. */
-export interface CommandDelivery {
-  id: string;
-  type: string;
-  args?: unknown;
-  expires_at: string;
-}
 
 export interface CommandInboxDeps {
   ledger: CommandLedger;
@@ -72,7 +66,7 @@ export class CommandInbox {
     return this.flushing;
   }
 
-  private async run(command: CommandDelivery): Promise<void> {
+  private async run(command: CommandEventData): Promise<void> {
     const outcome = await this.deps.runner.run(command.type, command.args);
     this.deps.logger.info({ id: command.id, type: command.type, ok: outcome.ok }, 'command finished');
     this.deps.ledger.finish(command.id, outcome);
@@ -97,7 +91,7 @@ export class CommandInbox {
   }
 }
 
-function asDelivery(value: unknown): CommandDelivery | undefined {
+function asDelivery(value: unknown): CommandEventData | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { id, type, args, expires_at: expiresAt } = value as Record<string, unknown>;
   if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/.test(id) || typeof type !== 'string') return undefined;

@@ -94,6 +94,18 @@ const boundedJson = z
   .unknown()
   .refine((value) => jsonDepth(value, MAX_JSON_DEPTH) <= MAX_JSON_DEPTH, `nested deeper than ${MAX_JSON_DEPTH} levels`);
 
+/**
+ * The `command` event a node receives in its room (CONTRACT §5), and each item of
+ * `GET /v1/nodes/self/commands`: the auth-api builds it, the agent runs it.
+ */
+export interface CommandEventData {
+  id: string;
+  type: string;
+  args: unknown;
+  /** ISO 8601; the agent does not run a command that arrives after this. */
+  expires_at: string;
+}
+
 export const commandResultEventData = z.object({
   command_id: z.union([z.string().max(64), z.number().int()]),
   ok: z.boolean(),

@@ -3,6 +3,7 @@ import { WirefleetError } from '@wirefleet/shared/errors';
 import { type CreateCommandRequest, ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
 import type { FleetDeps } from '../fleet-deps.js';
 import { enqueue } from '../outbox/index.js';
+import type { CommandEventData } from '@wirefleet/shared/protocol';
 
 export type CommandStatus = 'queued' | 'sent' | 'succeeded' | 'failed' | 'expired';
 
@@ -113,7 +114,7 @@ export class CommandService {
    * when it comes back; `queued` ones become `sent` (and are announced) here. The agent keeps
    * the ids it ran, so one delivered both here and live in its room still runs once.
    */
-  async pendingForNode(nodeId: number): Promise<{ items: CommandDelivery[] }> {
+  async pendingForNode(nodeId: number): Promise<{ items: CommandEventData[] }> {
     const { deps } = this;
     const rows = await deps.db.transaction(async (trx) => {
       const open = await trx('commands')
@@ -136,14 +137,7 @@ export class CommandService {
 }
 
 /** The `command` event a node receives, live or from {@link CommandService.pendingForNode}. */
-export interface CommandDelivery {
-  id: string;
-  type: string;
-  args: unknown;
-  expires_at: string;
-}
-
-function toDelivery(row: CommandRow): CommandDelivery {
+function toDelivery(row: CommandRow): CommandEventData {
   return { id: row.id, type: row.type, args: row.args, expires_at: row.expires_at.toISOString() };
 }
 
