@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
+import { logRedisConnectionChanges } from '../health/redis-connection.js';
 import { createLogger } from '../logging/index.js';
 import {
   assertRoomAndEvent,
@@ -125,7 +126,8 @@ export class RedisBus implements Bus {
     } else if (options.url) {
       this.cmd = new Redis(options.url, this.connection);
       this.ownsCmd = true;
-      logOnceADrop(this.cmd, 'command', this.logger);
+      // One line when the connection drops and one when it is back, not one per retry.
+      logRedisConnectionChanges(this.cmd, this.logger, 'bus command');
     } else {
       throw new TypeError('RedisBus needs a url or a redis connection');
     }
@@ -253,7 +255,7 @@ export class RedisBus implements Bus {
       connectedBefore = true;
     });
     sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    logOnceADrop(sub, 'subscriber', this.logger);
+    logRedisConnectionChanges(sub, this.logger, 'bus subscriber');
     this.sub = sub;
     return sub;
   }
@@ -357,24 +359,6 @@ export class RedisBus implements Bus {
   private assertOpen(): void {
     if (this.closed) throw new Error('bus is closed');
   }
-}
-
-/**
- * ioredis emits `error` for every failed reconnect attempt: an outage of a minute would be
- * hundreds of identical lines. The first error after the connection was up is a warning, the
- * rest are debug, and the return is said once.
- */
-function logOnceADrop(connection: Redis, role: string, logger: Logger): void {
-  let down = false;
-  connection.on('error', (err) => {
-    if (down) return logger.debug({ err }, `bus ${role} connection still failing`);
-    down = true;
-    logger.warn({ err }, `bus ${role} connection lost; reconnecting`);
-  });
-  connection.on('ready', () => {
-    if (down) logger.info(`bus ${role} connection restored`);
-    down = false;
-  });
 }
 
 function removeListener(state: RoomState, entry: ListenerEntry): void {
