@@ -15,6 +15,7 @@ import {
   type KeySet,
   MAX_ACCESS_TOKEN_TTL_SECONDS,
   type PublicJwk,
+  type SigningAlgorithm,
   StaticKeySet,
   TOKEN_AUDIENCE,
   type TokenFailure,
@@ -33,9 +34,12 @@ export interface TokenFactory {
   /** What the auth-api would publish at /.well-known/jwks.json for this factory's key. */
   jwks: Jwks;
   keySet: KeySet;
+  /** The algorithm of this factory's key and tokens: ES256 unless created with `algorithm: 'EdDSA'`. */
+  alg: SigningAlgorithm;
   /**
    * A VALID ES256 access token (signed by jsonwebtoken, like the auth-api does) unless the
-   * overrides say otherwise. A claim or header set to `undefined` is left out of the token;
+   * overrides say otherwise — an EdDSA one (signed by node:crypto, as jsonwebtoken cannot) from
+   * an EdDSA factory. A claim or header set to `undefined` is left out of the token;
    * `alg` cannot be overridden here (use `signCompactJws` for other algorithms).
    */
   sign(claims?: Partial<AccessTokenClaims>, header?: Record<string, unknown>): string;
@@ -103,43 +107,52 @@ export function signCompactJws(
   return `${signingInput}.${signature.toString('base64url')}`;
 }
 
+/** The public JWK of `publicKey` as the auth-api would publish it for `alg`. */
+function publicJwk(publicKey: KeyObject, kid: string, alg: SigningAlgorithm): PublicJwk {
+  const exported = publicKey.export({ format: 'jwk' });
+  if (alg === 'EdDSA') return { kty: 'OKP', crv: 'Ed25519', x: exported.x!, kid, alg, use: 'sig' };
+  return { kty: 'EC', crv: 'P-256', x: exported.x!, y: exported.y!, kid, alg, use: 'sig' };
+}
+
 /**
  * `key` signs with an existing key (e.g. a running auth-api's active key), so a service that
  * only trusts its own JWKS sees each forged case fail for its own reason, not "unknown kid".
+ * `algorithm: 'EdDSA'` makes an Ed25519 factory (a `key` must then be Ed25519); `forgedTokens`
+ * is written for the ES256 one.
  */
 export function createTokenFactory(
-  options: { issuer?: string; now?: () => number; key?: { kid: string; privateKey: KeyObject } } = {},
+  options: {
+    issuer?: string;
+    now?: () => number;
+    key?: { kid: string; privateKey: KeyObject };
+    algorithm?: SigningAlgorithm;
+  } = {},
 ): TokenFactory {
   const issuer = options.issuer ?? DEFAULT_TEST_ISSUER;
   const now = options.now ?? Date.now;
+  const alg = options.algorithm ?? 'ES256';
   const { privateKey, publicKey } = options.key
     ? { privateKey: options.key.privateKey, publicKey: createPublicKey(options.key.privateKey) }
-    : generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    : alg === 'EdDSA'
+      ? generateKeyPairSync('ed25519')
+      : generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const kid = options.key?.kid ?? `test-${randomUUID()}`;
-  const exported = publicKey.export({ format: 'jwk' });
-  const jwk: PublicJwk = {
-    kty: 'EC',
-    crv: 'P-256',
-    x: exported.x!,
-    y: exported.y!,
-    kid,
-    alg: 'ES256',
-    use: 'sig',
-  };
-  const jwks: Jwks = { keys: [jwk] };
+  const jwks: Jwks = { keys: [publicJwk(publicKey, kid, alg)] };
 
   const factory: TokenFactory = {
     issuer,
     audience: TOKEN_AUDIENCE,
     jwks,
     keySet: new StaticKeySet(jwks),
+    alg,
     kid,
     privateKey,
     publicKey,
     now,
     sign(claims = {}, header = {}) {
       const payload = withoutUndefined({ ...defaultClaims(factory), ...claims });
-      const fullHeader = withoutUndefined({ typ: ACCESS_TOKEN_TYP, kid, ...header, alg: 'ES256' });
+      const fullHeader = withoutUndefined({ typ: ACCESS_TOKEN_TYP, kid, ...header, alg });
+      if (alg === 'EdDSA') return signCompactJws(fullHeader, payload, privateKey);
       return jwt.sign(payload, privateKey, {
         algorithm: 'ES256',
         header: fullHeader as unknown as jwt.JwtHeader,

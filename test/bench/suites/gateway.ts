@@ -3,7 +3,6 @@ import { createGatewayBenchEnv } from './gateway/bench-env.js';
 import { measureFanoutSuite } from './gateway/fanout-results.js';
 import { measureIdleConnections } from './gateway/idle.js';
 import { measureTwoGatewayLatency } from './gateway/latency.js';
-import { measureUpgradeRevocationCost } from './gateway/upgrades.js';
 
 export const suite: BenchSuite = {
   name: 'gateway',
@@ -33,9 +32,6 @@ export const suite: BenchSuite = {
     'generation and compacts old space on its own 25–35 s after a burst. The settled figure is what an',
     'idle fleet holds; the burst figure includes up to 32 MiB of young generation, a fixed cost of the',
     'burst, not of each connection.',
-    '**Upgrades with the revocation check**: the same burst of fresh-token upgrades against a new gateway',
-    'with no revocation in force, then against one that loaded 11,000 from Redis at start (10,000 sessions',
-    'and 1,000 users that tokens of the burst belong to, each token issued after its entry so let in).',
   ].join(' '),
   async run(ctx: BenchContext): Promise<BenchResult[]> {
     const env = await createGatewayBenchEnv();
@@ -44,7 +40,6 @@ export const suite: BenchSuite = {
       results.push(...(await measureFanoutSuite(ctx, env)));
       results.push(...(await measureTwoGatewayLatency(ctx, env)));
       results.push(...(await measureIdleConnections(ctx, env)));
-      results.push(...(await measureUpgradeRevocationCost(ctx, env)));
       return results;
     } finally {
       await env.close();

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Jwks, SigningAlgorithm } from '@wirefleet/shared/tokens';
 import { createTokenFactory, type TokenFactory } from '../../../support/forged-tokens.js';
 import { TEST_REDIS_URL } from '../../../support/services.js';
 import { killAllChildren } from '../../support/child-service.js';
@@ -19,16 +20,27 @@ export const ROOM = 'node:42';
  */
 export interface GatewayBenchEnv {
   redis: TestRedis;
+  /** The ES256 key, as the auth-api signs with today. */
   tokens: TokenFactory;
+  /** An Ed25519 key in the same JWKS file, when the env was created with `ed25519: true`. */
+  ed25519Tokens: TokenFactory | undefined;
   jwksFile: string;
   pool: ClientPool;
-  /** `count` viewer tokens for distinct users `user:<first>`…, as the auth-api would issue them. */
-  viewerTokens(count: number, first?: number): string[];
+  /**
+   * `count` viewer tokens for distinct users `user:<first>`…, as the auth-api would issue them,
+   * signed with the ES256 key unless `alg` says EdDSA.
+   */
+  viewerTokens(count: number, first?: number, alg?: SigningAlgorithm): string[];
   startGateway(instanceId: string, nodeArgs?: string[], gatewayEnv?: Record<string, string>): Promise<ServerChild>;
   close(): Promise<void>;
 }
 
-export async function createGatewayBenchEnv(): Promise<GatewayBenchEnv> {
+export interface GatewayBenchOptions {
+  /** Also publish an Ed25519 key, so the gateways take EdDSA tokens too (off by default). */
+  ed25519?: boolean;
+}
+
+export async function createGatewayBenchEnv(options: GatewayBenchOptions = {}): Promise<GatewayBenchEnv> {
   const redis = await createTestRedis();
   // Only Redis is needed here (no database): fail fast, naming it, when it is not there.
   const timeout = new Promise<never>((_, reject) =>
@@ -40,8 +52,12 @@ export async function createGatewayBenchEnv(): Promise<GatewayBenchEnv> {
   });
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-bench-gateway-'));
   const tokens = createTokenFactory({ issuer: BENCH_ISSUER });
+  const ed25519Tokens = options.ed25519
+    ? createTokenFactory({ issuer: BENCH_ISSUER, algorithm: 'EdDSA' })
+    : undefined;
+  const jwks: Jwks = { keys: [...tokens.jwks.keys, ...(ed25519Tokens?.jwks.keys ?? [])] };
   const jwksFile = path.join(dir, 'jwks.json');
-  fs.writeFileSync(jwksFile, JSON.stringify(tokens.jwks));
+  fs.writeFileSync(jwksFile, JSON.stringify(jwks));
   let pool: ClientPool | undefined;
   try {
     pool = await ClientPool.start(clientWorkerCount());
@@ -53,12 +69,16 @@ export async function createGatewayBenchEnv(): Promise<GatewayBenchEnv> {
   return {
     redis,
     tokens,
+    ed25519Tokens,
     jwksFile,
     pool,
-    viewerTokens: (count, first = 1) =>
-      Array.from({ length: count }, (_, index) =>
-        tokens.sign({ sub: `user:${first + index}`, role: 'viewer' }),
-      ),
+    viewerTokens: (count, first = 1, alg = 'ES256') => {
+      const factory = alg === 'EdDSA' ? ed25519Tokens : tokens;
+      if (!factory) throw new Error('EdDSA tokens need createGatewayBenchEnv({ ed25519: true })');
+      return Array.from({ length: count }, (_, index) =>
+        factory.sign({ sub: `user:${first + index}`, role: 'viewer' }),
+      );
+    },
     startGateway: (instanceId, nodeArgs, gatewayEnv) =>
       startGatewayChild({
         ...(nodeArgs ? { nodeArgs } : {}),
