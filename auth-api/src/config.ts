@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type Env, envField, parseEnv } from '@wirefleet/shared/config';
 import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@wirefleet/shared/tokens';
 import { cidr, parseCidr } from '@wirefleet/shared/schemas';
+import { type TlsFiles, tlsFilesFromEnv } from '@wirefleet/shared/tls';
 import { z } from 'zod';
 import type { LoginLimits } from './rate-limits/index.js';
 
@@ -12,13 +13,19 @@ const DAY = 24 * 60 * 60;
 const schema = z.object({
   AUTH_API_HOST: envField.host('127.0.0.1'),
   AUTH_API_PORT: envField.port(8080),
+  /** PEM certificate chain and key: the auth-api terminates TLS itself (reloaded on SIGHUP). */
+  AUTH_API_TLS_CERT_FILE: z.string().optional(),
+  AUTH_API_TLS_KEY_FILE: z.string().optional(),
   AUTH_API_WORKERS: envField.positiveInt(1, 64),
   /** Public base URL of this API; the `iss` of every token. */
   AUTH_PUBLIC_URL: envField.url(['http', 'https']).optional(),
   DATABASE_URL: envField.url(['postgres', 'postgresql']).optional(),
   DATA_DIR: z.string().default('./.data'),
   REDIS_URL: envField.url(['redis', 'rediss']).optional(),
-  REDIS_KEY_PREFIX: z.string().regex(/^[A-Za-z0-9:_{}.-]*$/, 'expected letters, digits and : _ { } . -').default('wf:'),
+  REDIS_KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_{}.-]*$/, 'expected letters, digits and : _ { } . -')
+    .default('wf:'),
   JWT_KEYS_DIR: z.string().optional(),
   DATA_ENCRYPTION_KEY: z
     .string()
@@ -39,7 +46,9 @@ const schema = z.object({
   REFRESH_LIMIT_PER_IP_PER_MINUTE: envField.positiveInt(600),
   TOTP_FAILURES_PER_USER: envField.positiveInt(5),
   TRUST_PROXY: z.string().default('false'),
-  FLEET_NETWORK_CIDR: cidr.default('100.96.0.0/16').refine((value) => parseCidr(value)?.version === 4, 'IPv4 only for now (the schema is ready for IPv6)'),
+  FLEET_NETWORK_CIDR: cidr
+    .default('100.96.0.0/16')
+    .refine((value) => parseCidr(value)?.version === 4, 'IPv4 only for now (the schema is ready for IPv6)'),
   GATEWAY_PUBLIC_URL: envField.url(['ws', 'wss']).default('ws://127.0.0.1:9000/ws'),
   COMMAND_TTL_SECONDS: envField.positiveInt(300, 7 * 24 * 3600),
   INGEST_CLAIM_IDLE_SECONDS: envField.positiveInt(30, 3600),
@@ -60,6 +69,8 @@ const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/web', import.meta.u
 export interface AuthApiConfig {
   host: string;
   port: number;
+  /** Set: serve HTTPS with these files; unset: plain HTTP (a proxy in front terminates TLS). */
+  tls: TlsFiles | undefined;
   /** Processes sharing the port (node:cluster); 1 runs in-process. */
   workers: number;
   publicUrl: string;
@@ -74,7 +85,13 @@ export interface AuthApiConfig {
   refreshTtlSeconds: number;
   refreshAbsoluteTtlSeconds: number;
   refreshReuseGraceSeconds: number;
-  argon2: { memoryKib: number; iterations: number; parallelism: number; maxConcurrency: number; maxQueue: number };
+  argon2: {
+    memoryKib: number;
+    iterations: number;
+    parallelism: number;
+    maxConcurrency: number;
+    maxQueue: number;
+  };
   limits: LoginLimits;
   trustProxy: boolean | number | string;
   fleet: {
@@ -111,21 +128,33 @@ function parseTrustProxy(value: string): boolean | number | string {
   return value;
 }
 
-export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConfig; secrets: AuthApiSecrets } {
+export function loadAuthApiConfig(env: Env = process.env): {
+  config: AuthApiConfig;
+  secrets: AuthApiSecrets;
+} {
   const e = parseEnv(schema, env);
   // npm runs workspace scripts inside the workspace folder; INIT_CWD is where the user typed
   // the command, so `./.data` means the same folder for `npm start` and `npm run admin`.
   const dataDir = path.resolve(env.INIT_CWD ?? process.cwd(), e.DATA_DIR);
+  const tls = tlsFilesFromEnv(
+    { cert: 'AUTH_API_TLS_CERT_FILE', key: 'AUTH_API_TLS_KEY_FILE' },
+    { cert: e.AUTH_API_TLS_CERT_FILE, key: e.AUTH_API_TLS_KEY_FILE },
+  );
   const config: AuthApiConfig = {
     host: e.AUTH_API_HOST,
     port: e.AUTH_API_PORT,
+    tls,
     workers: e.AUTH_API_WORKERS,
-    publicUrl: (e.AUTH_PUBLIC_URL ?? `http://${e.AUTH_API_HOST}:${e.AUTH_API_PORT}`).replace(/\/$/, ''),
+    publicUrl: (
+      e.AUTH_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://${e.AUTH_API_HOST}:${e.AUTH_API_PORT}`
+    ).replace(/\/$/, ''),
     databaseUrl: e.DATABASE_URL,
     dataDir,
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
-    keysDir: e.JWT_KEYS_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.JWT_KEYS_DIR) : path.join(dataDir, 'keys'),
+    keysDir: e.JWT_KEYS_DIR
+      ? path.resolve(env.INIT_CWD ?? process.cwd(), e.JWT_KEYS_DIR)
+      : path.join(dataDir, 'keys'),
     accessTokenTtlSeconds: e.ACCESS_TOKEN_TTL_SECONDS,
     refreshTtlSeconds: e.REFRESH_TTL_SECONDS,
     refreshAbsoluteTtlSeconds: Math.max(e.REFRESH_ABSOLUTE_TTL_SECONDS, e.REFRESH_TTL_SECONDS),
@@ -155,7 +184,9 @@ export function loadAuthApiConfig(env: Env = process.env): { config: AuthApiConf
     bootstrapAdminUsername: e.ADMIN_USERNAME,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
-    dashboardDir: e.DASHBOARD_DIR ? path.resolve(env.INIT_CWD ?? process.cwd(), e.DASHBOARD_DIR) : DEFAULT_DASHBOARD_DIR,
+    dashboardDir: e.DASHBOARD_DIR
+      ? path.resolve(env.INIT_CWD ?? process.cwd(), e.DASHBOARD_DIR)
+      : DEFAULT_DASHBOARD_DIR,
   };
   const secrets: AuthApiSecrets = {
     dataEncryptionKey: e.DATA_ENCRYPTION_KEY ? Buffer.from(e.DATA_ENCRYPTION_KEY, 'base64') : undefined,

@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { ConfigError, reportStartupFailure } from '@wirefleet/shared/config';
 import { createLogger } from '@wirefleet/shared/logging';
+import { reloadTlsOnSignal } from '@wirefleet/shared/tls';
 import { type AuthApiConfig, loadAuthApiConfig } from './config.js';
 import { Keyring } from './identity/keys/index.js';
 import { startAuthApi } from './start.js';
@@ -24,7 +25,9 @@ try {
     Keyring.open(config.keysDir);
     superviseWorkers(config.workers);
   } else {
-    const api = await startAuthApi(config, loaded.secrets, { logger: rootLogger() });
+    const logger = rootLogger();
+    const api = await startAuthApi(config, loaded.secrets, { logger });
+    if (api.reloadTls) reloadTlsOnSignal(api.reloadTls, logger);
     if (api.bootstrapAdmin?.generatedPassword) {
       // Printed once, to the terminal only: this is not a log line and is never stored. The
       // admin is created only after the listener is up, so a failed start never hides it.
@@ -52,6 +55,10 @@ function superviseWorkers(workers: number): void {
   };
   process.once('SIGTERM', stop);
   process.once('SIGINT', stop);
+  // Each worker holds its own TLS context: a reload reaches them all.
+  process.on('SIGHUP', () => {
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGHUP');
+  });
   cluster.on('exit', (worker, code) => {
     if (code !== 0) process.stderr.write(`auth-api: worker ${worker.process.pid} exited with ${code}\n`);
     if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(code ?? 0);

@@ -1,13 +1,19 @@
 import type { AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import http, { type Server } from 'node:http';
+import https from 'node:https';
 import { type Bus, InProcessBus, RedisBus, ROOM_HISTORY_TTL_SECONDS } from '@wirefleet/shared/bus';
 import { listenStartupError, StartupError } from '@wirefleet/shared/config';
+import { type LoadedTls, loadTlsFiles, MIN_TLS_VERSION } from '@wirefleet/shared/tls';
 import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { migrateLatest } from '@wirefleet/migrations';
 import { type IngestSource, InProcessIngest } from '@wirefleet/shared/ingest';
 import { Redis } from 'ioredis';
-import { InMemoryRevocationStore, RedisRevocationStore, type RevocationStore } from '@wirefleet/shared/revocations';
+import {
+  InMemoryRevocationStore,
+  RedisRevocationStore,
+  type RevocationStore,
+} from '@wirefleet/shared/revocations';
 import { randomBytes } from 'node:crypto';
 import { ensureNetwork } from './fleet/network/index.js';
 import { RedisIngestSource } from './fleet/ingest/index.js';
@@ -36,6 +42,12 @@ export interface RunningAuthApi {
    * whose generated password nobody saw.
    */
   createBootstrapAdmin(): Promise<BootstrapAdmin | undefined>;
+  /**
+   * Reads the TLS certificate and key again (after a renewal) and serves them to new
+   * connections; open ones keep theirs. Throws, keeping the current ones, when the files are
+   * not usable. Undefined without TLS.
+   */
+  reloadTls: (() => LoadedTls['summary']) | undefined;
   close(): Promise<void>;
 }
 
@@ -68,6 +80,8 @@ export async function startAuthApi(
 ): Promise<RunningAuthApi> {
   const logger = overrides.logger ?? createLogger({ service: 'auth-api', level: config.logLevel });
   const closers: Array<() => Promise<void>> = [];
+  // First: a certificate that cannot be used fails the start before anything is opened.
+  const tls = config.tls ? loadTlsFiles(config.tls) : undefined;
   try {
     const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
     closers.push(() => database.close());
@@ -84,14 +98,25 @@ export async function startAuthApi(
     if (config.redisUrl) {
       // No offline queue: while Redis is down, calls fail fast (rate limits fall back to
       // memory, readiness says 503) instead of piling up behind a dead connection.
-      redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+      redis = new Redis(config.redisUrl, {
+        maxRetriesPerRequest: 1,
+        enableOfflineQueue: false,
+        lazyConnect: true,
+      });
       closers.push(async () => redis!.disconnect());
       await connectRedisAtStart(redis, config.redisUrl);
       logRedisConnectionChanges(redis, logger);
     }
     const bus =
       overrides.bus ??
-      (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS, logger }) : new InProcessBus());
+      (config.redisUrl
+        ? new RedisBus({
+            url: config.redisUrl,
+            keyPrefix: config.redisKeyPrefix,
+            historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS,
+            logger,
+          })
+        : new InProcessBus());
     if (!overrides.bus) closers.push(() => bus.close());
 
     const network = await ensureNetwork(database.knex, config.fleet.networkCidr);
@@ -124,7 +149,8 @@ export async function startAuthApi(
       network,
       ingest,
       revocations:
-        overrides.revocations ?? (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
+        overrides.revocations ??
+        (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
       ...(overrides.now ? { now: overrides.now } : {}),
     });
     if (overrides.background !== false) {
@@ -133,7 +159,7 @@ export async function startAuthApi(
     }
     await context.hasher.verifyDummy('warm-up');
 
-    const server = await listen(buildApp(context), config.host, config.port).catch((error: unknown) => {
+    const server = await listen(buildApp(context), config.host, config.port, tls).catch((error: unknown) => {
       throw listenStartupError(error, {
         host: config.host,
         port: config.port,
@@ -143,8 +169,16 @@ export async function startAuthApi(
     });
     closers.push(() => closeServer(server));
     const port = (server.address() as AddressInfo).port;
-    const url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url }, 'auth-api listening');
+    const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+    logger.info({ url, ...(tls ? { certificate: tls.summary } : {}) }, 'auth-api listening');
+    const files = config.tls;
+    const reloadTls = files
+      ? () => {
+          const fresh = loadTlsFiles(files);
+          (server as https.Server).setSecureContext(secureOptions(fresh));
+          return fresh.summary;
+        }
+      : undefined;
     const createBootstrapAdmin = () =>
       ensureBootstrapAdmin(
         context.users,
@@ -153,7 +187,15 @@ export async function startAuthApi(
         secrets.bootstrapAdminPassword,
       );
     const bootstrapAdmin = overrides.deferBootstrapAdmin ? undefined : await createBootstrapAdmin();
-    return { url, port, context, bootstrapAdmin, createBootstrapAdmin, close: () => closeAll(closers) };
+    return {
+      url,
+      port,
+      context,
+      bootstrapAdmin,
+      createBootstrapAdmin,
+      reloadTls,
+      close: () => closeAll(closers),
+    };
   } catch (error) {
     await closeAll(closers);
     throw error;
@@ -193,11 +235,24 @@ function openKeys(
   }
 }
 
-function listen(app: ReturnType<typeof buildApp>, host: string, port: number): Promise<Server> {
+const secureOptions = (tls: LoadedTls) =>
+  ({ cert: tls.cert, key: tls.key, minVersion: MIN_TLS_VERSION }) as const;
+
+/** An HTTP server, or HTTPS with `tls` (TLS 1.2+), serving the app, with the same limits either way. */
+function listen(
+  app: ReturnType<typeof buildApp>,
+  host: string,
+  port: number,
+  tls: LoadedTls | undefined,
+): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    const server = tls ? https.createServer(secureOptions(tls), app) : http.createServer(app);
     server.once('error', reject);
     applyServerLimits(server);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve(server);
+    });
   });
 }
 

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { type Env, envField, parseEnv } from '@wirefleet/shared/config';
 import { DEFAULT_MAX_FRAME_BYTES } from '@wirefleet/shared/protocol';
+import { type TlsFiles, tlsFilesFromEnv } from '@wirefleet/shared/tls';
 import { z } from 'zod';
 
 const schema = z.object({
   GATEWAY_HOST: envField.host('127.0.0.1'),
   GATEWAY_PORT: envField.port(9000),
+  /** PEM certificate chain and key: the gateway serves wss:// itself (uWS SSLApp; reloaded on SIGHUP). */
+  GATEWAY_TLS_CERT_FILE: z.string().optional(),
+  GATEWAY_TLS_KEY_FILE: z.string().optional(),
   REDIS_URL: envField.url(['redis', 'rediss']).optional(),
   REDIS_KEY_PREFIX: z
     .string()
@@ -45,6 +49,8 @@ const schema = z.object({
 export interface GatewayConfig {
   host: string;
   port: number;
+  /** Set: serve wss:// with these files; unset: ws:// (a proxy in front terminates TLS). */
+  tls: TlsFiles | undefined;
   /** Undefined: in-process bus (single-process mode only). */
   redisUrl: string | undefined;
   redisKeyPrefix: string;
@@ -81,6 +87,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
   return {
     host: e.GATEWAY_HOST,
     port: e.GATEWAY_PORT,
+    tls: tlsFilesFromEnv(
+      { cert: 'GATEWAY_TLS_CERT_FILE', key: 'GATEWAY_TLS_KEY_FILE' },
+      { cert: e.GATEWAY_TLS_CERT_FILE, key: e.GATEWAY_TLS_KEY_FILE },
+    ),
     redisUrl: e.REDIS_URL,
     redisKeyPrefix: e.REDIS_KEY_PREFIX,
     jwksUrl: e.AUTH_JWKS_URL,

@@ -3,7 +3,8 @@ import type { IngestSink } from '@wirefleet/shared/ingest';
 import type { Logger } from '@wirefleet/shared/logging';
 import { CloseCode, parseRoom, type ServerFrame } from '@wirefleet/shared/protocol';
 import { AccessTokenVerifier, type KeySet } from '@wirefleet/shared/tokens';
-import type { TemplatedApp, us_listen_socket, WebSocket } from 'uWebSockets.js';
+import type { TemplatedApp, WebSocket } from 'uWebSockets.js';
+import type { LoadedTls } from '@wirefleet/shared/tls';
 import type { GatewayConfig } from './config.js';
 import type { Connection } from './connections/connection.js';
 import { ConnectionRegistry } from './connections/connection-registry.js';
@@ -20,6 +21,7 @@ import { createUpgradeHandler } from './upgrade/upgrade-handler.js';
 import { closeRevoked, RevocationFeed, RevocationList } from './revocations/index.js';
 import type { RevocationStore } from '@wirefleet/shared/revocations';
 import type { UwsModule } from './uws/load-uws.js';
+import { GatewayListener } from './uws/listener.js';
 
 export interface GatewayDeps {
   uws: UwsModule;
@@ -34,14 +36,20 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  app: TemplatedApp;
+  /** Subscribers of a uWS topic (a room) on this instance, over every app it serves from. */
+  numSubscribers(topic: string): number;
   metrics: GatewayMetrics;
   registry: ConnectionRegistry;
   hub: RoomHub;
   revocations: RevocationList;
   /** Loads the stored revocations and follows new ones; must resolve before `listen`. */
   start(): Promise<void>;
-  listen(host: string, port: number): Promise<number>;
+  listen(
+    host: string,
+    port: number,
+  ): Promise<{ port: number; certificate: LoadedTls['summary'] | undefined }>;
+  /** TLS only: serves the certificate on disk now to new connections (uws/listener.ts). */
+  reloadTls(): LoadedTls['summary'];
   /** Stops accepting, closes every connection with 1001, stops timers. */
   drain(): Promise<void>;
 }
@@ -52,10 +60,8 @@ const SWEEP_INTERVAL_MS = 250;
 export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
   const now = deps.now ?? Date.now;
   const logger = deps.logger;
-  const app = deps.uws.App();
   const registry = new ConnectionRegistry();
   let draining = false;
-  let listenSocket: us_listen_socket | undefined;
 
   const close = (connection: Connection, code: number, reason: string) => {
     const ws = connection.ws;
@@ -75,8 +81,8 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
 
   const transport: TopicTransport = {
     publish: (topic, frame) => {
-      const receivers = app.numSubscribers(topic);
-      if (receivers > 0) app.publish(topic, frame, false);
+      const receivers = listener.app.numSubscribers(topic);
+      if (receivers > 0) listener.app.publish(topic, frame, false);
       return receivers;
     },
     send: sendRaw,
@@ -160,68 +166,71 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   const control = deps.bus.subscribe(CONTROL_ROOM, (event) => presence.onControlEvent(event));
   control.catch((error: unknown) => logger.error({ err: error }, 'could not subscribe to the control room'));
 
-  app.ws<Connection>('/ws', {
-    // uWS hard limits sit above the contract limits so that *we* answer with the contract's
-    // close codes (4000 for a large frame, 4009 for a slow reader) before uWS cuts a socket.
-    maxPayloadLength: config.maxPayloadBytes * 2,
-    maxBackpressure: config.maxBackpressureBytes * 4,
-    closeOnBackpressureLimit: 1,
-    idleTimeout: config.idleTimeoutSeconds,
-    sendPingsAutomatically: true,
-    upgrade: createUpgradeHandler({
-      verifier,
-      revocations,
-      registry,
+  const mount = (app: TemplatedApp) => {
+    app.ws<Connection>('/ws', {
+      // uWS hard limits sit above the contract limits so that *we* answer with the contract's
+      // close codes (4000 for a large frame, 4009 for a slow reader) before uWS cuts a socket.
+      maxPayloadLength: config.maxPayloadBytes * 2,
+      maxBackpressure: config.maxBackpressureBytes * 4,
+      closeOnBackpressureLimit: 1,
+      idleTimeout: config.idleTimeoutSeconds,
+      sendPingsAutomatically: true,
+      upgrade: createUpgradeHandler({
+        verifier,
+        revocations,
+        registry,
+        metrics,
+        logger,
+        allowedOrigins: config.allowedOrigins,
+        maxConnectionsPerUser: config.maxConnectionsPerUser,
+        isDraining: () => draining,
+        now,
+      }),
+      open: (ws: WebSocket<Connection>) => {
+        const connection = ws.getUserData();
+        connection.ws = ws;
+        registry.add(connection);
+        // `welcome` goes out once the connection is live in its own room, as the first frame of
+        // that join: an event published after a client saw `welcome` always reaches it.
+        const room = ownRoom(connection);
+        const welcome: ServerFrame = {
+          type: 'welcome',
+          conn_id: connection.id,
+          sub: connection.sub,
+          rooms: [room],
+          expires_at: connection.expiresAt,
+        };
+        hub.join(connection, room, { greeting: JSON.stringify(welcome) }).catch((error: unknown) => {
+          logger.error({ err: error, room }, 'automatic join failed');
+          close(connection, CloseCode.INTERNAL_ERROR, 'could not join its own room, try again');
+        });
+        if (connection.kind === 'node') {
+          presence
+            .connected(connection)
+            .catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
+        }
+      },
+      message: (ws, message, isBinary) => frames.handle(ws.getUserData(), message, isBinary),
+      close: (ws, code) => {
+        const connection = ws.getUserData();
+        connection.ws = undefined;
+        registry.remove(connection);
+        hub.leaveAll(connection);
+        if (connection.kind === 'node') {
+          presence
+            .disconnected(connection, code)
+            .catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
+        }
+      },
+    });
+    registerHttpRoutes(
+      app,
       metrics,
-      logger,
-      allowedOrigins: config.allowedOrigins,
-      maxConnectionsPerUser: config.maxConnectionsPerUser,
-      isDraining: () => draining,
-      now,
-    }),
-    open: (ws: WebSocket<Connection>) => {
-      const connection = ws.getUserData();
-      connection.ws = ws;
-      registry.add(connection);
-      // `welcome` goes out once the connection is live in its own room, as the first frame of
-      // that join: an event published after a client saw `welcome` always reaches it.
-      const room = ownRoom(connection);
-      const welcome: ServerFrame = {
-        type: 'welcome',
-        conn_id: connection.id,
-        sub: connection.sub,
-        rooms: [room],
-        expires_at: connection.expiresAt,
-      };
-      hub.join(connection, room, { greeting: JSON.stringify(welcome) }).catch((error: unknown) => {
-        logger.error({ err: error, room }, 'automatic join failed');
-        close(connection, CloseCode.INTERNAL_ERROR, 'could not join its own room, try again');
-      });
-      if (connection.kind === 'node') {
-        presence
-          .connected(connection)
-          .catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
-      }
-    },
-    message: (ws, message, isBinary) => frames.handle(ws.getUserData(), message, isBinary),
-    close: (ws, code) => {
-      const connection = ws.getUserData();
-      connection.ws = undefined;
-      registry.remove(connection);
-      hub.leaveAll(connection);
-      if (connection.kind === 'node') {
-        presence
-          .disconnected(connection, code)
-          .catch((error: unknown) => logger.error({ err: error }, 'node presence failed'));
-      }
-    },
-  });
-  registerHttpRoutes(
-    app,
-    metrics,
-    { bus: deps.bus, keySet: deps.keySet },
-    logger.child({ subsystem: 'readiness' }),
-  );
+      { bus: deps.bus, keySet: deps.keySet },
+      logger.child({ subsystem: 'readiness' }),
+    );
+  };
+  const listener = new GatewayListener({ uws: deps.uws, tls: config.tls, mount });
 
   let ticks = 0;
   const sweeper = setInterval(() => {
@@ -249,38 +258,17 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
   renewer.unref();
 
   return {
-    app,
     metrics,
     registry,
     hub,
     revocations,
     start: () => revocationFeed.start(),
-    listen: (host, port) =>
-      new Promise((resolve, reject) => {
-        // Exclusive (ListenOptions.LIBUS_LISTEN_EXCLUSIVE_PORT, 1): without it uWS sets
-        // SO_REUSEPORT, and a second gateway on a taken port "succeeds" and silently shares the
-        // port with the first. The typings lack the (host, port, options, cb) form uWS accepts.
-        const exclusivePort = 1;
-        const listenWithOptions = app.listen as unknown as (
-          host: string,
-          port: number,
-          options: number,
-          cb: (socket: us_listen_socket | false) => void,
-        ) => TemplatedApp;
-        listenWithOptions.call(app, host, port, exclusivePort, (socket) => {
-          if (!socket) return reject(new Error(`gateway could not listen on ${host}:${port}`));
-          listenSocket = socket;
-          resolve(
-            deps.uws.us_socket_local_port(
-              socket as unknown as Parameters<UwsModule['us_socket_local_port']>[0],
-            ),
-          );
-        });
-      }),
+    numSubscribers: (topic) => listener.app.numSubscribers(topic),
+    listen: (host, port) => listener.listen(host, port),
+    reloadTls: () => listener.reloadTls(),
     async drain() {
       draining = true;
-      if (listenSocket) deps.uws.us_listen_socket_close(listenSocket);
-      listenSocket = undefined;
+      listener.stopListening();
       clearInterval(sweeper);
       clearInterval(renewer);
       hub.flush();

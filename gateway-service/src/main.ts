@@ -1,5 +1,6 @@
 import { reportStartupFailure } from '@wirefleet/shared/config';
 import { createLogger } from '@wirefleet/shared/logging';
+import { reloadTlsOnSignal } from '@wirefleet/shared/tls';
 import { type GatewayConfig, loadGatewayConfig } from './config.js';
 import { startGateway } from './start.js';
 
@@ -11,7 +12,9 @@ let config: GatewayConfig | undefined;
 const rootLogger = () => createLogger({ service: 'gateway', level: config?.logLevel ?? 'info' });
 try {
   config = loadGatewayConfig();
-  const running = await startGateway(config, { logger: rootLogger() });
+  const logger = rootLogger();
+  const running = await startGateway(config, { logger });
+  if (running.reloadTls) reloadTlsOnSignal(running.reloadTls, logger);
   let stopping = false;
   const stop = async () => {
     if (stopping) return;

@@ -4,9 +4,14 @@ import { type IngestSink, InProcessIngest, RedisIngestSink } from '@wirefleet/sh
 import { listenStartupError, probeListen, StartupError } from '@wirefleet/shared/config';
 import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
+import { loadTlsFiles } from '@wirefleet/shared/tls';
 import { type Jwks, type KeySet, RemoteJwksKeySet, StaticKeySet } from '@wirefleet/shared/tokens';
 import { Redis } from 'ioredis';
-import { InMemoryRevocationStore, RedisRevocationStore, type RevocationStore } from '@wirefleet/shared/revocations';
+import {
+  InMemoryRevocationStore,
+  RedisRevocationStore,
+  type RevocationStore,
+} from '@wirefleet/shared/revocations';
 import type { GatewayConfig } from './config.js';
 import { createGateway, type Gateway } from './gateway.js';
 import { LocalNodeLeases, type NodeLeases, RedisNodeLeases } from './nodes/node-leases.js';
@@ -17,6 +22,8 @@ export interface RunningGateway {
   url: string;
   port: number;
   gateway: Gateway;
+  /** TLS only: serves the certificate on disk now to new connections; the open ones stay. */
+  reloadTls: Gateway['reloadTls'] | undefined;
   /** False when running on the ws emulation (only with GATEWAY_ALLOW_UWS_FALLBACK). */
   native: boolean;
   close(): Promise<void>;
@@ -34,11 +41,25 @@ export interface GatewayOverrides {
 }
 
 /** Starts one gateway instance; `close()` drains connections (1001) and releases everything. */
-export async function startGateway(config: GatewayConfig, overrides: GatewayOverrides = {}): Promise<RunningGateway> {
+export async function startGateway(
+  config: GatewayConfig,
+  overrides: GatewayOverrides = {},
+): Promise<RunningGateway> {
   const logger = overrides.logger ?? createLogger({ service: 'gateway', level: config.logLevel });
   const { uws, native } = loadUws(config.allowUwsFallback);
-  if (!native) logger.warn('running on the uWebSockets.js ws emulation (GATEWAY_ALLOW_UWS_FALLBACK): expect far lower throughput');
+  if (config.tls && !native) {
+    throw new StartupError(
+      'TLS (GATEWAY_TLS_CERT_FILE) needs the native uWebSockets.js; the ws emulation has no SSLApp',
+      'fix the native build, or terminate TLS in a proxy in front of the gateway',
+    );
+  }
+  if (!native)
+    logger.warn(
+      'running on the uWebSockets.js ws emulation (GATEWAY_ALLOW_UWS_FALLBACK): expect far lower throughput',
+    );
 
+  // Before anything is opened: a certificate that cannot be used fails the start at once.
+  if (config.tls) loadTlsFiles(config.tls);
   const closers: Array<() => Promise<void>> = [];
   try {
     return await startWithin(config, overrides, { logger, uws, native, closers });
@@ -63,9 +84,17 @@ async function startWithin(
   }
   const bus =
     overrides.bus ??
-    (config.redisUrl ? new RedisBus({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix, historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS, logger }) : new InProcessBus({ logger }));
+    (config.redisUrl
+      ? new RedisBus({
+          url: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+          historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS,
+          logger,
+        })
+      : new InProcessBus({ logger }));
   if (!overrides.bus) closers.push(() => bus.close());
-  const ingest = overrides.ingest ?? (redis ? new RedisIngestSink(redis, config.redisKeyPrefix) : new InProcessIngest());
+  const ingest =
+    overrides.ingest ?? (redis ? new RedisIngestSink(redis, config.redisKeyPrefix) : new InProcessIngest());
   const leases: NodeLeases = redis
     ? new RedisNodeLeases(redis, config.redisKeyPrefix, config.nodeLeaseSeconds * 1000)
     : new LocalNodeLeases();
@@ -87,7 +116,8 @@ async function startWithin(
     ingest,
     leases,
     revocations:
-      overrides.revocations ?? (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
+      overrides.revocations ??
+      (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
     logger,
     ...(overrides.now ? { now: overrides.now } : {}),
   });
@@ -101,22 +131,29 @@ async function startWithin(
       { cause: error },
     );
   });
-  const port = await gateway.listen(config.host, config.port).catch(async (error: unknown) => {
-    await gateway.drain();
-    // uWS says only "false"; Node's own socket tells a taken port from a missing address.
-    throw listenStartupError((await probeListen(config.host, config.port)) ?? error, {
-      host: config.host,
-      port: config.port,
-      hostVariable: 'GATEWAY_HOST',
-      portVariable: 'GATEWAY_PORT',
+  const { port, certificate } = await gateway
+    .listen(config.host, config.port)
+    .catch(async (error: unknown) => {
+      await gateway.drain();
+      if (error instanceof StartupError) throw error;
+      // uWS says only "false"; Node's own socket tells a taken port from a missing address.
+      throw listenStartupError((await probeListen(config.host, config.port)) ?? error, {
+        host: config.host,
+        port: config.port,
+        hostVariable: 'GATEWAY_HOST',
+        portVariable: 'GATEWAY_PORT',
+      });
     });
-  });
-  const url = `ws://${config.host}:${port}/ws`;
-  logger.info({ url, instance: config.instanceId }, 'gateway listening');
+  const url = `${config.tls ? 'wss' : 'ws'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}/ws`;
+  logger.info(
+    { url, instance: config.instanceId, ...(certificate ? { certificate } : {}) },
+    'gateway listening',
+  );
   return {
     url,
     port,
     gateway,
+    reloadTls: config.tls ? () => gateway.reloadTls() : undefined,
     native,
     async close() {
       await gateway.drain();
@@ -132,8 +169,12 @@ function readJwksFile(file: string): StaticKeySet {
     return new StaticKeySet(JSON.parse(fs.readFileSync(file, 'utf8')) as Jwks);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    throw new StartupError(`cannot read a JWKS from ${file} (${reason})`, 'fix the file or set AUTH_JWKS_FILE', {
-      cause: error,
-    });
+    throw new StartupError(
+      `cannot read a JWKS from ${file} (${reason})`,
+      'fix the file or set AUTH_JWKS_FILE',
+      {
+        cause: error,
+      },
+    );
   }
 }

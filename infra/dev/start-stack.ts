@@ -4,6 +4,7 @@ import { InProcessBus } from '@wirefleet/shared/bus';
 import { InMemoryRevocationStore } from '@wirefleet/shared/revocations';
 import { ConfigError, StartupError } from '@wirefleet/shared/config';
 import { InProcessIngest } from '@wirefleet/shared/ingest';
+import { reloadTlsOnSignal } from '@wirefleet/shared/tls';
 import { dashboardOrigins, ensureDashboardBuilt } from './dashboard-build.js';
 import { startSimulatedAgents } from './simulated-agents.js';
 
@@ -93,6 +94,8 @@ async function main(): Promise<void> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  if (api.reloadTls) reloadTlsOnSignal(api.reloadTls, api.context.logger);
+  if (gateway.reloadTls) reloadTlsOnSignal(gateway.reloadTls, api.context.logger.child({ service: 'gateway' }));
 }
 
 main().catch((error: unknown) => {

@@ -24,6 +24,7 @@ async function main(argv: string[]): Promise<number> {
           config: { type: 'string', default: DEFAULT_CONFIG_PATH },
           interface: { type: 'string' },
           force: { type: 'boolean', default: false },
+          'ca-file': { type: 'string' },
         },
       });
       if (!values.api) throw new UsageError('--api is required');
@@ -45,6 +46,7 @@ async function main(argv: string[]): Promise<number> {
           config: values.config,
           interface: values.interface,
           force: values.force,
+          caFile: values['ca-file'],
         },
         out,
       );
@@ -54,13 +56,27 @@ async function main(argv: string[]): Promise<number> {
       const { values } = parseArgs({
         args: rest,
         strict: true,
-        options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH }, backend: { type: 'string' }, interface: { type: 'string' } },
+        options: {
+          config: { type: 'string', default: DEFAULT_CONFIG_PATH },
+          backend: { type: 'string' },
+          interface: { type: 'string' },
+          'ca-file': { type: 'string' },
+        },
       });
       const { run } = await import('./cli/run.js');
-      return run({ config: values.config, backend: values.backend, interface: values.interface });
+      return run({
+        config: values.config,
+        backend: values.backend,
+        interface: values.interface,
+        caFile: values['ca-file'],
+      });
     }
     case 'status': {
-      const { values } = parseArgs({ args: rest, strict: true, options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH } } });
+      const { values } = parseArgs({
+        args: rest,
+        strict: true,
+        options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH } },
+      });
       const { status } = await import('./cli/status.js');
       status(values.config, out);
       return 0;
@@ -82,7 +98,9 @@ main(process.argv.slice(2)).then(
       process.stderr.write(`wirefleet-agent: ${error.message}\n`);
       process.exit(2);
     }
-    process.stderr.write(`wirefleet-agent: ${error instanceof EnrollError ? error.message : error instanceof Error ? error.stack : String(error)}\n`);
+    process.stderr.write(
+      `wirefleet-agent: ${error instanceof EnrollError ? error.message : error instanceof Error ? error.stack : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

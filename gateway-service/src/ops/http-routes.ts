@@ -12,6 +12,13 @@ import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /** Answers an async route; uWS forbids touching `res` after the client went away. */
+/**
+ * Every plain HTTP answer closes its connection. Probes and scrapers lose nothing, and no
+ * keep-alive connection outlives a TLS reload, which frees the router of the server name it
+ * connected by (uws/listener.ts).
+ */
+export const CLOSE = true;
+
 function respondLater(
   res: HttpResponse,
   work: () => Promise<{ status: string; type: string; body: string }>,
@@ -24,12 +31,12 @@ function respondLater(
     (answer) => {
       if (aborted) return;
       res.cork(() =>
-        res.writeStatus(answer.status).writeHeader('content-type', answer.type).end(answer.body),
+        res.writeStatus(answer.status).writeHeader('content-type', answer.type).end(answer.body, CLOSE),
       );
     },
     () => {
       if (aborted) return;
-      res.cork(() => res.writeStatus('500 Internal Server Error').end());
+      res.cork(() => res.writeStatus('500 Internal Server Error').end(undefined, CLOSE));
     },
   );
 }
@@ -59,7 +66,7 @@ export function registerHttpRoutes(
   const checks = readinessChecks(dependencies);
   const readinessLog = new ReadinessLog(logger);
   app.get('/healthz', (res) => {
-    res.writeHeader('content-type', 'application/json').end('{"status":"ok"}');
+    res.writeHeader('content-type', 'application/json').end('{"status":"ok"}', CLOSE);
   });
   app.get('/readyz', (res) => {
     respondLater(res, async () => {
@@ -97,6 +104,7 @@ export function registerHttpRoutes(
       .writeHeader('content-type', 'application/problem+json')
       .end(
         '{"type":"https://wirefleet.dev/problems/not_found","title":"Not found","status":404,"code":"not_found"}',
+        CLOSE,
       );
   });
 }

@@ -175,7 +175,7 @@ describe.each([0, 20])(
       );
       expect(welcomes.every((w) => w.rooms.includes(sub))).toBe(true);
       // Own rooms are delivered by direct sends: uWS keeps no topic for them.
-      expect(stack.gateways[0]!.gateway.app.numSubscribers(sub)).toBe(0);
+      expect(stack.gateways[0]!.gateway.numSubscribers(sub)).toBe(0);
       const one = await bus.publish(sub, 'notice', { n: 1 });
       for (const socket of [first, second, elsewhere]) {
         await expect.poll(() => socket.frames.filter(isEvent(sub)).length).toBe(1);

@@ -4,6 +4,7 @@ import { type AccessTokenVerifier, parseSubject, TokenError } from '@wirefleet/s
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
+import { CLOSE } from '../ops/http-routes.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { RevocationList } from '../revocations/index.js';
 import { BEARER_PROTOCOL, tokenFromProtocolHeader } from './bearer-protocol.js';
@@ -34,7 +35,8 @@ function reject(res: HttpResponse, status: number, code: string, detail: string)
     res
       .writeStatus(STATUS_TEXT[status] ?? `${status} Error`)
       .writeHeader('content-type', 'application/problem+json')
-      .end(JSON.stringify({ type: `https://wirefleet.dev/problems/${code}`, title: detail, status, code }));
+      // Closed after the answer, like every plain HTTP answer of the gateway (ops/http-routes.ts).
+      .end(JSON.stringify({ type: `https://wirefleet.dev/problems/${code}`, title: detail, status, code }), CLOSE);
   });
 }
 
@@ -82,7 +84,10 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           deps.metrics.authFailures.inc({ reason: 'revoked' });
           return reject(res, 401, 'invalid_token', 'the access token is invalid or expired');
         }
-        if (deps.registry.countOfSubject(claims.sub) >= deps.maxConnectionsPerUser && claims.role !== 'node') {
+        if (
+          deps.registry.countOfSubject(claims.sub) >= deps.maxConnectionsPerUser &&
+          claims.role !== 'node'
+        ) {
           deps.metrics.upgrades.inc({ result: 'too_many_connections' });
           return reject(res, 429, 'rate_limited', 'too many open connections for this user');
         }
@@ -109,7 +114,8 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
       (error: unknown) => {
         if (aborted) return;
         const reason = error instanceof TokenError ? error.reason : 'error';
-        if (!(error instanceof TokenError)) deps.logger.error({ err: error }, 'token verification failed unexpectedly');
+        if (!(error instanceof TokenError))
+          deps.logger.error({ err: error }, 'token verification failed unexpectedly');
         deps.metrics.upgrades.inc({ result: 'bad_token' });
         deps.metrics.authFailures.inc({ reason });
         reject(res, 401, 'invalid_token', 'the access token is invalid or expired');

@@ -1,4 +1,6 @@
+import path from 'node:path';
 import { createLogger } from '@wirefleet/shared/logging';
+import { readCaFile } from '../http/ca-file.js';
 import { type Backend, BACKENDS, loadAgentConfig, loadAgentSecrets } from '../config/agent-config.js';
 import { Agent } from '../control/agent.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
@@ -10,6 +12,8 @@ export interface RunFlags {
   config: string;
   backend?: string | undefined;
   interface?: string | undefined;
+  /** Overrides agent.json's ca_file. */
+  caFile?: string | undefined;
 }
 
 /** `wirefleet-agent run`: start the agent and keep it running until SIGTERM/SIGINT. */
@@ -21,11 +25,25 @@ export async function run(flags: RunFlags): Promise<number> {
     throw new UsageError('--interface: 1-15 letters, digits, _ = + . -');
   }
   const loaded = loadAgentConfig(flags.config);
-  const config = { ...loaded, ...(flags.interface ? { interface: flags.interface } : {}), backend: (flags.backend ?? loaded.backend) as Backend };
+  const config = {
+    ...loaded,
+    ...(flags.interface ? { interface: flags.interface } : {}),
+    backend: (flags.backend ?? loaded.backend) as Backend,
+  };
   const secrets = loadAgentSecrets(config);
+  const caFile = flags.caFile === undefined ? config.ca_file : path.resolve(flags.caFile);
+  const ca = caFile === undefined ? undefined : readCaFile(caFile);
   const timing = timingFromEnv(process.env);
-  const logger = createLogger({ service: 'node-agent', level: process.env.LOG_LEVEL ?? 'info' }).child({ node: config.node_id });
-  const dataplane = await createDataplane(config.backend, config.interface, secrets.wireguardPrivateKey, logger);
+  const logger = createLogger({ service: 'node-agent', level: process.env.LOG_LEVEL ?? 'info' }).child({
+    node: config.node_id,
+  });
+  const dataplane = await createDataplane(
+    config.backend,
+    config.interface,
+    secrets.wireguardPrivateKey,
+    logger,
+    [config.api_url, config.gateway_url],
+  );
   return new Promise<number>((resolve) => {
     let stopping = false;
     const agent = new Agent({
@@ -34,6 +52,7 @@ export async function run(flags: RunFlags): Promise<number> {
       dataplane,
       state: new StateStore(config.dir),
       logger,
+      ...(ca ? { ca } : {}),
       ...timing,
       onTerminal: (reason) => {
         logger.error({ reason }, 'the control plane ended this node; stopping (the tunnel stays as it is)');
@@ -58,11 +77,18 @@ export async function run(flags: RunFlags): Promise<number> {
   });
 }
 
-async function createDataplane(backend: Backend, interfaceName: string, privateKey: string, logger: ReturnType<typeof createLogger>): Promise<Dataplane> {
+async function createDataplane(
+  backend: Backend,
+  interfaceName: string,
+  privateKey: string,
+  logger: ReturnType<typeof createLogger>,
+  controlPlaneUrls: readonly string[],
+): Promise<Dataplane> {
   if (backend === 'linux') {
     // Loaded only when used: the dry-run and memory backends run anywhere, without root.
     const { LinuxDataplane } = await import('../dataplane/linux/linux-dataplane.js');
-    return new LinuxDataplane({ interfaceName, privateKey, logger });
+    // The control plane stays reachable outside the tunnel when a peer carries the default route.
+    return new LinuxDataplane({ interfaceName, privateKey, logger, controlPlaneUrls });
   }
   return new MemoryDataplane(logger, { dryRun: backend === 'dry-run' });
 }
@@ -72,12 +98,16 @@ async function createDataplane(backend: Backend, interfaceName: string, privateK
  * production periods: WIREFLEET_STATUS_INTERVAL_SECONDS (status period, default 15) and
  * WIREFLEET_RECONNECT_MAX_SECONDS (cap of the reconnect back-off, default 60).
  */
-export function timingFromEnv(env: NodeJS.ProcessEnv): { statusIntervalMs?: number; reconnectMaxMs?: number } {
+export function timingFromEnv(env: NodeJS.ProcessEnv): {
+  statusIntervalMs?: number;
+  reconnectMaxMs?: number;
+} {
   const seconds = (name: string, max: number): number | undefined => {
     const raw = env[name];
     if (raw === undefined || raw === '') return undefined;
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`${name}: expected whole seconds from 1 to ${max}, got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw new UsageError(`${name}: expected whole seconds from 1 to ${max}, got ${JSON.stringify(raw)}`);
     return value * 1000;
   };
   const statusIntervalMs = seconds('WIREFLEET_STATUS_INTERVAL_SECONDS', 3600);

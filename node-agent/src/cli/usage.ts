@@ -2,11 +2,14 @@ export const USAGE = `usage:
   wirefleet-agent enroll --api URL (--key-file PATH | env WIREFLEET_ENROLLMENT_KEY | --key KEY)
                          [--name N] [--endpoint HOST:PORT]
                          [--listen-port P] [--region R] [--gateway WS_URL] [--config PATH]
-                         [--interface NAME] [--force]
+                         [--interface NAME] [--ca-file PATH] [--force]
   wirefleet-agent run [--config PATH] [--backend linux|dry-run|memory] [--interface NAME]
+                      [--ca-file PATH]
   wirefleet-agent status [--config PATH]
 
-The config defaults to /etc/wirefleet/agent.json; its folder also holds the secrets and state.`;
+The config defaults to /etc/wirefleet/agent.json; its folder also holds the secrets and state.
+--ca-file: PEM certificate authorities trusted for https/wss instead of the system's (a private
+CA); given to enroll, it is kept in the config for run.`;
 
 /** A wrong flag or missing value: exit code 2 with the usage text. */
 export class UsageError extends Error {}

@@ -46,6 +46,16 @@ describe('agentConfigProblem (agent.json)', () => {
     expect(agentConfigProblem({ ...valid, [field]: value })).toMatch(new RegExp(`^${field}: expected `));
   });
 
+  it('takes an optional ca_file, an absolute path', () => {
+    expect(agentConfigProblem({ ...valid, ca_file: '/etc/wirefleet/ca.pem' })).toBeUndefined();
+    expect(agentConfigProblem({ ...valid, ca_file: 'ca.pem' })).toBe(
+      'ca_file: expected an absolute path to a PEM file',
+    );
+    expect(agentConfigProblem({ ...valid, ca_file: 7 })).toBe(
+      'ca_file: expected an absolute path to a PEM file',
+    );
+  });
+
   it('refuses unknown fields and what is not an object', () => {
     expect(agentConfigProblem({ ...valid, private_key: 'x' })).toBe('(file): unknown field(s) private_key');
     expect(agentConfigProblem([])).toBe('(file): expected a JSON object');

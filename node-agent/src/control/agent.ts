@@ -1,8 +1,7 @@
 import type { Logger } from '@wirefleet/shared/logging';
-import { RealtimeClient, type WebSocketConstructor } from '@wirefleet/shared/client';
+import { RealtimeClient } from '@wirefleet/shared/client';
 import type { EventFrame, NodeConfigPayload } from '@wirefleet/shared/protocol';
 import { MAX_CONFIG_JWS_LENGTH } from '@wirefleet/shared/tokens';
-import WebSocket from 'ws';
 import { CommandInbox } from '../commands/command-inbox.js';
 import { CommandLedger } from '../commands/command-ledger.js';
 import { CommandRunner } from '../commands/command-runner.js';
@@ -12,7 +11,8 @@ import type { StateStore } from '../state/state-store.js';
 import { CachedJwks } from '../trust/cached-jwks.js';
 import { DesiredStateConverter } from '../trust/desired-state.js';
 import { ConfigRefused, SignedConfigVerifier } from '../trust/verify-config.js';
-import { fromFetch, type JsonRequest, requestJson } from '../http/json-request.js';
+import { webSocketTrusting } from '../http/ca-file.js';
+import { createJsonRequest, fromFetch, type JsonRequest } from '../http/json-request.js';
 import { NodeTokenProvider } from './node-token.js';
 import { RetryLater } from './retry-later.js';
 
@@ -24,11 +24,16 @@ export const MAX_STATUS_PEERS = 300;
  * The peers of a status report: all of them on small meshes; on large ones the most recently
  * active, with `peers_total` so the dashboard knows the list is partial.
  */
-export function statusPeers(peers: PeerStatus[]): { peers: Array<Record<string, unknown>>; peers_total?: number } {
+export function statusPeers(peers: PeerStatus[]): {
+  peers: Array<Record<string, unknown>>;
+  peers_total?: number;
+} {
   const chosen =
     peers.length <= MAX_STATUS_PEERS
       ? peers
-      : [...peers].sort((a, b) => (b.latestHandshake ?? 0) - (a.latestHandshake ?? 0)).slice(0, MAX_STATUS_PEERS);
+      : [...peers]
+          .sort((a, b) => (b.latestHandshake ?? 0) - (a.latestHandshake ?? 0))
+          .slice(0, MAX_STATUS_PEERS);
   return {
     peers: chosen.map((peer) => ({
       public_key: peer.publicKey,
@@ -54,6 +59,8 @@ export interface AgentOptions {
   reconnectMaxMs?: number;
   /** Called when the control plane says this node is gone (4003) or replaced (4010). */
   onTerminal?: (reason: string) => void;
+  /** Certificate authorities trusted (alone) for https/wss: `--ca-file`. Unset: the system's. */
+  ca?: Buffer;
   /** Tests: every request to the auth-api goes through this fetch instead of the agent's own client. */
   fetchImpl?: typeof fetch;
 }
@@ -90,21 +97,30 @@ export class Agent {
   constructor(private readonly options: AgentOptions) {
     const { config } = options;
     this.room = `node:${config.node_id}`;
-    this.request = options.fetchImpl ? fromFetch(options.fetchImpl) : requestJson;
+    this.request = options.fetchImpl ? fromFetch(options.fetchImpl) : createJsonRequest({ ca: options.ca });
     this.jwks = new CachedJwks(`${config.api_url}/.well-known/jwks.json`, options.state, this.request);
     this.verifier = new SignedConfigVerifier(this.jwks, config.node_id);
-    this.tokens = new NodeTokenProvider(config.api_url, config.node_id, options.secrets.nodeSecret, this.request);
+    this.tokens = new NodeTokenProvider(
+      config.api_url,
+      config.node_id,
+      options.secrets.nodeSecret,
+      this.request,
+    );
     this.client = new RealtimeClient({
       url: config.gateway_url,
       token: (request) => this.tokens.token(request),
-      WebSocketImpl: WebSocket as unknown as WebSocketConstructor,
+      WebSocketImpl: webSocketTrusting(options.ca),
       logger: options.logger,
       ...(options.reconnectMaxMs ? { backoff: { maxMs: options.reconnectMaxMs } } : {}),
     });
     this.syncRetry = new RetryLater('config sync', options.logger);
     this.commandFetchRetry = new RetryLater('fetching pending commands', options.logger);
     const ledger = new CommandLedger(options.state.directory);
-    if (ledger.setAside) options.logger.error({ file: ledger.setAside }, 'the command ledger was unreadable and was set aside; starting a new one');
+    if (ledger.setAside)
+      options.logger.error(
+        { file: ledger.setAside },
+        'the command ledger was unreadable and was set aside; starting a new one',
+      );
     this.commands = new CommandInbox({
       ledger,
       runner: new CommandRunner(options.dataplane, config.network_cidr),
@@ -129,11 +145,19 @@ export class Agent {
       if (room === this.room) this.catchUp();
     });
     this.client.on('close', (close) => {
-      if (close.terminal && close.code !== 1000) this.options.onTerminal?.(`gateway closed the connection with ${close.code}`);
+      if (close.terminal && close.code !== 1000)
+        this.options.onTerminal?.(`gateway closed the connection with ${close.code}`);
     });
     this.client.start();
-    this.timers.push(setInterval(() => void this.heartbeat(), this.options.statusIntervalMs ?? STATUS_INTERVAL_MS));
-    this.timers.push(setInterval(() => void this.reconcile('periodic'), this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS));
+    this.timers.push(
+      setInterval(() => void this.heartbeat(), this.options.statusIntervalMs ?? STATUS_INTERVAL_MS),
+    );
+    this.timers.push(
+      setInterval(
+        () => void this.reconcile('periodic'),
+        this.options.reconcileIntervalMs ?? RECONCILE_INTERVAL_MS,
+      ),
+    );
   }
 
   async stop(): Promise<void> {
@@ -153,14 +177,22 @@ export class Agent {
       await this.apply(config.revision, await this.converter.convert(config), jws);
       this.options.logger.info({ revision: config.revision }, 'applied the last verified config from disk');
     } catch (error) {
-      this.options.logger.error({ err: error }, 'the config on disk could not be applied; waiting for the control plane');
+      this.options.logger.error(
+        { err: error },
+        'the config on disk could not be applied; waiting for the control plane',
+      );
     }
   }
 
   private onRoomEvent(event: EventFrame): void {
     if (event.event === 'config.changed') {
       const revision = (event.data as { revision?: unknown }).revision;
-      if (typeof revision !== 'number' || this.appliedRevision === undefined || revision > this.appliedRevision) this.requestSync();
+      if (
+        typeof revision !== 'number' ||
+        this.appliedRevision === undefined ||
+        revision > this.appliedRevision
+      )
+        this.requestSync();
     } else if (event.event === 'command') {
       this.commands.receive(event.data);
     }
@@ -195,7 +227,8 @@ export class Agent {
       maxBytes: 4 * 1024 * 1024,
     });
     const items = (response.body as { items?: unknown } | undefined)?.items;
-    if (!response.ok || !Array.isArray(items)) throw new Error(`GET /v1/nodes/self/commands answered ${response.status}`);
+    if (!response.ok || !Array.isArray(items))
+      throw new Error(`GET /v1/nodes/self/commands answered ${response.status}`);
     return items;
   }
 
@@ -230,7 +263,8 @@ export class Agent {
     });
     if (!response.ok) throw new Error(`GET /v1/nodes/self/config answered ${response.status}`);
     // Only the signature is used: the unsigned copy beside it is never trusted.
-    if (response.body === undefined) throw new Error('GET /v1/nodes/self/config answered something other than JSON');
+    if (response.body === undefined)
+      throw new Error('GET /v1/nodes/self/config answered something other than JSON');
     const { signature } = response.body as { signature: string };
     let verified: NodeConfigPayload;
     try {
@@ -238,7 +272,11 @@ export class Agent {
     } catch (error) {
       if (!(error instanceof ConfigRefused)) throw error;
       logger.error({ reason: error.reason, revision: error.revision }, error.message);
-      await this.report('config.applied', { revision: error.revision ?? this.appliedRevision ?? 0, ok: false, error: `refused: ${error.message}` });
+      await this.report('config.applied', {
+        revision: error.revision ?? this.appliedRevision ?? 0,
+        ok: false,
+        error: `refused: ${error.message}`,
+      });
       return;
     }
     if (verified.revision === this.appliedRevision) return;
@@ -250,9 +288,19 @@ export class Agent {
       void this.reportStatus();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
-      logger.error({ err: error, revision: verified.revision }, 'apply failed; restoring the last good state');
-      if (this.lastGood) await this.options.dataplane.apply(this.lastGood).catch((rollback: unknown) => logger.error({ err: rollback }, 'rollback failed'));
-      await this.report('config.applied', { revision: verified.revision, ok: false, error: message.slice(0, 1000) });
+      logger.error(
+        { err: error, revision: verified.revision },
+        'apply failed; restoring the last good state',
+      );
+      if (this.lastGood)
+        await this.options.dataplane
+          .apply(this.lastGood)
+          .catch((rollback: unknown) => logger.error({ err: rollback }, 'rollback failed'));
+      await this.report('config.applied', {
+        revision: verified.revision,
+        ok: false,
+        error: message.slice(0, 1000),
+      });
     }
   }
 
@@ -267,7 +315,8 @@ export class Agent {
   private async reconcile(why: string): Promise<void> {
     try {
       const report = await this.options.dataplane.reconcile();
-      if (report.corrected.length > 0) this.options.logger.warn({ why, corrected: report.corrected }, 'reconcile corrected the host');
+      if (report.corrected.length > 0)
+        this.options.logger.warn({ why, corrected: report.corrected }, 'reconcile corrected the host');
     } catch (error) {
       this.options.logger.error({ err: error }, 'reconcile failed');
     }
@@ -276,7 +325,10 @@ export class Agent {
   async reportStatus(): Promise<void> {
     if (this.appliedRevision === undefined) return;
     try {
-      const [peers, digest] = await Promise.all([this.options.dataplane.peerStatus(), this.options.dataplane.digest()]);
+      const [peers, digest] = await Promise.all([
+        this.options.dataplane.peerStatus(),
+        this.options.dataplane.digest(),
+      ]);
       await this.report('status', {
         applied_revision: this.appliedRevision,
         ...statusPeers(peers),

@@ -42,62 +42,81 @@ function parseJson(text: string): unknown {
  * The agent's HTTP client: node:http / node:https, one JSON request and its response, with a
  * deadline and a size cap. Not `fetch`: Node's fetch (undici) keeps ~10 MiB more in every
  * process that has used it once, which is a sixth of what an idle agent may take.
+ * With `ca`, https trusts those certificates only (the agent's `--ca-file`), not the system's.
  */
-export const requestJson: JsonRequest = (url, options) =>
-  new Promise((resolve, reject) => {
-    const target = new URL(url);
-    const transport = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
-    if (!transport) {
-      reject(new JsonRequestError(`${target.protocol} is not http(s)`));
-      return;
-    }
-    const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-    const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (payload) {
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = String(payload.length);
-    }
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(deadline);
-      request.destroy();
-      reject(error);
-    };
-    const request = transport.request(target, { method: options.method ?? 'GET', headers }, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > options.maxBytes) fail(new JsonRequestError(`${url}: response larger than ${options.maxBytes} bytes`));
-        else chunks.push(chunk);
-      });
-      response.on('end', () => {
+export const createJsonRequest =
+  (trust: { ca?: Buffer | undefined } = {}): JsonRequest =>
+  (url, options) =>
+    new Promise((resolve, reject) => {
+      const target = new URL(url);
+      const transport = target.protocol === 'https:' ? https : target.protocol === 'http:' ? http : undefined;
+      if (!transport) {
+        reject(new JsonRequestError(`${target.protocol} is not http(s)`));
+        return;
+      }
+      const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+      const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
+      if (payload) {
+        headers['content-type'] = 'application/json';
+        headers['content-length'] = String(payload.length);
+      }
+      let settled = false;
+      const fail = (error: Error) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
-        const status = response.statusCode ?? 0;
-        resolve({ status, ok: status >= 200 && status < 300, body: parseJson(Buffer.concat(chunks).toString('utf8')) });
-      });
-      response.on('error', (error) => fail(error));
-      // After 'end' this changes nothing; before it, the connection went away mid-response.
-      response.on('close', () => fail(new JsonRequestError(`${url}: the response was cut off`)));
+        request.destroy();
+        reject(error);
+      };
+      const tlsOptions = transport === https && trust.ca ? { ca: trust.ca } : {};
+      const request = transport.request(
+        target,
+        { method: options.method ?? 'GET', headers, ...tlsOptions },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > options.maxBytes)
+              fail(new JsonRequestError(`${url}: response larger than ${options.maxBytes} bytes`));
+            else chunks.push(chunk);
+          });
+          response.on('end', () => {
+            if (settled) return;
+            settled = true;
+            clearTimeout(deadline);
+            const status = response.statusCode ?? 0;
+            resolve({
+              status,
+              ok: status >= 200 && status < 300,
+              body: parseJson(Buffer.concat(chunks).toString('utf8')),
+            });
+          });
+          response.on('error', (error) => fail(error));
+          // After 'end' this changes nothing; before it, the connection went away mid-response.
+          response.on('close', () => fail(new JsonRequestError(`${url}: the response was cut off`)));
+        },
+      );
+      const deadline = setTimeout(
+        () => fail(new JsonRequestError(`${url}: no complete response within ${options.timeoutMs} ms`)),
+        options.timeoutMs,
+      );
+      request.on('error', (error) => fail(error));
+      request.end(payload);
     });
-    const deadline = setTimeout(
-      () => fail(new JsonRequestError(`${url}: no complete response within ${options.timeoutMs} ms`)),
-      options.timeoutMs,
-    );
-    request.on('error', (error) => fail(error));
-    request.end(payload);
-  });
+
+/** The agent's client trusting the system's certificate authorities. */
+export const requestJson: JsonRequest = createJsonRequest();
 
 /** A JsonRequest through a `fetch` (tests that rewrite responses); no size cap beyond fetch's own. */
 export function fromFetch(fetchImpl: typeof fetch): JsonRequest {
   return async (url, options) => {
     const response = await fetchImpl(url, {
       method: options.method ?? 'GET',
-      headers: { ...(options.body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
+      headers: {
+        ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...options.headers,
+      },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       signal: AbortSignal.timeout(options.timeoutMs),
     });
