@@ -18,6 +18,7 @@ export interface FakePeer {
 export class FakeUapiDaemon {
   privateKeyHex: string | undefined;
   listenPort = 0;
+  fwmark = 0;
   readonly peers = new Map<string, FakePeer>();
   readonly requests: string[] = [];
   private server: Server | undefined;
@@ -60,6 +61,7 @@ export class FakeUapiDaemon {
     const lines: string[] = [];
     if (this.privateKeyHex) lines.push(`private_key=${this.privateKeyHex}`);
     lines.push(`listen_port=${this.listenPort}`);
+    if (this.fwmark !== 0) lines.push(`fwmark=${this.fwmark}`);
     for (const [key, peer] of this.peers) {
       lines.push(`public_key=${key}`, `preshared_key=${'0'.repeat(64)}`, 'protocol_version=1');
       if (peer.endpoint) lines.push(`endpoint=${peer.endpoint}`);
@@ -84,6 +86,7 @@ export class FakeUapiDaemon {
       const [key, value = ''] = line.split('=', 2);
       if (key === 'private_key') this.privateKeyHex = value;
       else if (key === 'listen_port') this.listenPort = Number(value);
+      else if (key === 'fwmark') this.fwmark = Number(value);
       else if (key === 'public_key') {
         current = this.peers.get(value) ?? { allowedIps: [], keepalive: 0, handshakeSec: 0 };
         this.peers.set(value, current);

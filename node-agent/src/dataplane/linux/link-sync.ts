@@ -1,5 +1,6 @@
 import { canonicalCidr, checkInterfaceName, formatCidr, parseCidr } from '../render/validate.js';
 import { CommandError, type CommandRunner, runIpBatch } from './command-runner.js';
+import type { IpRouteJson, IpRuleJson } from './exit-routing.js';
 
 /** Marks the routes this agent added (`proto 87`), so stale ones can be found after a restart. */
 export const ROUTE_PROTOCOL = '87';
@@ -34,13 +35,16 @@ export async function readLink(host: LinkHost): Promise<IpLink | undefined> {
 }
 
 /**
- * The routes of `ip -j route show table all dev <if> proto 87` that are this agent's: both
- * families (a table-less listing is IPv4 only), main table only, canonical.
+ * The routes of `ip -j route show table all [dev <if>] proto 87` that are this agent's routes to
+ * its peers: both families (a table-less listing is IPv4 only), main table only, through the
+ * interface (a listing filtered by device omits `dev`), canonical. The default route is never
+ * one: exit routing keeps it in a table of its own.
  */
-function ownRoutes(listed: { dst?: string; table?: string }[]): Set<string> {
+function ownRoutes(listed: { dst?: string; table?: string; dev?: string }[], ifname: string): Set<string> {
   const routes = new Set<string>();
   for (const route of listed) {
     if (!route.dst || route.dst === 'default' || (route.table !== undefined && route.table !== 'main')) continue;
+    if (route.dev !== undefined && route.dev !== ifname) continue;
     const dst = route.dst.includes('/') ? route.dst : `${route.dst}/${route.dst.includes(':') ? 128 : 32}`;
     routes.add(canonicalCidr(dst, 'route'));
   }
@@ -51,28 +55,51 @@ function ownRoutes(listed: { dst?: string; table?: string }[]): Set<string> {
 export async function readOwnRoutes(host: LinkHost): Promise<Set<string>> {
   const ifname = checkInterfaceName(host.interfaceName);
   const { stdout } = await host.run('ip', ['-j', 'route', 'show', 'table', 'all', 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
-  return ownRoutes(JSON.parse(stdout || '[]'));
+  return ownRoutes(JSON.parse(stdout || '[]'), ifname);
 }
 
-/** The `ip` commands (run with `-j -d`) that list the link, then this agent's routes. */
+/**
+ * The `ip` commands (run with `-j -d`) that list the link, every route of this agent's (its
+ * peers' routes, and what exit routing left: a table of its own, control-plane host routes) and
+ * the rules. Listing exit routing here costs no process of its own: a first apply finds what an
+ * earlier run left (see exit-routing.ts) in the same `ip` that writes the link.
+ */
 function listLinkAndRoutes(ifname: string): string[][] {
   return [
     ['addr', 'show', 'dev', ifname],
-    ['route', 'show', 'table', 'all', 'dev', ifname, 'proto', ROUTE_PROTOCOL],
+    ['route', 'show', 'table', 'all', 'proto', ROUTE_PROTOCOL],
+    ['rule', 'show'],
   ];
 }
 
+/** Exit routing's part of listLinkAndRoutes, parsed: see exit-routing.ts's parseExitRouting. */
+export interface ExitRoutingListing {
+  rules: IpRuleJson[];
+  routes: IpRouteJson[];
+}
+
+interface LinkAndRoutes {
+  link: IpLink | undefined;
+  routes: Set<string>;
+  exitRouting: ExitRoutingListing;
+}
+
 /** What listLinkAndRoutes printed: one JSON document per command, one per line. */
-function parseLinkAndRoutes(stdout: string): { link: IpLink | undefined; routes: Set<string> } {
-  const [links, routes] = stdout.split('\n').filter((line) => line.trim() !== '');
-  return { link: (JSON.parse(links ?? '[]') as IpLink[])[0], routes: ownRoutes(JSON.parse(routes ?? '[]')) };
+function parseLinkAndRoutes(ifname: string, stdout: string): LinkAndRoutes {
+  const [links, routes, rules] = stdout.split('\n').filter((line) => line.trim() !== '');
+  const allRoutes = JSON.parse(routes ?? '[]') as IpRouteJson[];
+  return {
+    link: (JSON.parse(links ?? '[]') as IpLink[])[0],
+    routes: ownRoutes(allRoutes, ifname),
+    exitRouting: { rules: JSON.parse(rules ?? '[]') as IpRuleJson[], routes: allRoutes },
+  };
 }
 
 /** The link and this agent's routes, read by ONE `ip` process; an absent link has no routes. */
 async function readLinkAndRoutes(host: LinkHost): Promise<{ link: IpLink | undefined; routes: Set<string> }> {
   const ifname = checkInterfaceName(host.interfaceName);
   try {
-    return parseLinkAndRoutes((await runIpBatch(host.run, listLinkAndRoutes(ifname), ['-j', '-d'])).stdout);
+    return parseLinkAndRoutes(ifname, (await runIpBatch(host.run, listLinkAndRoutes(ifname), ['-j', '-d'])).stdout);
   } catch (error) {
     if (isNoSuchDevice(error)) return { link: undefined, routes: new Set() };
     throw error;
@@ -151,12 +178,12 @@ function planRoutes(
  * again, as deleting a primary address takes its secondaries with it, and deleting a link's last
  * address the routes through it. Unlike syncLink it does not say what it
  * changed (a `replace` does not tell): reconcile, which reports what it corrected, reads first.
- * Returns the routes now installed.
+ * Returns the routes now installed, and what the listing showed of exit routing.
  */
 export async function establishLink(
   host: LinkHost,
   wanted: { address: string; routes: readonly string[] },
-): Promise<Set<string>> {
+): Promise<{ routes: Set<string>; exitRouting: ExitRoutingListing }> {
   const ifname = checkInterfaceName(host.interfaceName);
   const address = formatCidr(parseCidr(wanted.address, 'interface address'));
   const target = new Set(wanted.routes.map((cidr) => canonicalCidr(cidr, 'route')));
@@ -165,9 +192,10 @@ export async function establishLink(
     ['link', 'set', ifname, 'up'],
     ...[...target].map((cidr) => ['route', 'replace', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]),
   ];
-  let listed: { link: IpLink | undefined; routes: Set<string> };
+  let listed: LinkAndRoutes;
   try {
-    listed = parseLinkAndRoutes((await runIpBatch(host.run, [...writes, ...listLinkAndRoutes(ifname)], ['-j', '-d'])).stdout);
+    const listing = await runIpBatch(host.run, [...writes, ...listLinkAndRoutes(ifname)], ['-j', '-d']);
+    listed = parseLinkAndRoutes(ifname, listing.stdout);
   } catch (error) {
     if (isNoSuchDevice(error)) throw new Error(`interface ${ifname} disappeared`);
     throw error;
@@ -179,7 +207,7 @@ export async function establishLink(
     .map((cidr) => ['route', 'del', cidr, 'dev', ifname, 'proto', ROUTE_PROTOCOL]);
   for (const text of otherAddresses(listed.link, address).others) leftovers.push(['addr', 'del', text, 'dev', ifname]);
   if (leftovers.length > 0) await runIpBatch(host.run, [...leftovers, ...writes]);
-  return target;
+  return { routes: target, exitRouting: listed.exitRouting };
 }
 
 /**

@@ -72,7 +72,7 @@ class FakeHost {
     if (line.startsWith('ip route del')) this.routes.delete(args[2]!);
     if (/^ip -j (-d )?route show table all/.test(line))
       return { stdout: `${JSON.stringify([...this.routes].map((dst) => ({ dst })))}\n`, stderr: '' };
-    if (line.startsWith('ip -j')) return { stdout: '[]', stderr: '' };
+    if (line.startsWith('ip -j')) return { stdout: '[]\n', stderr: '' };
     if (line === 'nft -f -') {
       this.table = createHash('sha256')
         .update(options?.input ?? '')
@@ -161,6 +161,26 @@ describe('LinuxDataplane (fake host)', () => {
     ]);
     expect([...host.routes]).toEqual(['10.9.0.0/24']);
     expect(host.received.filter((c) => c.startsWith('ip '))).toEqual(['ip -j -d -batch -', 'ip -batch -']);
+  });
+
+  it('an exit route goes to its own table, after the mark on WireGuard and the reply-marking chains', async () => {
+    const next = desired();
+    next.peers[0] = {
+      ...next.peers[0]!,
+      allowedIps: [...next.peers[0]!.allowedIps, '0.0.0.0/1', '128.0.0.0/1'],
+    };
+    await dataplane.apply(next);
+    expect(daemon.requests.find((r) => r.startsWith('set=1'))).toContain('fwmark=22342\n');
+    const routing = host.calls.filter((c) => /^(ip (rule|route)|nft -f|sysctl -w net.ipv4.conf)/.test(c));
+    expect(routing).toEqual([
+      `ip route replace 10.9.0.0/24 dev ${IF} proto 87`,
+      'nft -f -',
+      'sysctl -w net.ipv4.conf.all.src_valid_mark=1',
+      `ip route replace 0.0.0.0/1 dev ${IF} table 22342 proto 87`,
+      `ip route replace 128.0.0.0/1 dev ${IF} table 22342 proto 87`,
+      'ip rule add priority 22340 table main suppress_prefixlength 0 protocol 87',
+      'ip rule add priority 22341 not fwmark 22342 table 22342 protocol 87',
+    ]);
   });
 
   it('a one-peer change sends only that peer and leaves the rest of the host alone', async () => {

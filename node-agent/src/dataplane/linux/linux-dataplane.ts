@@ -33,7 +33,9 @@ import {
 } from './peer-diff.js';
 import { renderWgShow } from './show.js';
 import { UapiClient, type WgDeviceState, type WireguardTransport } from './uapi-client.js';
-import { establishLink, syncLink } from './link-sync.js';
+import { EXIT_FWMARK, hasExitRouting, parseExitRouting, splitExitRoutes } from './exit-routing.js';
+import { type ExitRoutingContext, type LookupIpv4, syncExitRouting } from './exit-routing-sync.js';
+import { establishLink, type ExitRoutingListing, syncLink } from './link-sync.js';
 import {
   enableIpForwarding,
   ensureWireguardInterface,
@@ -55,6 +57,13 @@ export interface LinuxDataplaneOptions {
   netns?: string;
   /** Directory of UAPI sockets; default `/var/run/wireguard` (shared by all namespaces). */
   uapiDir?: string;
+  /**
+   * The agent's api_url and gateway_url. When a peer carries the default route (an exit node),
+   * their hosts keep a route outside the tunnel (see exit-routing.ts).
+   */
+  controlPlaneUrls?: readonly string[];
+  /** Resolves the control plane's host names to IPv4 addresses; default: the system resolver. */
+  lookup?: LookupIpv4;
 }
 
 /** What this dataplane last applied: the reference for diffs, reconcile and drift. */
@@ -63,6 +72,10 @@ interface Applied {
   address: string;
   listenPort: number;
   routes: Set<string>;
+  /** The routes covering the default, held by exit routing in its own table. */
+  exitRoutes: string[];
+  /** False while a control-plane host did not resolve: the next apply or reconcile retries. */
+  exitRoutingComplete: boolean;
   nftScript: string;
   /** The raw inputs nftScript was rendered from. */
   firewall: FirewallInputs;
@@ -76,6 +89,8 @@ interface InterfaceModel {
   peers: PeerSet;
   privateKey?: string;
   listenPort?: number;
+  /** WireGuard's mark on its own packets; set once exit routing is wanted. */
+  fwmark?: number;
 }
 
 /** What the firewall table is rendered from, copied as applied. */
@@ -84,19 +99,23 @@ interface FirewallInputs {
   masquerade: boolean;
   /** The renderer refuses a udp forward on it, so a new listen port means a new render. */
   listenPort: number;
+  /** Exit routing adds the chains that mark replies to WireGuard's packets (renderNftScript). */
+  exitRouting: boolean;
 }
 
-function firewallInputs(desired: DesiredState): FirewallInputs {
+function firewallInputs(desired: DesiredState, exitRouting: boolean): FirewallInputs {
   return {
     forwards: Array.isArray(desired.forwards) ? desired.forwards.map((forward) => ({ ...forward })) : [],
     masquerade: desired.masquerade,
     listenPort: desired.listenPort,
+    exitRouting,
   };
 }
 
 function sameFirewall(a: FirewallInputs, b: FirewallInputs): boolean {
   return (
     a.masquerade === b.masquerade &&
+    a.exitRouting === b.exitRouting &&
     a.listenPort === b.listenPort &&
     a.forwards.length === b.forwards.length &&
     a.forwards.every((x, i) => {
@@ -119,6 +138,8 @@ function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
 function readFound(found: FoundInterface): Promise<WgDeviceState> {
   return found.probed ? Promise.resolve(found.probed) : found.transport.get();
 }
+
+const optionalFwmark = (fwmark: number | undefined) => (fwmark === undefined ? {} : { fwmark });
 
 const EMPTY_REPORT = { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false };
 
@@ -143,6 +164,9 @@ export class LinuxDataplane implements Dataplane {
   /** The firewall read-back an apply started and the queue waits for (see replaceFirewall). */
   private fingerprinting: Promise<unknown> | undefined;
   private readonly normalizer: PeerNormalizer;
+  private readonly exitCtx: ExitRoutingContext;
+  /** The last split of the normaliser's routes: unchanged routes (the same array) are not split again. */
+  private split: { from: readonly string[]; main: string[]; exit: string[] } | undefined;
 
   constructor(options: LinuxDataplaneOptions) {
     this.interfaceName = checkInterfaceName(options.interfaceName);
@@ -150,6 +174,13 @@ export class LinuxDataplane implements Dataplane {
     this.netns = options.netns;
     const run = netnsRunner(options.run ?? execFileRunner, options.netns);
     this.ctx = { interfaceName: this.interfaceName, run, logger: options.logger, uapiDir: options.uapiDir };
+    this.exitCtx = {
+      interfaceName: this.interfaceName,
+      run,
+      logger: options.logger,
+      controlPlaneUrls: options.controlPlaneUrls ?? [],
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+    };
     let network: { address: string; parsed: ParsedCidr } | undefined;
     this.normalizer = new PeerNormalizer((address, allowedIps) => {
       if (network?.address !== address) network = { address, parsed: parseCidr(address, 'interface address') };
@@ -289,27 +320,59 @@ export class LinuxDataplane implements Dataplane {
     }
   }
 
-  private deviceChanges(diff: PeerDiff, have: InterfaceModel, listenPort: number): UapiSetChanges {
+  /** `fwmark` undefined leaves the interface's mark as it is (one left behind marks nothing that matters). */
+  private deviceChanges(
+    diff: PeerDiff,
+    have: InterfaceModel,
+    listenPort: number,
+    fwmark: number | undefined,
+  ): UapiSetChanges {
     const changes: UapiSetChanges = { peers: diff.changes };
     if (have.privateKey !== this.privateKey) changes.privateKey = this.privateKey;
     if (have.listenPort !== listenPort) changes.listenPort = listenPort;
+    if (fwmark !== undefined && have.fwmark !== fwmark) changes.fwmark = fwmark;
     return changes;
+  }
+
+  /** The routes split for the main table and for exit routing (see exit-routing.ts). */
+  private splitRoutes(routes: readonly string[]): { main: string[]; exit: string[] } {
+    if (this.split?.from !== routes) this.split = { from: routes, ...splitExitRoutes(routes) };
+    return this.split;
+  }
+
+  /**
+   * The host step of exit routing. Its rules and table make the tunnel carry the default, so
+   * they wait for the UAPI set that marks WireGuard's own packets: without the mark, the
+   * handshakes and data to peer endpoints would enter the tunnel too. On a first apply the
+   * link step's listing (`listed`) tells what an earlier run left, without an `ip` of its own.
+   */
+  private async syncExit(
+    applied: Applied,
+    sending: Promise<void>,
+    listed: () => ExitRoutingListing | undefined,
+  ): Promise<void> {
+    if (applied.exitRoutes.length > 0) await sending;
+    const fromListing = listed();
+    const known = fromListing && parseExitRouting(this.interfaceName, fromListing.rules, fromListing.routes);
+    if (applied.exitRoutes.length === 0 && known !== undefined && !hasExitRouting(known)) return;
+    applied.exitRoutingComplete = (await syncExitRouting(this.exitCtx, applied.exitRoutes, known)).complete;
   }
 
   private async doApply(desired: DesiredState): Promise<ApplyReport> {
     // Everything is validated and rendered before the host is touched.
     const address = formatCidr(parseCidr(desired.address, 'interface address'));
     // Only peers whose raw fields changed since the last apply are normalised and routed again.
-    const { peers, routes: wantedRoutes, changed } = this.normalizer.normalize(desired.peers, address);
+    const { peers, routes: allRoutes, changed } = this.normalizer.normalize(desired.peers, address);
+    const { main: wantedRoutes, exit: exitRoutes } = this.splitRoutes(allRoutes);
     const listenPort = checkPort(desired.listenPort, 'listen port');
     const previous = this.applied;
     // The firewall depends on forwards and masquerade only (the interface name is fixed): when
     // they are the ones last applied, the script is too, and it is neither rendered nor compared.
-    const firewall = firewallInputs(desired);
+    const firewall = firewallInputs(desired, exitRoutes.length > 0);
     const nftScript =
       previous !== undefined && Array.isArray(desired.forwards) && sameFirewall(previous.firewall, firewall)
         ? previous.nftScript
-        : renderNftScript(this.interfaceName, desired);
+        : renderNftScript(this.interfaceName, desired, { replyMark: firewall.exitRouting ? EXIT_FWMARK : undefined });
     try {
       const found = await this.ensureTransport();
       const forwarding = desired.masquerade || desired.forwards.length > 0;
@@ -319,6 +382,8 @@ export class LinuxDataplane implements Dataplane {
         address,
         listenPort,
         routes: previous?.routes ?? new Set(),
+        exitRoutes,
+        exitRoutingComplete: true,
         nftScript,
         firewall,
         nftFingerprint: previous?.nftFingerprint ?? '',
@@ -346,26 +411,32 @@ export class LinuxDataplane implements Dataplane {
       const requestWritten = new Promise<void>((resolve) => {
         written = resolve;
       });
-      const sending = this.send(this.deviceChanges(diff, have, listenPort), () => written());
+      const fwmark = exitRoutes.length > 0 ? EXIT_FWMARK : undefined;
+      const sending = this.send(this.deviceChanges(diff, have, listenPort, fwmark), () => written());
       const hostSteps: (() => Promise<unknown>)[] = [];
+      let listed: ExitRoutingListing | undefined;
       const addressChanged = previous === undefined || previous.address !== address;
       if (addressChanged || !sameSet(previous.routes, wantedRoutes)) {
         hostSteps.push(async () => {
           // First apply: nothing known, one `ip` writes and reads back (see establishLink).
-          applied.routes =
-            previous === undefined
-              ? await establishLink(this.ctx, { address, routes: wantedRoutes })
-              : (
-                  await syncLink(this.ctx, {
-                    address: addressChanged ? address : undefined,
-                    routes: wantedRoutes,
-                    knownRoutes: previous.routes,
-                  })
-                ).routes;
+          if (previous === undefined) {
+            ({ routes: applied.routes, exitRouting: listed } = await establishLink(this.ctx, { address, routes: wantedRoutes }));
+            return;
+          }
+          applied.routes = (
+            await syncLink(this.ctx, {
+              address: addressChanged ? address : undefined,
+              routes: wantedRoutes,
+              knownRoutes: previous.routes,
+            })
+          ).routes;
         });
       }
       if (forwarding && !previous?.forwarding) hostSteps.push(() => enableIpForwarding(this.ctx, this.netns !== undefined));
       if (firewallReplaced) hostSteps.push(() => this.replaceFirewall(applied));
+      // Last: the firewall's reply-marking chains are in place before the tunnel takes the default.
+      if (previous === undefined || !previous.exitRoutingComplete || !sameSet(new Set(previous.exitRoutes), exitRoutes))
+        hostSteps.push(() => this.syncExit(applied, sending, () => listed));
       if (hostSteps.length > 0) {
         // The UAPI set takes longest (wireguard-go derives a key for every added peer), so its
         // request goes out first. The socket connects on a later turn of the event loop than a
@@ -379,7 +450,7 @@ export class LinuxDataplane implements Dataplane {
       })();
       const failed = (await Promise.allSettled([sending, hostChanging])).find((step) => step.status === 'rejected');
       if (failed) throw failed.reason;
-      this.model = { peers, privateKey: this.privateKey, listenPort };
+      this.model = { peers, privateKey: this.privateKey, listenPort, ...optionalFwmark(fwmark ?? have.fwmark) };
       this.applied = applied;
       const report = {
         peersAdded: diff.added.length,
@@ -449,6 +520,7 @@ export class LinuxDataplane implements Dataplane {
       peers: PeerSet.fromMap(modelFromActual(device.peers)),
       privateKey: device.privateKey,
       listenPort: device.listenPort,
+      ...optionalFwmark(device.fwmark),
     };
   }
 
@@ -459,14 +531,26 @@ export class LinuxDataplane implements Dataplane {
     const device = await this.readOrRecreate(corrected);
     const have = this.interfaceModel(device);
     const diff = diffPeers(applied.peers.byKey, have.peers.byKey);
-    const changes = this.deviceChanges(diff, have, applied.listenPort);
+    const fwmark = applied.exitRoutes.length > 0 ? EXIT_FWMARK : undefined;
+    const changes = this.deviceChanges(diff, have, applied.listenPort, fwmark);
     if (changes.privateKey !== undefined) corrected.push('private key restored');
+    if (changes.fwmark !== undefined) corrected.push('fwmark restored');
     if (changes.listenPort !== undefined) corrected.push(`listen port ${applied.listenPort} restored`);
     corrected.push(...describePeerDiff(diff));
     this.model = undefined;
     await this.send(changes);
-    this.model = { peers: applied.peers, privateKey: this.privateKey, listenPort: applied.listenPort };
+    this.model = {
+      peers: applied.peers,
+      privateKey: this.privateKey,
+      listenPort: applied.listenPort,
+      ...optionalFwmark(fwmark ?? have.fwmark),
+    };
     corrected.push(...(await syncLink(this.ctx, { address: applied.address, routes: [...applied.routes] })).changes);
+    // After the set: the mark must be back before the tunnel table is. Also cleans what an
+    // earlier run left, and retries a control-plane host that did not resolve.
+    const exit = await syncExitRouting(this.exitCtx, applied.exitRoutes);
+    applied.exitRoutingComplete = exit.complete;
+    corrected.push(...exit.changes);
     if (applied.forwarding) await enableIpForwarding(this.ctx, this.netns !== undefined);
     const table = await readNftTable(this.ctx.run);
     const firewallReplaced = fingerprintNftTable(table) !== applied.nftFingerprint;

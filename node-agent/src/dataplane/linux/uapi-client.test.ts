@@ -126,6 +126,24 @@ describe('wg CLI transport (kernel links)', () => {
     });
     expect(device.peers[1]).toMatchObject({ publicKey: b64(3), allowedIps: [], persistentKeepalive: 0 });
     expect(device.peers[1]!.endpoint).toBeUndefined();
+    expect(device.fwmark).toBeUndefined();
+  });
+
+  it('reads the fwmark of `wg show dump` (hex) and of a UAPI get (decimal; 0 is none)', () => {
+    expect(parseWgDump(`${b64(1)}\t${b64(5)}\t51820\t0x5746\n`).fwmark).toBe(0x5746);
+    expect(() => parseWgDump(`${b64(1)}\t${b64(5)}\t51820\t0x5746;x\n`)).toThrow(/fwmark/);
+    expect(parseUapiGet('listen_port=1\nfwmark=22342\nerrno=0\n\n').fwmark).toBe(0x5746);
+    expect(parseUapiGet('listen_port=1\nfwmark=0\nerrno=0\n\n').fwmark).toBeUndefined();
+  });
+
+  it('sets the fwmark through `wg set`', async () => {
+    const calls: (readonly string[])[] = [];
+    const run: CommandRunner = async (_file, args) => {
+      calls.push(args);
+      return { stdout: '', stderr: '' };
+    };
+    await new WgCliTransport('wg0', run).set({ fwmark: 0x5746, peers: [] });
+    expect(calls).toEqual([['set', 'wg0', 'fwmark', '22342']]);
   });
 
   it('turns changes into one `wg set`, the private key through stdin', async () => {

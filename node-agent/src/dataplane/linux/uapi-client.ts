@@ -23,6 +23,8 @@ export interface WgPeerState {
 export interface WgDeviceState {
   privateKey?: string;
   listenPort?: number;
+  /** Absent when the interface marks nothing. */
+  fwmark?: number;
   peers: WgPeerState[];
 }
 
@@ -78,6 +80,7 @@ export function parseUapiGet(text: string): WgDeviceState {
     } else if (!peer) {
       if (key === 'private_key') device.privateKey = hexToKey(value, 'private key');
       else if (key === 'listen_port') device.listenPort = toNumber(value, key);
+      else if (key === 'fwmark' && value !== '0') device.fwmark = toNumber(value, key);
     } else if (key === 'endpoint') peer.endpoint = checkEndpoint(value);
     else if (key === 'allowed_ip') peer.allowedIps.push(canonicalCidr(value));
     else if (key === 'persistent_keepalive_interval') peer.persistentKeepalive = toNumber(value, key);

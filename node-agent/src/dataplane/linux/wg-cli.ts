@@ -1,4 +1,4 @@
-import type { UapiPeerChange, UapiSetChanges } from '../render/uapi-request.js';
+import { checkFwmark, type UapiPeerChange, type UapiSetChanges } from '../render/uapi-request.js';
 import {
   canonicalCidr,
   checkEndpoint,
@@ -13,6 +13,11 @@ import type { WgDeviceState, WgPeerState, WireguardTransport } from './uapi-clie
 /** Peers per `wg set` call: keeps argument vectors far below ARG_MAX on 10,000-peer fleets. */
 const PEERS_PER_CALL = 500;
 
+function parseFwmark(value: string): number {
+  if (!/^(0x[0-9a-f]{1,8}|[0-9]{1,10})$/.test(value)) throw new RangeError('wg dump: bad fwmark');
+  return Number(value);
+}
+
 function numberField(value: string | undefined, what: string): number {
   if (value === undefined || !/^[0-9]{1,20}$/.test(value)) throw new RangeError(`wg dump: bad ${what}`);
   return Number(value);
@@ -25,10 +30,12 @@ function numberField(value: string | undefined, what: string): number {
 export function parseWgDump(text: string): WgDeviceState {
   const [head, ...rows] = text.split('\n').filter((line) => line !== '');
   if (head === undefined) throw new RangeError('wg dump: empty output');
-  const [privateKey, , listenPort] = head.split('\t');
+  const [privateKey, , listenPort, fwmark] = head.split('\t');
   const device: WgDeviceState = { peers: [] };
   if (privateKey && privateKey !== '(none)') device.privateKey = checkKey(privateKey, 'private key');
   if (listenPort && listenPort !== '0') device.listenPort = numberField(listenPort, 'listen port');
+  // `wg` prints the mark in hex (0x…), or `off`.
+  if (fwmark && fwmark !== 'off' && fwmark !== '0') device.fwmark = parseFwmark(fwmark);
   for (const row of rows) {
     const [publicKey, , endpoint, allowed, handshake, rx, tx, keepalive] = row.split('\t');
     const peer: WgPeerState = {
@@ -90,6 +97,7 @@ export class WgCliTransport implements WireguardTransport {
     const head = ['set', this.interfaceName];
     if (changes.listenPort !== undefined)
       head.push('listen-port', String(checkPort(changes.listenPort, 'listen port')));
+    if (changes.fwmark !== undefined) head.push('fwmark', String(checkFwmark(changes.fwmark)));
     let input: string | undefined;
     if (changes.privateKey !== undefined) {
       // Through stdin: a private key must never appear in a process list.

@@ -107,15 +107,17 @@ export async function ensureWireguardInterface(ctx: LinkContext): Promise<FoundI
 
 /**
  * The routes the interface needs: allowed IPs outside its own network (those inside are covered
- * by the address's connected route). Default routes are skipped: routing 0.0.0.0/0 into the
- * tunnel would also capture the tunnel's own encrypted packets; that needs policy routing.
+ * by the address's connected route). IPv4 routes that cover the default (an exit node's /0 or
+ * /1 halves) are included: the dataplane gives them to exit routing (exit-routing.ts), which
+ * keeps them out of the main table. IPv6 ones are skipped: exit routing is IPv4 only, and in
+ * main they would capture the tunnel's own encrypted packets.
  */
 export function routesFor(address: string, allowedIps: readonly string[]): string[] {
   const network = parseCidr(address, 'interface address');
   const routes = new Set<string>();
   for (const cidr of allowedIps) {
     const parsed = parseCidr(canonicalCidr(cidr));
-    if (parsed.prefixLength === 0) continue;
+    if (parsed.family === 6 && parsed.prefixLength <= 1) continue;
     const inside = cidrContains(network, parsed);
     if (!inside) routes.add(formatCidr(parsed));
   }
@@ -133,10 +135,10 @@ export function routesForCanonical(network: ParsedCidr, canonicalIps: readonly s
   for (const cidr of canonicalIps) {
     const v4 = parseIpv4Cidr(cidr);
     if (v4 !== undefined) {
-      if (v4.prefixLength === 0 || (network4 !== undefined && ipv4CidrContains(network4, v4))) continue;
+      if (network4 !== undefined && ipv4CidrContains(network4, v4)) continue;
     } else {
       const parsed = parseCidr(cidr);
-      if (parsed.prefixLength === 0 || cidrContains(network, parsed)) continue;
+      if ((parsed.family === 6 && parsed.prefixLength <= 1) || cidrContains(network, parsed)) continue;
     }
     routes.push(cidr);
   }

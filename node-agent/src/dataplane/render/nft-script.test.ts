@@ -38,6 +38,18 @@ describe('renderNftScript', () => {
     expect(script).toBe(GOLDEN);
   });
 
+  it('adds the chains that mark replies to WireGuard only with a reply mark, and refuses a bad one', () => {
+    const state = { masquerade: true, forwards: [], listenPort: 51820 };
+    const script = renderNftScript('wf0', state, { replyMark: 0x5746 });
+    expect(script.split('\n')).toHaveLength(15 + 2 + 8 + 1);
+    expect(script).toContain('\t\tmeta l4proto udp ct mark 22342 meta mark set ct mark\n');
+    expect(script).toContain('\t\tmeta l4proto udp meta mark 22342 ct mark set meta mark\n');
+    expect(renderNftScript('wf0', state, { replyMark: undefined })).toBe(renderNftScript('wf0', state));
+    for (const replyMark of [0, -1, 2 ** 32, 1.5, Number.NaN]) {
+      expect(() => renderNftScript('wf0', state, { replyMark })).toThrow(/fwmark/);
+    }
+  });
+
   it('renders empty nat chains without masquerade or forwards', () => {
     const script = renderNftScript('wf0', { masquerade: false, forwards: [], listenPort: 51820 });
     expect(script.split('\n')).toHaveLength(15 + 1);

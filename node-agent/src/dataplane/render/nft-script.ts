@@ -1,5 +1,5 @@
 import type { DesiredForward, DesiredState } from '../dataplane.js';
-import { checkInterfaceName, checkPort, checkProtocol, parseIp, formatIp } from './validate.js';
+import { checkInteger, checkInterfaceName, checkPort, checkProtocol, parseIp, formatIp } from './validate.js';
 
 /** The only table the agent owns; it never touches rules outside it. */
 export const NFT_FAMILY = 'inet';
@@ -7,6 +7,26 @@ export const NFT_TABLE = 'wirefleet';
 
 /** The parts of a DesiredState the firewall depends on. */
 export type FirewallState = Pick<DesiredState, 'forwards' | 'masquerade' | 'listenPort'>;
+
+/**
+ * The chains that let replies to WireGuard's own marked packets carry the mark too (wg-quick's
+ * rules): outgoing, the mark goes onto the connection; incoming, back onto the packet. With
+ * `src_valid_mark` on, strict reverse-path filtering then checks a reply from a peer endpoint
+ * against the marked route (the underlay), not the unmarked one, which exit routing points
+ * into the tunnel — without them such a host drops every handshake reply.
+ */
+function replyMarkChains(mark: number): string[] {
+  return [
+    '\tchain exit_mark_replies {',
+    '\t\ttype filter hook prerouting priority mangle; policy accept;',
+    `\t\tmeta l4proto udp ct mark ${mark} meta mark set ct mark`,
+    '\t}',
+    '\tchain exit_mark_connections {',
+    '\t\ttype filter hook postrouting priority mangle; policy accept;',
+    `\t\tmeta l4proto udp meta mark ${mark} ct mark set meta mark`,
+    '\t}',
+  ];
+}
 
 /**
  * A DNAT rule for traffic that does not arrive on the WireGuard interface: a forward publishes
@@ -28,11 +48,21 @@ function dnatRule(forward: DesiredForward, ifname: string): string {
  * keep sets and chains a hand edit added, and deleting a table that does not exist would fail.
  *
  * Pure; every value is re-validated here and anything invalid throws, so the output always has
- * exactly 15 lines + one per forward + 2 when masquerading, and no value can add a statement.
- * A udp forward on the WireGuard listen port throws too: it would take the tunnel's own port.
+ * exactly 15 lines + one per forward + 2 when masquerading + 8 with a `replyMark`, and no value
+ * can add a statement. A udp forward on the WireGuard listen port throws too: it would take the
+ * tunnel's own port. `replyMark` is WireGuard's fwmark while exit routing is on (see
+ * replyMarkChains).
  */
-export function renderNftScript(interfaceName: string, desired: FirewallState): string {
+export function renderNftScript(
+  interfaceName: string,
+  desired: FirewallState,
+  options: { replyMark?: number | undefined } = {},
+): string {
   const ifname = checkInterfaceName(interfaceName);
+  const replyMark =
+    options.replyMark === undefined
+      ? []
+      : replyMarkChains(checkInteger(options.replyMark, 'fwmark', 1, 0xffffffff));
   if (!Array.isArray(desired.forwards)) throw new TypeError('forwards must be an array');
   if (typeof desired.masquerade !== 'boolean') throw new TypeError('masquerade must be a boolean');
   const listenPort = checkPort(desired.listenPort, 'listen port');
@@ -73,6 +103,7 @@ export function renderNftScript(interfaceName: string, desired: FirewallState): 
     `\t\tiifname "${ifname}" accept`,
     `\t\toifname "${ifname}" accept`,
     '\t}',
+    ...replyMark,
     '}',
   ];
   return `${lines.join('\n')}\n`;

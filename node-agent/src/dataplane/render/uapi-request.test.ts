@@ -44,6 +44,12 @@ describe('renderUapiSet', () => {
     expect(request).toBe(GOLDEN);
   });
 
+  it('sets the fwmark as a decimal device field, and refuses one outside 32 bits', () => {
+    expect(renderUapiSet({ fwmark: 0x5746, peers: [] })).toBe('set=1\nfwmark=22342\n\n');
+    expect(() => renderUapiSet({ fwmark: 2 ** 32, peers: [] })).toThrow(/fwmark/);
+    expect(() => renderUapiSet({ fwmark: -1, peers: [] })).toThrow(/fwmark/);
+  });
+
   it('adds keepalive 0 explicitly for a new peer without one', () => {
     expect(renderUapiSet({ peers: [{ kind: 'add', publicKey: KEY_B, allowedIps: [] }] })).toBe(
       `set=1\npublic_key=${'0b'.repeat(32)}\nreplace_allowed_ips=true\npersistent_keepalive_interval=0\n\n`,

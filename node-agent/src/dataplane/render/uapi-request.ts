@@ -2,6 +2,7 @@ import {
   canonicalCidr,
   checkedKeyToHex,
   checkEndpoint,
+  checkInteger,
   checkKeepalive,
   checkKey,
   checkPort,
@@ -36,12 +37,24 @@ export type UapiPeerChange =
 export interface UapiSetChanges {
   privateKey?: string;
   listenPort?: number;
+  /** The mark on WireGuard's own packets (0: none); exit routing needs one. */
+  fwmark?: number;
   peers: UapiPeerChange[];
+}
+
+/** A firewall mark: 32 bits. */
+export function checkFwmark(value: unknown): number {
+  return checkInteger(value, 'fwmark', 0, 0xffffffff);
 }
 
 /** Whether a request would change anything at all (an empty set is never sent). */
 export function isEmptyChange(changes: UapiSetChanges): boolean {
-  return changes.privateKey === undefined && changes.listenPort === undefined && changes.peers.length === 0;
+  return (
+    changes.privateKey === undefined &&
+    changes.listenPort === undefined &&
+    changes.fwmark === undefined &&
+    changes.peers.length === 0
+  );
 }
 
 /** Appends one peer's lines to `lines`; `key` is its public key, already checked. */
@@ -74,6 +87,7 @@ export function renderUapiSet(changes: UapiSetChanges): string {
     lines.push(`private_key=${keyToHex(changes.privateKey, 'private key')}`);
   if (changes.listenPort !== undefined)
     lines.push(`listen_port=${checkPort(changes.listenPort, 'listen port')}`);
+  if (changes.fwmark !== undefined) lines.push(`fwmark=${checkFwmark(changes.fwmark)}`);
   const seen = new Set<string>();
   for (const peer of changes.peers) {
     const key = checkKey(peer.publicKey, 'peer public key');
