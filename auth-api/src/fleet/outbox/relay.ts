@@ -5,6 +5,15 @@ import type { Knex } from 'knex';
 /** Only one relay publishes at a time across all auth-api instances, which keeps room order. */
 const RELAY_LOCK_KEY = 'wirefleet.outbox.relay';
 const BATCH = 500;
+/**
+ * A poke that finds another instance mid-pass tries again this soon: that pass may have read
+ * the outbox before the poking commit, and a revocation must reach every gateway within a
+ * second, not wait for the next tick.
+ */
+const BUSY_RETRY_MS = 50;
+
+/** What one pass did: published a full batch (more may wait), less, or nothing (another instance holds the lock). */
+type PassOutcome = 'full' | 'partial' | 'busy';
 
 interface OutboxRow {
   id: number;
@@ -78,18 +87,18 @@ export class OutboxRelay {
   }
 
   private async drain(): Promise<void> {
-    while (!this.stopped && (await this.pass())) {
-      // A full batch: there may be more.
-    }
+    let outcome: PassOutcome = 'full';
+    while (!this.stopped && outcome === 'full') outcome = await this.pass();
+    if (outcome === 'busy' && !this.stopped) setTimeout(() => this.poke(), BUSY_RETRY_MS).unref();
   }
 
-  /** One batch; true when it was full. */
-  private async pass(): Promise<boolean> {
-    return this.db.transaction(async (trx) => {
+  /** One batch. */
+  private async pass(): Promise<PassOutcome> {
+    return this.db.transaction(async (trx): Promise<PassOutcome> => {
       const { rows } = await trx.raw<{ rows: Array<{ locked: boolean }> }>('SELECT pg_try_advisory_xact_lock(hashtext(?)) AS locked', [
         RELAY_LOCK_KEY,
       ]);
-      if (!rows[0]?.locked) return false;
+      if (!rows[0]?.locked) return 'busy';
       // Read without row locks: writers (an enrollment bumping every node) must not wait
       // while this pass talks to Redis. Committed revisions only; a bump in flight is
       // announced by the pass its commit pokes.
@@ -126,7 +135,7 @@ export class OutboxRelay {
         if (row.command_id) await this.markSent(trx, row.command_id);
       }
       if (events.length > 0) await trx('outbox_events').whereIn('id', events.map((row) => row.id)).delete();
-      return nodes.length === BATCH || events.length === BATCH;
+      return nodes.length === BATCH || events.length === BATCH ? 'full' : 'partial';
     });
   }
 
