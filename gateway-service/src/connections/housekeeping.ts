@@ -39,3 +39,43 @@ export function sweepConnections(
     }
   }
 }
+
+const SWEEP_INTERVAL_MS = 250;
+
+/**
+ * The gateway's timers: a sweep every 250 ms (slow consumers each time, expired tokens every
+ * fourth), and the renewal of this instance's node leases three times per lease. Returns the
+ * function that stops both.
+ */
+export function startHousekeeping(options: {
+  registry: ConnectionRegistry;
+  maxBackpressureBytes: number;
+  nodeLeaseSeconds: number;
+  close: (connection: Connection, code: number, reason: string) => void;
+  onSlowConsumer: () => void;
+  renewLeases: () => Promise<void>;
+  onRenewFailure: (error: unknown) => void;
+  now: () => number;
+}): () => void {
+  let ticks = 0;
+  const sweeper = setInterval(() => {
+    ticks += 1;
+    const nowSeconds = Math.floor(options.now() / 1000);
+    const sweep = {
+      maxBackpressureBytes: options.maxBackpressureBytes,
+      nowSeconds,
+      checkExpiry: ticks % 4 === 0,
+    };
+    sweepConnections(options.registry, sweep, options.close, options.onSlowConsumer);
+  }, SWEEP_INTERVAL_MS);
+  const renewer = setInterval(
+    () => options.renewLeases().catch(options.onRenewFailure),
+    (options.nodeLeaseSeconds * 1000) / 3,
+  );
+  sweeper.unref();
+  renewer.unref();
+  return () => {
+    clearInterval(sweeper);
+    clearInterval(renewer);
+  };
+}

@@ -1,5 +1,13 @@
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
+/** What the gauges read when scraped; supplied once the parts exist (`observe`). */
+export interface GatewaySizes {
+  connections: () => number;
+  rooms: () => number;
+  deliveriesPerSecond: () => number;
+  writeDelayMs: () => number;
+}
+
 /** Gateway metrics on a registry of its own (several instances may share a test process). */
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -39,19 +47,26 @@ export class GatewayMetrics {
     registers: this.registers,
   });
 
-  constructor(sizes: {
-    connections: () => number;
-    rooms: () => number;
-    deliveriesPerSecond: () => number;
-    writeDelayMs: () => number;
-  }) {
+  /**
+   * Created first, before the parts it counts (every part increments its counters); the gauges
+   * read the parts' sizes only when scraped, through `observe`.
+   */
+  private sizes: GatewaySizes = {
+    connections: () => 0,
+    rooms: () => 0,
+    deliveriesPerSecond: () => 0,
+    writeDelayMs: () => 0,
+  };
+
+  constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wirefleet_gateway_' });
+    const sizes = () => this.sizes;
     new Gauge({
       name: 'wirefleet_gateway_connections',
       help: 'Open WebSocket connections',
       registers: this.registers,
       collect() {
-        this.set(sizes.connections());
+        this.set(sizes().connections());
       },
     });
     new Gauge({
@@ -59,7 +74,7 @@ export class GatewayMetrics {
       help: 'Rooms with at least one local connection',
       registers: this.registers,
       collect() {
-        this.set(sizes.rooms());
+        this.set(sizes().rooms());
       },
     });
     new Gauge({
@@ -67,7 +82,7 @@ export class GatewayMetrics {
       help: 'Event frames delivered per second, over the last second (what write coalescing is decided on)',
       registers: this.registers,
       collect() {
-        this.set(sizes.deliveriesPerSecond());
+        this.set(sizes().deliveriesPerSecond());
       },
     });
     new Gauge({
@@ -75,8 +90,12 @@ export class GatewayMetrics {
       help: 'How long a room event now waits for a shared write (0: sent at once; see GATEWAY_WRITE_DELAY_MS)',
       registers: this.registers,
       collect() {
-        this.set(sizes.writeDelayMs());
+        this.set(sizes().writeDelayMs());
       },
     });
+  }
+
+  observe(sizes: GatewaySizes): void {
+    this.sizes = sizes;
   }
 }

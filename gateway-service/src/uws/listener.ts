@@ -3,13 +3,8 @@ import { type LoadedTls, loadTlsFiles, type TlsFiles } from '@wirefleet/shared/t
 import type { TemplatedApp, us_listen_socket } from 'uWebSockets.js';
 import type { UwsModule } from './load-uws.js';
 
-export interface ListenerOptions {
-  uws: UwsModule;
-  /** Set: the app is an SSLApp serving these files. */
-  tls: TlsFiles | undefined;
-  /** Registers what the gateway serves (the WebSocket endpoint, the HTTP routes) on the app's current router. */
-  mount(app: TemplatedApp): void;
-}
+/** Registers what the gateway serves (the WebSocket endpoint, the HTTP routes) on the app's current router. */
+export type Mount = (app: TemplatedApp) => void;
 
 /**
  * The gateway's one uWS app and its port, and the reload of its TLS certificate.
@@ -30,13 +25,22 @@ export class GatewayListener {
   private socket: us_listen_socket | undefined;
   private serverNames: string[] = [];
   private readonly certificate: LoadedTls['summary'] | undefined;
+  private mount: Mount | undefined;
 
-  constructor(private readonly options: ListenerOptions) {
-    const { uws, tls } = options;
+  /** With `tls`, the app is an SSLApp serving those files. */
+  constructor(
+    private readonly uws: UwsModule,
+    private readonly tls: TlsFiles | undefined,
+  ) {
     // Read first: a bad file is a clear StartupError, not uWS's "App construction failed".
     this.certificate = tls ? loadTlsFiles(tls).summary : undefined;
     this.app = tls ? uws.SSLApp({ cert_file_name: tls.certFile, key_file_name: tls.keyFile }) : uws.App();
-    options.mount(this.app);
+  }
+
+  /** Mounts the gateway's routes; again under each server name a TLS reload adds. */
+  serve(mount: Mount): void {
+    this.mount = mount;
+    mount(this.app);
   }
 
   /** Opens the port (exclusively); resolves with the port bound (useful with port 0). */
@@ -45,7 +49,7 @@ export class GatewayListener {
     port: number,
   ): Promise<{ port: number; certificate: LoadedTls['summary'] | undefined }> {
     this.socket = await listenOn(this.app, host, port);
-    const bound = this.options.uws.us_socket_local_port(
+    const bound = this.uws.us_socket_local_port(
       this.socket as unknown as Parameters<UwsModule['us_socket_local_port']>[0],
     );
     return { port: bound, certificate: this.certificate };
@@ -56,8 +60,8 @@ export class GatewayListener {
    * above). Throws, still serving the previous ones, when the files are unusable.
    */
   reloadTls(): LoadedTls['summary'] {
-    const { tls } = this.options;
-    if (!tls) throw new Error('the gateway does not serve TLS');
+    const { tls, mount } = this;
+    if (!tls || !mount) throw new Error('the gateway does not serve TLS');
     const fresh = loadTlsFiles(tls);
     const names = dnsNames(fresh.cert);
     if (names.length === 0)
@@ -68,7 +72,7 @@ export class GatewayListener {
     for (const name of names) {
       this.app.addServerName(name, { cert_file_name: tls.certFile, key_file_name: tls.keyFile });
       this.app.domain(name);
-      this.options.mount(this.app);
+      mount(this.app);
     }
     this.serverNames = names;
     return fresh.summary;
@@ -76,7 +80,7 @@ export class GatewayListener {
 
   /** Stops accepting connections; open ones stay. */
   stopListening(): void {
-    if (this.socket) this.options.uws.us_listen_socket_close(this.socket);
+    if (this.socket) this.uws.us_listen_socket_close(this.socket);
     this.socket = undefined;
   }
 }
