@@ -1,8 +1,40 @@
+import { randomUUID } from 'node:crypto';
 import { type IngestDelivery, ingestStreamKey, RedisIngestSink } from '@wirefleet/shared/ingest';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { ingestContractSuite } from '../../../../shared/src/ingest/ingest.test-suite.js';
 import { createTestRedis, type TestRedis } from '../../../../test/support/redis.js';
 import { captureLogger, ingestRecord } from './ingest-fixtures.test-suite.js';
 import { RedisIngestSource, type RedisIngestSourceOptions } from './redis-ingest-source.js';
+
+describe('RedisIngestSink with RedisIngestSource', () => {
+  let shared: TestRedis;
+  beforeAll(async () => {
+    shared = await createTestRedis();
+  });
+  afterAll(async () => {
+    await shared.cleanup();
+  });
+
+  ingestContractSuite('Redis ingest stream', async () => {
+    // A stream of its own per test, under this file's prefix (which cleanup removes).
+    const prefix = `${shared.prefix}${randomUUID()}:`;
+    const key = ingestStreamKey(prefix);
+    const { logger } = captureLogger();
+    return {
+      sink: new RedisIngestSink(shared.client, prefix),
+      // One consumer name: a restarted instance, which reads back what it left pending.
+      source: () => new RedisIngestSource({ redis: shared.client, prefix, consumer: 'c1', logger }),
+      consuming: async () => {
+        await expect
+          .poll(async () => ((await shared.client.xinfo('GROUPS', key).catch(() => [])) as unknown[]).length)
+          .toBe(1);
+      },
+      cleanup: async () => {
+        await shared.client.del(key);
+      },
+    };
+  });
+});
 
 describe('RedisIngestSource', () => {
   let redis: TestRedis;
