@@ -3,6 +3,7 @@ import * as identity from './migrations/20261123_001_identity.js';
 import * as fleet from './migrations/20261123_002_fleet.js';
 import * as nodeExitNode from './migrations/20261205_120_node_exit_node.js';
 import * as wireguardKeys from './migrations/20261205_130_wireguard_keys.js';
+import * as nodeLastErrorRevision from './migrations/20261205_140_node_last_error_revision.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261123_002_fleet', fleet],
   ['20261205_120_node_exit_node', nodeExitNode],
   ['20261205_130_wireguard_keys', wireguardKeys],
+  ['20261205_140_node_last_error_revision', nodeLastErrorRevision],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

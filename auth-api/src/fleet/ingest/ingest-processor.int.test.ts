@@ -155,11 +155,19 @@ describe('IngestProcessor', () => {
     const failed = ingestRecord('node.config_applied', id, { revision: 3, ok: false, error: 'wg: bad key' });
     await run(failed);
     await run(failed);
-    expect(await node(id)).toMatchObject({ applied_revision: '2', last_error: 'wg: bad key (revision 3)' });
+    expect(await node(id)).toMatchObject({
+      applied_revision: '2',
+      last_error: 'wg: bad key (revision 3)',
+      last_error_revision: '3',
+    });
     const ok = ingestRecord('node.config_applied', id, { revision: 4, ok: true });
     await run(ok);
     await run(ok);
-    expect(await node(id)).toMatchObject({ applied_revision: '4', last_error: null });
+    expect(await node(id)).toMatchObject({
+      applied_revision: '4',
+      last_error: null,
+      last_error_revision: null,
+    });
     // Old reports redelivered now change nothing.
     await run(failed, ingestRecord('node.config_applied', id, { revision: 3, ok: true }));
     expect(await node(id)).toMatchObject({ applied_revision: '4', last_error: null });
@@ -167,6 +175,33 @@ describe('IngestProcessor', () => {
       ['node.config_applied', { node_id: id, revision: 3, ok: false, error: 'wg: bad key' }],
       ['node.config_applied', { node_id: id, revision: 4, ok: true }],
     ]);
+  });
+
+  it('node.config_applied orders reports by the stored error revision, whatever the message says', async () => {
+    const id = await insertNode(db.knex, networkId, {
+      desired_revision: 7,
+      applied_revision: 2,
+      last_error: 'reworded, with no revision in it',
+      last_error_revision: 5,
+    });
+    // An older failure does not replace the newer one, an older success does not clear it.
+    await run(
+      ingestRecord('node.config_applied', id, { revision: 4, ok: false, error: 'older' }),
+      ingestRecord('node.config_applied', id, { revision: 4, ok: true }),
+    );
+    expect(await node(id)).toMatchObject({
+      applied_revision: '4',
+      last_error: 'reworded, with no revision in it',
+      last_error_revision: '5',
+    });
+    await run(ingestRecord('node.config_applied', id, { revision: 6, ok: false, error: 'newer' }));
+    expect(await node(id)).toMatchObject({ last_error: 'newer (revision 6)', last_error_revision: '6' });
+    await run(ingestRecord('node.config_applied', id, { revision: 6, ok: true }));
+    expect(await node(id)).toMatchObject({
+      applied_revision: '6',
+      last_error: null,
+      last_error_revision: null,
+    });
   });
 
   it('node.config_applied for a revision never issued is ignored', async () => {

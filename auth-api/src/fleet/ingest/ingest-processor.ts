@@ -25,6 +25,8 @@ interface LockedNode {
   applied_revision: string | null;
   desired_revision: string;
   last_error: string | null;
+  /** The revision whose failed apply `last_error` reports (null: none, or before every revision). */
+  last_error_revision: string | null;
   /** The stored last_seen_at is newer than the record: it is out of order. */
   seen_later: boolean;
 }
@@ -94,6 +96,7 @@ export class IngestProcessor {
         'applied_revision',
         'desired_revision',
         'last_error',
+        'last_error_revision',
         trx.raw('coalesce(last_seen_at > to_timestamp(?::double precision / 1000), false) AS seen_later', [
           ts,
         ]),
@@ -238,26 +241,32 @@ function fleetEvent(event: string, data: Record<string, unknown>): OutboxEvent {
 
 /**
  * The new `applied_revision`/`last_error` after a config.applied report, or undefined when it
- * changes nothing. The revision in `last_error` (written as `… (revision N)`) orders reports:
- * an old success must not clear a newer failure, an old failure must not replace a newer one.
+ * changes nothing. `last_error_revision` orders reports: an old success must not clear a newer
+ * failure, an old failure must not replace a newer one. (The message still ends in
+ * `(revision N)` for readers of the API; nothing parses it back.)
  */
 function configApplied(
   node: LockedNode,
   data: z.infer<typeof configAppliedEventData>,
-): { applied_revision?: number; last_error: string | null } | undefined {
+):
+  | { applied_revision?: number; last_error?: string | null; last_error_revision?: number | null }
+  | undefined {
   // A node cannot have applied a revision that was never issued: untrusted input, ignore it.
   if (data.revision > Number(node.desired_revision)) return undefined;
   const applied = node.applied_revision === null ? null : Number(node.applied_revision);
-  const errorRevision = Number(/\(revision (\d+)\)$/.exec(node.last_error ?? '')?.[1] ?? -1);
+  const errorRevision = node.last_error_revision === null ? -1 : Number(node.last_error_revision);
   if (data.ok) {
     const next = Math.max(applied ?? 0, data.revision);
     const clears = node.last_error !== null && errorRevision <= data.revision;
     if (next === applied && !clears) return undefined;
-    return { applied_revision: next, last_error: clears ? null : node.last_error };
+    return clears
+      ? { applied_revision: next, last_error: null, last_error_revision: null }
+      : { applied_revision: next };
   }
   if ((applied !== null && data.revision <= applied) || errorRevision > data.revision) return undefined;
   const lastError = `${data.error ?? 'apply failed'} (revision ${data.revision})`;
-  return lastError === node.last_error ? undefined : { last_error: lastError };
+  if (lastError === node.last_error && errorRevision === data.revision) return undefined;
+  return { last_error: lastError, last_error_revision: data.revision };
 }
 
 /** Postgres refused the values themselves (bad encoding, constraint): retrying cannot help. */
