@@ -3,37 +3,29 @@ import type { Logger } from '@wirefleet/shared/logging';
 import type {
   ApplyReport,
   Dataplane,
-  DesiredForward,
   DesiredState,
   PeerStatus,
   PingResult,
   ReconcileReport,
 } from '../dataplane.js';
-import { renderNftScript } from '../render/nft-script.js';
 import { isEmptyChange, renderUapiSet, type UapiSetChanges } from '../render/uapi-request.js';
+import { checkInterfaceName, checkKey } from '../render/validate.js';
 import {
-  checkInterfaceName,
-  checkKey,
-  checkPort,
-  formatCidr,
-  type ParsedCidr,
-  parseCidr,
-} from '../render/validate.js';
+  type AppliedHost,
+  type ApplyPlan,
+  deviceChanges,
+  type HostStep,
+  type InterfaceModel,
+  interfaceModel,
+  planApply,
+} from './apply-plan.js';
+import { ApplyTargetBuilder, type FirewallInputs } from './apply-target.js';
 import { type CommandRunner, execFileRunner, isMissingProgram, netnsRunner } from './command-runner.js';
 import { applyNftScript, canonicalNftTable, fingerprintNftTable, readNftTable } from './nftables.js';
-import {
-  canonicalPeers,
-  describePeerDiff,
-  diffPeers,
-  diffPeersAt,
-  modelFromActual,
-  type PeerDiff,
-  PeerNormalizer,
-  PeerSet,
-} from './peer-diff.js';
+import { canonicalPeers, describePeerDiff, diffPeers, modelFromActual, type PeerSet } from './peer-diff.js';
 import { renderWgShow } from './show.js';
 import { UapiClient, type WgDeviceState, type WireguardTransport } from './uapi-client.js';
-import { EXIT_FWMARK, hasExitRouting, parseExitRouting, splitExitRoutes } from './exit-routing.js';
+import { EXIT_FWMARK, hasExitRouting, parseExitRouting } from './exit-routing.js';
 import { type ExitRoutingContext, type LookupIpv4, syncExitRouting } from './exit-routing-sync.js';
 import { establishLink, type ExitRoutingListing, syncLink } from './link-sync.js';
 import {
@@ -42,7 +34,6 @@ import {
   type FoundInterface,
   findWireguardInterface,
   type LinkContext,
-  routesForCanonical,
 } from './wireguard-interface.js';
 
 export interface LinuxDataplaneOptions {
@@ -67,71 +58,14 @@ export interface LinuxDataplaneOptions {
 }
 
 /** What this dataplane last applied: the reference for diffs, reconcile and drift. */
-interface Applied {
+interface Applied extends AppliedHost {
   peers: PeerSet;
-  address: string;
   listenPort: number;
   routes: Set<string>;
-  /** The routes covering the default, held by exit routing in its own table. */
-  exitRoutes: string[];
-  /** False while a control-plane host did not resolve: the next apply or reconcile retries. */
-  exitRoutingComplete: boolean;
-  nftScript: string;
   /** The raw inputs nftScript was rendered from. */
   firewall: FirewallInputs;
   /** '' while unknown (read-back pending or failed). */
   nftFingerprint: string;
-  forwarding: boolean;
-}
-
-/** What the interface holds, as far as this process knows without reading it back. */
-interface InterfaceModel {
-  peers: PeerSet;
-  privateKey?: string;
-  listenPort?: number;
-  /** WireGuard's mark on its own packets; set once exit routing is wanted. */
-  fwmark?: number;
-}
-
-/** What the firewall table is rendered from, copied as applied. */
-interface FirewallInputs {
-  forwards: DesiredForward[];
-  masquerade: boolean;
-  /** The renderer refuses a udp forward on it, so a new listen port means a new render. */
-  listenPort: number;
-  /** Exit routing adds the chains that mark replies to WireGuard's packets (renderNftScript). */
-  exitRouting: boolean;
-}
-
-function firewallInputs(desired: DesiredState, exitRouting: boolean): FirewallInputs {
-  return {
-    forwards: Array.isArray(desired.forwards) ? desired.forwards.map((forward) => ({ ...forward })) : [],
-    masquerade: desired.masquerade,
-    listenPort: desired.listenPort,
-    exitRouting,
-  };
-}
-
-function sameFirewall(a: FirewallInputs, b: FirewallInputs): boolean {
-  return (
-    a.masquerade === b.masquerade &&
-    a.exitRouting === b.exitRouting &&
-    a.listenPort === b.listenPort &&
-    a.forwards.length === b.forwards.length &&
-    a.forwards.every((x, i) => {
-      const y = b.forwards[i]!;
-      return (
-        x.protocol === y.protocol &&
-        x.publicPort === y.publicPort &&
-        x.targetIp === y.targetIp &&
-        x.targetPort === y.targetPort
-      );
-    })
-  );
-}
-
-function sameSet(a: ReadonlySet<string>, b: readonly string[]): boolean {
-  return a.size === b.length && b.every((value) => a.has(value));
 }
 
 /** The interface's full state: what the probe that found it read, or a fresh `get`. */
@@ -163,10 +97,8 @@ export class LinuxDataplane implements Dataplane {
   private queue: Promise<unknown> = Promise.resolve();
   /** The firewall read-back an apply started and the queue waits for (see replaceFirewall). */
   private fingerprinting: Promise<unknown> | undefined;
-  private readonly normalizer: PeerNormalizer;
+  private readonly targets: ApplyTargetBuilder;
   private readonly exitCtx: ExitRoutingContext;
-  /** The last split of the normaliser's routes: unchanged routes (the same array) are not split again. */
-  private split: { from: readonly string[]; main: string[]; exit: string[] } | undefined;
 
   constructor(options: LinuxDataplaneOptions) {
     this.interfaceName = checkInterfaceName(options.interfaceName);
@@ -181,11 +113,7 @@ export class LinuxDataplane implements Dataplane {
       controlPlaneUrls: options.controlPlaneUrls ?? [],
       ...(options.lookup ? { lookup: options.lookup } : {}),
     };
-    let network: { address: string; parsed: ParsedCidr } | undefined;
-    this.normalizer = new PeerNormalizer((address, allowedIps) => {
-      if (network?.address !== address) network = { address, parsed: parseCidr(address, 'interface address') };
-      return routesForCanonical(network.parsed, allowedIps);
-    });
+    this.targets = new ApplyTargetBuilder(this.interfaceName, this.privateKey);
   }
 
   apply(desired: DesiredState): Promise<ApplyReport> {
@@ -320,148 +248,38 @@ export class LinuxDataplane implements Dataplane {
     }
   }
 
-  /** `fwmark` undefined leaves the interface's mark as it is (one left behind marks nothing that matters). */
-  private deviceChanges(
-    diff: PeerDiff,
-    have: InterfaceModel,
-    listenPort: number,
-    fwmark: number | undefined,
-  ): UapiSetChanges {
-    const changes: UapiSetChanges = { peers: diff.changes };
-    if (have.privateKey !== this.privateKey) changes.privateKey = this.privateKey;
-    if (have.listenPort !== listenPort) changes.listenPort = listenPort;
-    if (fwmark !== undefined && have.fwmark !== fwmark) changes.fwmark = fwmark;
-    return changes;
-  }
-
-  /** The routes split for the main table and for exit routing (see exit-routing.ts). */
-  private splitRoutes(routes: readonly string[]): { main: string[]; exit: string[] } {
-    if (this.split?.from !== routes) this.split = { from: routes, ...splitExitRoutes(routes) };
-    return this.split;
-  }
-
-  /**
-   * The host step of exit routing. Its rules and table make the tunnel carry the default, so
-   * they wait for the UAPI set that marks WireGuard's own packets: without the mark, the
-   * handshakes and data to peer endpoints would enter the tunnel too. On a first apply the
-   * link step's listing (`listed`) tells what an earlier run left, without an `ip` of its own.
-   */
-  private async syncExit(
-    applied: Applied,
-    sending: Promise<void>,
-    listed: () => ExitRoutingListing | undefined,
-  ): Promise<void> {
-    if (applied.exitRoutes.length > 0) await sending;
-    const fromListing = listed();
-    const known = fromListing && parseExitRouting(this.interfaceName, fromListing.rules, fromListing.routes);
-    if (applied.exitRoutes.length === 0 && known !== undefined && !hasExitRouting(known)) return;
-    applied.exitRoutingComplete = (await syncExitRouting(this.exitCtx, applied.exitRoutes, known)).complete;
-  }
-
   private async doApply(desired: DesiredState): Promise<ApplyReport> {
     // Everything is validated and rendered before the host is touched.
-    const address = formatCidr(parseCidr(desired.address, 'interface address'));
-    // Only peers whose raw fields changed since the last apply are normalised and routed again.
-    const { peers, routes: allRoutes, changed } = this.normalizer.normalize(desired.peers, address);
-    const { main: wantedRoutes, exit: exitRoutes } = this.splitRoutes(allRoutes);
-    const listenPort = checkPort(desired.listenPort, 'listen port');
     const previous = this.applied;
-    // The firewall depends on forwards and masquerade only (the interface name is fixed): when
-    // they are the ones last applied, the script is too, and it is neither rendered nor compared.
-    const firewall = firewallInputs(desired, exitRoutes.length > 0);
-    const nftScript =
-      previous !== undefined && Array.isArray(desired.forwards) && sameFirewall(previous.firewall, firewall)
-        ? previous.nftScript
-        : renderNftScript(this.interfaceName, desired, { replyMark: firewall.exitRouting ? EXIT_FWMARK : undefined });
+    const target = this.targets.build(desired, previous);
     try {
       const found = await this.ensureTransport();
-      const forwarding = desired.masquerade || desired.forwards.length > 0;
-      const firewallReplaced = nftScript !== previous?.nftScript;
-      const applied: Applied = {
-        peers,
-        address,
-        listenPort,
-        routes: previous?.routes ?? new Set(),
-        exitRoutes,
-        exitRoutingComplete: true,
-        nftScript,
-        firewall,
-        nftFingerprint: previous?.nftFingerprint ?? '',
-        forwarding,
-      };
       // First apply after start: read back once (the probe that found the interface just now
       // has read it already); the interface may predate this process.
-      const have = this.model ?? this.interfaceModel(await readFound(found));
-      // Against the set applied last, when only some positions changed, only those are compared:
-      // the desired state is diffed with the desired state, and nothing is read back.
-      const diff =
-        changed !== undefined && changed.from === have.peers
-          ? diffPeersAt(peers, have.peers, changed.at)
-          : diffPeers(peers.byKey, have.peers.byKey);
-      // WireGuard's peers and the host's side (the link, ip_forward, the firewall) do not depend
-      // on each other, so they change side by side: the UAPI set, and beside it the host
-      // commands one after another — address, link state and routes (one `ip` batch: on a first
-      // apply it writes them and reads back, later it writes the differences); ip_forward; the
-      // nftables swap. One at a time,
-      // because each is a process of its own, and with two at once on a small machine they take
-      // the CPU wireguard-go needs for the set; together they still take less time than a set of
-      // many peers. Both are awaited before apply settles, failed or not, so no command outlives
-      // a failed apply (the host commands stop at the first that fails).
-      let written!: () => void;
-      const requestWritten = new Promise<void>((resolve) => {
-        written = resolve;
-      });
-      const fwmark = exitRoutes.length > 0 ? EXIT_FWMARK : undefined;
-      const sending = this.send(this.deviceChanges(diff, have, listenPort, fwmark), () => written());
-      const hostSteps: (() => Promise<unknown>)[] = [];
-      let listed: ExitRoutingListing | undefined;
-      const addressChanged = previous === undefined || previous.address !== address;
-      if (addressChanged || !sameSet(previous.routes, wantedRoutes)) {
-        hostSteps.push(async () => {
-          // First apply: nothing known, one `ip` writes and reads back (see establishLink).
-          if (previous === undefined) {
-            ({ routes: applied.routes, exitRouting: listed } = await establishLink(this.ctx, { address, routes: wantedRoutes }));
-            return;
-          }
-          applied.routes = (
-            await syncLink(this.ctx, {
-              address: addressChanged ? address : undefined,
-              routes: wantedRoutes,
-              knownRoutes: previous.routes,
-            })
-          ).routes;
-        });
-      }
-      if (forwarding && !previous?.forwarding) hostSteps.push(() => enableIpForwarding(this.ctx, this.netns !== undefined));
-      if (firewallReplaced) hostSteps.push(() => this.replaceFirewall(applied));
-      // Last: the firewall's reply-marking chains are in place before the tunnel takes the default.
-      if (previous === undefined || !previous.exitRoutingComplete || !sameSet(new Set(previous.exitRoutes), exitRoutes))
-        hostSteps.push(() => this.syncExit(applied, sending, () => listed));
-      if (hostSteps.length > 0) {
-        // The UAPI set takes longest (wireguard-go derives a key for every added peer), so its
-        // request goes out first. The socket connects on a later turn of the event loop than a
-        // setImmediate's, and spawning a process blocks this thread for milliseconds (a fork
-        // copies the page tables of the whole process): the host commands wait until the
-        // request has been written, or the set has failed.
-        await Promise.race([sending.catch(() => undefined), requestWritten]);
-      }
-      const hostChanging = (async () => {
-        for (const step of hostSteps) await step();
-      })();
-      const failed = (await Promise.allSettled([sending, hostChanging])).find((step) => step.status === 'rejected');
-      if (failed) throw failed.reason;
-      this.model = { peers, privateKey: this.privateKey, listenPort, ...optionalFwmark(fwmark ?? have.fwmark) };
+      const have = this.model ?? interfaceModel(await readFound(found));
+      const plan = planApply(previous, have, target);
+      const applied: Applied = {
+        peers: target.peers,
+        address: target.address,
+        listenPort: target.listenPort,
+        routes: previous?.routes ?? new Set(),
+        exitRoutes: target.exitRoutes,
+        exitRoutingComplete: true,
+        nftScript: target.nftScript,
+        firewall: target.firewall,
+        nftFingerprint: previous?.nftFingerprint ?? '',
+        forwarding: target.forwarding,
+      };
+      await this.runPlan(plan, applied);
+      this.model = plan.model;
       this.applied = applied;
       const report = {
-        peersAdded: diff.added.length,
-        peersUpdated: diff.updated.length,
-        peersRemoved: diff.removed.length,
-        firewallReplaced,
+        peersAdded: plan.diff.added.length,
+        peersUpdated: plan.diff.updated.length,
+        peersRemoved: plan.diff.removed.length,
+        firewallReplaced: plan.firewallReplaced,
       };
-      this.ctx.logger.info(
-        { interface: this.interfaceName, revision: desired.revision, ...report },
-        'applied desired state',
-      );
+      this.ctx.logger.info({ interface: this.interfaceName, revision: desired.revision, ...report }, 'applied desired state');
       return report;
     } catch (error) {
       // The host is now in an unknown state: the next apply reads it back instead of trusting
@@ -472,6 +290,59 @@ export class LinuxDataplane implements Dataplane {
       this.transport = undefined;
       throw error;
     }
+  }
+
+  /**
+   * WireGuard's peers and the host's side (the link, ip_forward, the firewall) do not depend
+   * on each other, so they change side by side: the UAPI set, and beside it the host steps one
+   * after another. One at a time, because each is a process of its own, and with two at once on
+   * a small machine they take the CPU wireguard-go needs for the set; together they still take
+   * less time than a set of many peers. Both are awaited before apply settles, failed or not,
+   * so no command outlives a failed apply (the host steps stop at the first that fails).
+   */
+  private async runPlan(plan: ApplyPlan, applied: Applied): Promise<void> {
+    let written!: () => void;
+    const requestWritten = new Promise<void>((resolve) => {
+      written = resolve;
+    });
+    const sending = this.send(plan.set, () => written());
+    if (plan.host.length > 0) {
+      // The UAPI set takes longest (wireguard-go derives a key for every added peer), so its
+      // request goes out first. The socket connects on a later turn of the event loop than a
+      // setImmediate's, and spawning a process blocks this thread for milliseconds (a fork
+      // copies the page tables of the whole process): the host commands wait until the
+      // request has been written, or the set has failed.
+      await Promise.race([sending.catch(() => undefined), requestWritten]);
+    }
+    const hostChanging = this.runHostSteps(plan.host, applied, sending);
+    const failed = (await Promise.allSettled([sending, hostChanging])).find((step) => step.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  private async runHostSteps(steps: readonly HostStep[], applied: Applied, sending: Promise<void>): Promise<void> {
+    // On a first apply, the link step's listing tells exit routing what an earlier run left.
+    let listed: ExitRoutingListing | undefined;
+    for (const step of steps) {
+      if (step.kind === 'establish-link') {
+        ({ routes: applied.routes, exitRouting: listed } = await establishLink(this.ctx, step));
+      } else if (step.kind === 'sync-link') {
+        applied.routes = (await syncLink(this.ctx, step)).routes;
+      } else if (step.kind === 'enable-forwarding') {
+        await enableIpForwarding(this.ctx, this.netns !== undefined);
+      } else if (step.kind === 'replace-firewall') {
+        await this.replaceFirewall(applied);
+      } else {
+        if (step.afterSet) await sending;
+        await this.syncExit(applied, step.routes, listed);
+      }
+    }
+  }
+
+  /** The host step of exit routing; `listed`, when known, saves it an `ip` of its own. */
+  private async syncExit(applied: Applied, routes: readonly string[], listed: ExitRoutingListing | undefined): Promise<void> {
+    const known = listed && parseExitRouting(this.interfaceName, listed.rules, listed.routes);
+    if (routes.length === 0 && known !== undefined && !hasExitRouting(known)) return;
+    applied.exitRoutingComplete = (await syncExitRouting(this.exitCtx, routes, known)).complete;
   }
 
   /**
@@ -515,24 +386,15 @@ export class LinuxDataplane implements Dataplane {
     return device;
   }
 
-  private interfaceModel(device: WgDeviceState): InterfaceModel {
-    return {
-      peers: PeerSet.fromMap(modelFromActual(device.peers)),
-      privateKey: device.privateKey,
-      listenPort: device.listenPort,
-      ...optionalFwmark(device.fwmark),
-    };
-  }
-
   private async doReconcile(): Promise<ReconcileReport> {
     const applied = this.applied;
     if (!applied) return { ...EMPTY_REPORT, corrected: [] };
     const corrected: string[] = [];
     const device = await this.readOrRecreate(corrected);
-    const have = this.interfaceModel(device);
+    const have = interfaceModel(device);
     const diff = diffPeers(applied.peers.byKey, have.peers.byKey);
     const fwmark = applied.exitRoutes.length > 0 ? EXIT_FWMARK : undefined;
-    const changes = this.deviceChanges(diff, have, applied.listenPort, fwmark);
+    const changes = deviceChanges(diff, have, { privateKey: this.privateKey, listenPort: applied.listenPort, fwmark });
     if (changes.privateKey !== undefined) corrected.push('private key restored');
     if (changes.fwmark !== undefined) corrected.push('fwmark restored');
     if (changes.listenPort !== undefined) corrected.push(`listen port ${applied.listenPort} restored`);
