@@ -5,11 +5,12 @@ import type { AuthApiContext } from './context.js';
 import { dashboardRoutes, helmetOptions } from './dashboard/index.js';
 import { cors } from './http/cors.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { checkResponses, responseChecksEnabled } from './http/routes/index.js';
 import { requestLog } from './http/request-log.js';
 import { rejectMalformedPath } from './http/validate.js';
 import { authRoutes } from './identity/auth/index.js';
 import { userRoutes } from './identity/users/index.js';
-import { openApiRoutes } from './openapi/index.js';
+import { openApiRoutes, routeTable } from './openapi/index.js';
 import { opsRoutes } from './ops/index.js';
 
 /** Contract limit for every request body; larger ones get 413. */
@@ -36,13 +37,15 @@ export function buildApp(ctx: AuthApiContext): Express {
   // error, and nothing is ever inflated.
   app.use(express.json({ limit: BODY_LIMIT, strict: true, inflate: false }));
   app.use(rejectMalformedPath);
+  // Under test, every answer of a registered route is checked against its declared schemas.
+  if (responseChecksEnabled()) app.use(checkResponses(ctx.logger.child({ subsystem: 'response-check' })));
 
   app.use(opsRoutes(ctx.readiness, ctx.metrics, ctx.logger.child({ subsystem: 'readiness' })));
   app.use(authRoutes({ login: ctx.login, sessions: ctx.sessions, totp: ctx.totp, users: ctx.users, keyring: ctx.keyring, auth: ctx.auth }));
   app.use(userRoutes({ users: ctx.users, service: ctx.userService, auth: ctx.auth }));
   app.use(auditRoutes(ctx.audit, ctx.auth));
   for (const router of ctx.fleet.routers(ctx.auth)) app.use(router);
-  app.use(openApiRoutes());
+  app.use(openApiRoutes(routeTable));
   // Last before the 404: the app's own paths; API paths pass through to the problem answer.
   app.use(dashboardRoutes({ dir: ctx.config.dashboardDir, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl }));
 

@@ -1,8 +1,10 @@
+import { strictId, uuidId } from '@wirefleet/shared/schemas';
 import { z } from 'zod';
+import type { ResponseSpec, RouteDefinition } from '../http/routes/route-definition.js';
+import type { JsonSchema } from './json-schema.js';
 import { errorResponses, problemSchema } from './problem-responses.js';
 import { responseRegistry } from './responses/registry.js';
-import { routeCatalogue } from './route-catalogue.js';
-import { type JsonSchema, type ParamKind, type RouteSpec, type SuccessSpec, TAGS } from './route-spec.js';
+import { TAGS } from './tags.js';
 
 export interface OpenApiOptions {
   /** Absolute base URL; without it the document's server is `/`, relative to where it was fetched. */
@@ -29,13 +31,17 @@ export function requestSchema(schema: z.ZodType): JsonSchema {
   return embedded(z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as JsonSchema);
 }
 
-function responseSchema(schema: SuccessSpec['schema']): JsonSchema | undefined {
-  if (!(schema instanceof z.ZodType)) return schema;
+function responseSchema(schema: z.ZodType): JsonSchema {
   const id = responseRegistry.get(schema)?.id;
-  // Converting an unregistered schema inline would duplicate any component it contains.
-  if (id === undefined)
-    throw new Error('a zod response schema must be registered as a component (responses/registry.ts)');
-  return { $ref: COMPONENT_PREFIX + id };
+  if (id !== undefined) return { $ref: COMPONENT_PREFIX + id };
+  // Inline, so it must not contain a component: that would be converted a second time.
+  return embedded(
+    z.toJSONSchema(schema, {
+      target: 'draft-2020-12',
+      io: 'output',
+      metadata: responseRegistry,
+    }) as JsonSchema,
+  );
 }
 
 function componentSchemas(): Record<string, JsonSchema> {
@@ -50,31 +56,45 @@ function componentSchemas(): Record<string, JsonSchema> {
   );
 }
 
-const PARAM_SCHEMAS: Record<ParamKind, JsonSchema> = {
-  integer: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
-  uuid: { type: 'string', format: 'uuid' },
-};
+/**
+ * Path ids travel as text and are validated as text (one spelling per id), but a client sees
+ * them as what they name: a positive integer, or a UUID.
+ */
+const PATH_ID_SCHEMAS = new Map<z.ZodType, JsonSchema>([
+  [strictId, { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }],
+  [uuidId, { type: 'string', format: 'uuid' }],
+]);
 
-function parameters(route: RouteSpec): JsonSchema[] {
-  const path = Object.entries(route.params ?? {}).map(([name, kind]) => ({
+function objectProperties(schema: z.ZodType | undefined): Array<[string, JsonSchema, boolean]> {
+  if (!schema) return [];
+  const rendered = requestSchema(schema);
+  const properties = (rendered.properties ?? {}) as Record<string, JsonSchema>;
+  const required = new Set((rendered.required ?? []) as string[]);
+  return Object.entries(properties).map(([name, property]) => [name, property, required.has(name)]);
+}
+
+function pathParameters(schema: z.ZodType | undefined): JsonSchema[] {
+  if (!schema) return [];
+  if (!(schema instanceof z.ZodObject)) throw new Error('path parameters must be declared as a z.object');
+  return Object.entries(schema.shape as Record<string, z.ZodType>).map(([name, property]) => ({
     name,
     in: 'path',
     required: true,
-    schema: PARAM_SCHEMAS[kind],
+    schema: PATH_ID_SCHEMAS.get(property) ?? requestSchema(property),
   }));
-  const query = route.query ? requestSchema(route.query) : {};
-  const properties = (query.properties ?? {}) as Record<string, JsonSchema>;
-  const required = new Set((query.required ?? []) as string[]);
-  const fromQuery = Object.entries(properties).map(([name, schema]) => ({
-    name,
-    in: 'query',
-    required: required.has(name),
-    schema,
-  }));
-  return [...path, ...fromQuery];
 }
 
-function authDescription(route: RouteSpec): string | undefined {
+function parameters(route: RouteDefinition): JsonSchema[] {
+  const fromQuery = objectProperties(route.request?.query).map(([name, schema, required]) => ({
+    name,
+    in: 'query',
+    required,
+    schema,
+  }));
+  return [...pathParameters(route.request?.params), ...fromQuery];
+}
+
+function authDescription(route: RouteDefinition): string | undefined {
   switch (route.auth) {
     case 'none':
       return undefined;
@@ -89,10 +109,12 @@ function authDescription(route: RouteSpec): string | undefined {
   }
 }
 
-function successResponse(success: SuccessSpec): JsonSchema {
+function successResponse(success: ResponseSpec): JsonSchema {
   const response: JsonSchema = { description: success.description };
-  const schema = responseSchema(success.schema);
-  if (schema) response.content = { [success.contentType ?? 'application/json']: { schema } };
+  if (success.schema)
+    response.content = {
+      [success.contentType ?? 'application/json']: { schema: responseSchema(success.schema) },
+    };
   if (success.headers) {
     response.headers = Object.fromEntries(
       Object.entries(success.headers).map(([name, description]) => [
@@ -104,7 +126,13 @@ function successResponse(success: SuccessSpec): JsonSchema {
   return response;
 }
 
-function operation(route: RouteSpec): JsonSchema {
+function successResponses(route: RouteDefinition): Record<string, JsonSchema> {
+  const entries = Object.entries(route.responses) as Array<[string, ResponseSpec]>;
+  if (entries.length === 0) throw new Error(`${route.method} ${route.path} declares no success response`);
+  return Object.fromEntries(entries.map(([status, spec]) => [status, successResponse(spec)]));
+}
+
+function operation(route: RouteDefinition): JsonSchema {
   const description = [route.description, authDescription(route)].filter(Boolean).join('\n\n');
   const op: JsonSchema = {
     operationId: route.operationId,
@@ -124,23 +152,24 @@ function operation(route: RouteSpec): JsonSchema {
   }
   const params = parameters(route);
   if (params.length > 0) op.parameters = params;
-  if (route.body) {
+  const body = route.request?.body;
+  if (body) {
     op.requestBody = {
       // parseBody treats a missing body as `{}`, so a body is required only when `{}` fails.
-      required: !route.body.safeParse({}).success,
-      content: { 'application/json': { schema: requestSchema(route.body) } },
+      required: !body.safeParse({}).success,
+      content: { 'application/json': { schema: requestSchema(body) } },
     };
   }
-  op.responses = { [String(route.success.status)]: successResponse(route.success), ...errorResponses(route) };
+  op.responses = { ...successResponses(route), ...errorResponses(route) };
   return op;
 }
 
-function build(options: OpenApiOptions): OpenApiDocument {
+function build(routes: readonly RouteDefinition[], options: OpenApiOptions): OpenApiDocument {
   const paths: Record<string, Record<string, JsonSchema>> = {};
-  for (const route of routeCatalogue) {
+  for (const route of routes) {
     paths[route.path] ??= {};
     const item = paths[route.path]!;
-    if (item[route.method]) throw new Error(`route catalogue lists ${route.method} ${route.path} twice`);
+    if (item[route.method]) throw new Error(`${route.method} ${route.path} is registered twice`);
     item[route.method] = operation(route);
   }
   return {
@@ -169,18 +198,27 @@ function build(options: OpenApiOptions): OpenApiDocument {
   };
 }
 
-const cache = new Map<string, OpenApiDocument>();
+const cache = new WeakMap<readonly RouteDefinition[], Map<string, OpenApiDocument>>();
 
 /**
- * The OpenAPI 3.1 document for every route in the catalogue. Built once per option set (the
- * catalogue is static) and frozen, since every caller shares the cached object.
+ * The OpenAPI 3.1 document for `routes`, the route definitions the app registers. Built once
+ * per route list and option set (definitions are static) and frozen, since every caller shares
+ * the cached object.
  */
-export function buildOpenApiDocument(options: OpenApiOptions): OpenApiDocument {
+export function buildOpenApiDocument(
+  routes: readonly RouteDefinition[],
+  options: OpenApiOptions,
+): OpenApiDocument {
   const key = JSON.stringify([options.serverUrl ?? null, options.version]);
-  let document = cache.get(key);
+  let documents = cache.get(routes);
+  if (!documents) {
+    documents = new Map();
+    cache.set(routes, documents);
+  }
+  let document = documents.get(key);
   if (!document) {
-    document = deepFreeze(build(options));
-    cache.set(key, document);
+    document = deepFreeze(build(routes, options));
+    documents.set(key, document);
   }
   return document;
 }

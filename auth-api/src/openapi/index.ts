@@ -1,3 +1,4 @@
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './build-document.js';
 export { openApiRoutes } from './openapi-routes.js';
 export { routeCatalogue } from './route-catalogue.js';
+export { routeTable } from './route-table.js';

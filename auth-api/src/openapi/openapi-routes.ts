@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { Router } from 'express';
+import type { RouteDefinition } from '../http/routes/route-definition.js';
 import { buildOpenApiDocument, type OpenApiOptions } from './build-document.js';
 
 /** The auth-api package version; `../../package.json` is the same file from `src/` and `dist/`. */
@@ -12,14 +13,21 @@ function packageVersion(): string {
 
 /**
  * `GET /openapi.json`: public, like the JWKS, since it documents nothing a client could not
- * learn by calling the API. Built on first request and cached; the body is serialised once.
+ * learn by calling the API. Generated from `routes` on first request and cached; the body is
+ * serialised once.
  */
-export function openApiRoutes(options: Partial<OpenApiOptions> = {}): Router {
+export function openApiRoutes(
+  routes: readonly RouteDefinition[],
+  options: Partial<OpenApiOptions> = {},
+): Router {
   const router = Router();
   let body: string | undefined;
   router.get('/openapi.json', (_req, res) => {
     body ??= JSON.stringify(
-      buildOpenApiDocument({ version: options.version ?? packageVersion(), serverUrl: options.serverUrl }),
+      buildOpenApiDocument(routes, {
+        version: options.version ?? packageVersion(),
+        serverUrl: options.serverUrl,
+      }),
     );
     res.setHeader('Cache-Control', 'public, max-age=300');
     res.type('application/json').send(body);

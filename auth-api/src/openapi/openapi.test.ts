@@ -4,13 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { buildOpenApiDocument } from './build-document.js';
 import { routeCatalogue } from './route-catalogue.js';
+import { routeTable } from './route-table.js';
 import type { JsonSchema } from './route-spec.js';
 import { allSourceRoutes, type SourceRoute } from './route-sources.test-suite.js';
 
 type Json = { [key: string]: unknown };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-const doc = buildOpenApiDocument({ version: '1.2.3', serverUrl: 'https://wf.example' }) as Json & {
+const doc = buildOpenApiDocument(routeTable, { version: '1.2.3', serverUrl: 'https://wf.example' }) as Json & {
   paths: Record<string, Record<string, Json>>;
   components: { schemas: Record<string, Json>; securitySchemes: Record<string, Json> };
 };
@@ -70,11 +71,11 @@ describe('the OpenAPI document is structurally valid OpenAPI 3.1', () => {
     expect(doc.components.securitySchemes.bearer).toEqual(
       expect.objectContaining({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }),
     );
-    expect(buildOpenApiDocument({ version: '0' }).servers).toEqual([{ url: '/' }]);
+    expect(buildOpenApiDocument(routeTable, { version: '0' }).servers).toEqual([{ url: '/' }]);
   });
 
   it('is built once per option set', () => {
-    expect(buildOpenApiDocument({ version: '1.2.3', serverUrl: 'https://wf.example' })).toBe(doc);
+    expect(buildOpenApiDocument(routeTable, { version: '1.2.3', serverUrl: 'https://wf.example' })).toBe(doc);
   });
 
   it('has one operation per catalogued route, each with responses that have descriptions', () => {

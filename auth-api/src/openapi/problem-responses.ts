@@ -6,7 +6,8 @@ import {
   toProblem,
   WirefleetError,
 } from '@wirefleet/shared/errors';
-import type { JsonSchema, RouteSpec } from './route-spec.js';
+import type { RouteDefinition } from '../http/routes/route-definition.js';
+import type { JsonSchema } from './json-schema.js';
 
 export const PROBLEM_REF = '#/components/schemas/Problem';
 
@@ -34,19 +35,37 @@ export const problemSchema: JsonSchema = {
 };
 
 /** Errors a route can answer with because of its shape, whatever its handler does. */
-function impliedErrors(route: RouteSpec): ErrorCode[] {
+function impliedErrors(route: RouteDefinition): ErrorCode[] {
+  const { params, query, body } = route.request ?? {};
   const codes: ErrorCode[] = ['internal_error'];
   if (route.auth !== 'none') codes.push('unauthorized', 'invalid_token');
   // `any` lets every valid token in; the others refuse valid tokens of the wrong kind or role.
   if (route.auth !== 'none' && route.auth !== 'any') codes.push('forbidden');
   // express.json runs before every route, but only routes that read a body care what it held.
-  if (route.body) codes.push('invalid_request', 'payload_too_large', 'unsupported_media_type');
-  if (route.query) codes.push('invalid_request');
+  if (body) codes.push('invalid_request', 'payload_too_large', 'unsupported_media_type');
+  if (query) codes.push('invalid_request');
   // parseParams answers a malformed id with 400, an unknown one with 404.
-  if (route.params) codes.push('invalid_request', 'not_found');
+  if (params) codes.push('invalid_request', 'not_found');
   // Every route that reads a session, a user or a body's subject asks the database first.
-  if (route.auth !== 'none' || route.body) codes.push('service_unavailable');
+  if (route.auth !== 'none' || body) codes.push('service_unavailable');
   return codes;
+}
+
+/**
+ * Every problem `code` the route may answer with, by HTTP status, each list sorted: what the
+ * document shows and what the response check in tests accepts.
+ */
+export function problemCodesByStatus(route: RouteDefinition): Map<number, ErrorCode[]> {
+  const byStatus = new Map<number, Set<ErrorCode>>();
+  for (const code of [...impliedErrors(route), ...route.errors]) {
+    const status = errorCatalogue[code].status;
+    const codes = byStatus.get(status) ?? new Set<ErrorCode>();
+    codes.add(code);
+    byStatus.set(status, codes);
+  }
+  return new Map(
+    [...byStatus.keys()].sort((a, b) => a - b).map((status) => [status, [...byStatus.get(status)!].sort()]),
+  );
 }
 
 const retryAfterHeader = {
@@ -58,17 +77,9 @@ const retryAfterHeader = {
  * One response per status, listing the codes that status can carry for this route: a client
  * sees at a glance which `code`s to branch on, and each has an example body from `toProblem`.
  */
-export function errorResponses(route: RouteSpec): Record<string, JsonSchema> {
-  const byStatus = new Map<number, Set<ErrorCode>>();
-  for (const code of [...impliedErrors(route), ...route.errors]) {
-    const status = errorCatalogue[code].status;
-    const codes = byStatus.get(status) ?? new Set<ErrorCode>();
-    codes.add(code);
-    byStatus.set(status, codes);
-  }
+export function errorResponses(route: RouteDefinition): Record<string, JsonSchema> {
   const responses: Record<string, JsonSchema> = {};
-  for (const status of [...byStatus.keys()].sort((a, b) => a - b)) {
-    const codes = [...byStatus.get(status)!].sort();
+  for (const [status, codes] of problemCodesByStatus(route)) {
     const response: JsonSchema = {
       description: codes.map((code) => `\`${code}\`: ${errorCatalogue[code].title}`).join('; '),
       content: {

@@ -43,7 +43,10 @@ export function discoverRouteFiles(): string[] {
   const walk = (dir: string) => {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) walk(full);
+      // http/routes/ registers route definitions, whose routes this parser cannot see.
+      if (entry.isDirectory()) {
+        if (path.relative(SRC, full) !== path.join('http', 'routes')) walk(full);
+      }
       else if (
         /(?<!\.test|\.test-suite)\.ts$/.test(entry.name) &&
         /\bRouter\(\)/.test(fs.readFileSync(full, 'utf8'))

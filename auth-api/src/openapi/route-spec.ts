@@ -1,33 +1,15 @@
 import type { ErrorCode } from '@wirefleet/shared/errors';
 import type { z } from 'zod';
+import type { HttpMethod, RouteAuth } from '../http/routes/route-definition.js';
+import type { JsonSchema } from './json-schema.js';
+import type { Tag } from './tags.js';
 
-/** A JSON Schema (2020-12) object, as OpenAPI 3.1 embeds it. */
-export type JsonSchema = { [keyword: string]: unknown };
-
-export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
-
-/**
- * Who may call a route: `none` (public), `any` (any valid access token, user or node), `node`
- * (a node token), or a user role and everything above it (admin ⊃ operator ⊃ viewer).
- */
-export type RouteAuth = 'none' | 'any' | 'node' | 'viewer' | 'operator' | 'admin';
+export type { JsonSchema } from './json-schema.js';
+export type { HttpMethod, RouteAuth } from '../http/routes/route-definition.js';
+export { TAGS, type Tag } from './tags.js';
 
 /** How a path parameter is parsed: `idParams` (positive integer) or a UUID (enrollment keys, commands). */
 export type ParamKind = 'integer' | 'uuid';
-
-/** Tags group operations in the document; the text is what readers of the docs see. */
-export const TAGS = {
-  auth: 'Login, token refresh and logout, TOTP, the signing keys',
-  users: 'User management (admin)',
-  audit: 'The append-only audit log (admin)',
-  'enrollment-keys': 'Keys that let a new node join the fleet (admin)',
-  nodes: 'Nodes running the agent: enrollment, tokens, signed config, management',
-  devices: 'Plain WireGuard peers attached to a node',
-  'port-forwards': 'DNAT rules on a node and the named service templates',
-  commands: 'Commands sent to a node through the gateway',
-  ops: 'Health, readiness, metrics and this document',
-} as const;
-export type Tag = keyof typeof TAGS;
 
 export interface SuccessSpec {
   status: 200 | 201 | 202 | 204;

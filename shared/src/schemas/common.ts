@@ -20,3 +20,9 @@ export const strictId = z
 
 /** Route parameters that are numeric ids (`/v1/users/:id`). */
 export const idParams = z.object({ id: strictId });
+
+/** A path id that is a UUID (enrollment keys, commands). */
+export const uuidId = z.uuid();
+
+/** Route parameters that are UUIDs (`/v1/commands/:id`). */
+export const uuidParams = z.object({ id: uuidId });

@@ -1,0 +1,17 @@
+export {
+  checkResponses,
+  RESPONSE_VIOLATION_MESSAGE,
+  responseChecksEnabled,
+  responseViolation,
+} from './response-check.js';
+export {
+  type HttpMethod,
+  type RequestSchemas,
+  type ResponseSpec,
+  type RouteAuth,
+  type RouteCall,
+  type RouteDefinition,
+  routeDefiner,
+  type SuccessStatus,
+} from './route-definition.js';
+export { expressPath, routerFor } from './route-router.js';

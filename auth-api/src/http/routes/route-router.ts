@@ -1,0 +1,61 @@
+import { type RequestHandler, Router } from 'express';
+import type { Authenticator } from '../authenticate.js';
+import { parseBody, parseParams, parseQuery } from '../validate.js';
+import { markRoute } from './response-check.js';
+import type { RequestSchemas, RouteAuth, RouteCall, RouteDefinition } from './route-definition.js';
+
+/** `/v1/users/{id}` → `/v1/users/:id` (in Express 5 paths, braces mean an optional part). */
+export function expressPath(path: string): string {
+  return path.replace(/\{(\w+)\}/g, ':$1');
+}
+
+function authMiddleware(
+  auth: RouteAuth,
+  authenticator: Authenticator | undefined,
+  path: string,
+): RequestHandler[] {
+  if (auth === 'none') return [];
+  if (!authenticator) throw new Error(`${path} needs an authenticator to check its \`${auth}\` tokens`);
+  if (auth === 'any') return [authenticator.any()];
+  if (auth === 'node') return [authenticator.node()];
+  return [authenticator.require(auth)];
+}
+
+/** Validates the request parts the route declares, in order (params, query, body), then runs it. */
+function handlerOf<Deps>(route: RouteDefinition<Deps>, deps: Deps): RequestHandler {
+  const { params, query, body } = route.request ?? {};
+  return async (req, res) => {
+    const call: RouteCall<Deps, RequestSchemas> = {
+      params: params ? parseParams(params, req) : undefined,
+      query: query ? parseQuery(query, req) : undefined,
+      body: body ? parseBody(body, req) : undefined,
+      req,
+      res,
+      deps,
+    };
+    await route.handler(call);
+  };
+}
+
+/**
+ * An Express router serving `routes`, in their order (a literal segment such as
+ * `/v1/nodes/self/...` must come before `/v1/nodes/{id}/...`). Each route runs: the marker the
+ * response check reads, authentication, its `before` middleware, validation, its handler.
+ */
+export function routerFor<Deps>(
+  routes: readonly RouteDefinition<Deps>[],
+  deps: Deps,
+  authenticator?: Authenticator,
+): Router {
+  const router = Router();
+  for (const route of routes) {
+    router[route.method](
+      expressPath(route.path),
+      markRoute(route),
+      ...authMiddleware(route.auth, authenticator, route.path),
+      ...(route.before ?? []),
+      handlerOf(route, deps),
+    );
+  }
+  return router;
+}

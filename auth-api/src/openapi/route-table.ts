@@ -1,0 +1,19 @@
+import type { RouteDefinition } from '../http/routes/route-definition.js';
+import { fromCatalogue } from './catalogue-adapter.js';
+import { routeCatalogue } from './route-catalogue.js';
+
+/** Definitions registered by the routers so far; the catalogue documents the rest. */
+const registered: readonly RouteDefinition[] = [];
+
+const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
+const byKey = new Map(registered.map((route) => [key(route), route]));
+const catalogued = new Set(routeCatalogue.map(key));
+
+/**
+ * Every route the app registers, in the order the document lists them: the source of
+ * `GET /openapi.json`, and the list tests walk to reach every route.
+ */
+export const routeTable: readonly RouteDefinition[] = [
+  ...routeCatalogue.map((spec) => byKey.get(key(spec)) ?? fromCatalogue(spec)),
+  ...registered.filter((route) => !catalogued.has(key(route))),
+];
