@@ -10,33 +10,28 @@ import type { Logger } from '@wirefleet/shared/logging';
 import type { KeySet } from '@wirefleet/shared/tokens';
 import type { HttpResponse, TemplatedApp } from 'uWebSockets.js';
 import type { GatewayMetrics } from './metrics.js';
+import { CLOSE, writeProblem } from './problem-response.js';
+
+/** How an async route answers, once its work is done. */
+type Answer = (res: HttpResponse) => void;
+
+const ok =
+  (type: string, body: string): Answer =>
+  (res) =>
+    res.writeStatus('200 OK').writeHeader('content-type', type).end(body, CLOSE);
 
 /** Answers an async route; uWS forbids touching `res` after the client went away. */
-/**
- * Every plain HTTP answer closes its connection. Probes and scrapers lose nothing, and no
- * keep-alive connection outlives a TLS reload, which frees the router of the server name it
- * connected by (uws/listener.ts).
- */
-export const CLOSE = true;
-
-function respondLater(
-  res: HttpResponse,
-  work: () => Promise<{ status: string; type: string; body: string }>,
-): void {
+function respondLater(res: HttpResponse, work: () => Promise<Answer>): void {
   let aborted = false;
   res.onAborted(() => {
     aborted = true;
   });
   work().then(
     (answer) => {
-      if (aborted) return;
-      res.cork(() =>
-        res.writeStatus(answer.status).writeHeader('content-type', answer.type).end(answer.body, CLOSE),
-      );
+      if (!aborted) res.cork(() => answer(res));
     },
     () => {
-      if (aborted) return;
-      res.cork(() => res.writeStatus('500 Internal Server Error').end(undefined, CLOSE));
+      if (!aborted) res.cork(() => writeProblem(res, 'internal_error'));
     },
   );
 }
@@ -72,39 +67,16 @@ export function registerHttpRoutes(
     respondLater(res, async () => {
       const outcomes = await probeReadiness(checks);
       readinessLog.record(outcomes);
+      const summary = publicChecks(outcomes);
       return isReady(outcomes)
-        ? {
-            status: '200 OK',
-            type: 'application/json',
-            body: JSON.stringify({ status: 'ready', checks: publicChecks(outcomes) }),
-          }
-        : {
-            status: '503 Service Unavailable',
-            type: 'application/problem+json',
-            body: JSON.stringify({
-              type: 'https://wirefleet.dev/problems/not_ready',
-              title: 'A dependency is unavailable',
-              status: 503,
-              code: 'not_ready',
-              checks: publicChecks(outcomes),
-            }),
-          };
+        ? ok('application/json', JSON.stringify({ status: 'ready', checks: summary }))
+        : (res) => writeProblem(res, 'not_ready', undefined, { checks: summary });
     });
   });
   app.get('/metrics', (res) => {
-    respondLater(res, async () => ({
-      status: '200 OK',
-      type: metrics.registry.contentType,
-      body: await metrics.registry.metrics(),
-    }));
+    respondLater(res, async () => ok(metrics.registry.contentType, await metrics.registry.metrics()));
   });
   app.any('/*', (res) => {
-    res
-      .writeStatus('404 Not Found')
-      .writeHeader('content-type', 'application/problem+json')
-      .end(
-        '{"type":"https://wirefleet.dev/problems/not_found","title":"Not found","status":404,"code":"not_found"}',
-        CLOSE,
-      );
+    writeProblem(res, 'not_found');
   });
 }

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { ErrorCode } from '@wirefleet/shared/errors';
 import type { Logger } from '@wirefleet/shared/logging';
 import { type AccessTokenVerifier, parseSubject, TokenError } from '@wirefleet/shared/tokens';
 import type { HttpRequest, HttpResponse, us_socket_context_t } from 'uWebSockets.js';
 import type { Connection } from '../connections/connection.js';
 import type { ConnectionRegistry } from '../connections/connection-registry.js';
-import { CLOSE } from '../ops/http-routes.js';
+import { writeProblem } from '../ops/problem-response.js';
 import type { GatewayMetrics } from '../ops/metrics.js';
 import type { RevocationList } from '../revocations/index.js';
 import { BEARER_PROTOCOL, tokenFromProtocolHeader } from './bearer-protocol.js';
@@ -23,21 +24,9 @@ export interface UpgradeDeps {
   now(): number;
 }
 
-const STATUS_TEXT: Record<number, string> = {
-  401: '401 Unauthorized',
-  403: '403 Forbidden',
-  429: '429 Too Many Requests',
-  503: '503 Service Unavailable',
-};
-
-function reject(res: HttpResponse, status: number, code: string, detail: string): void {
-  res.cork(() => {
-    res
-      .writeStatus(STATUS_TEXT[status] ?? `${status} Error`)
-      .writeHeader('content-type', 'application/problem+json')
-      // Closed after the answer, like every plain HTTP answer of the gateway (ops/http-routes.ts).
-      .end(JSON.stringify({ type: `https://wirefleet.dev/problems/${code}`, title: detail, status, code }), CLOSE);
-  });
+/** A refused upgrade: the catalogue's problem for `code`, and the connection closed. */
+function reject(res: HttpResponse, code: ErrorCode, detail: string): void {
+  res.cork(() => writeProblem(res, code, detail));
 }
 
 /**
@@ -59,19 +48,19 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
 
     if (deps.isDraining()) {
       deps.metrics.upgrades.inc({ result: 'draining' });
-      reject(res, 503, 'not_ready', 'the gateway is shutting down');
+      reject(res, 'not_ready', 'the gateway is shutting down');
       return;
     }
     if (!originAllowed(origin, deps.allowedOrigins)) {
       deps.metrics.upgrades.inc({ result: 'bad_origin' });
-      reject(res, 403, 'forbidden', 'origin not allowed');
+      reject(res, 'forbidden', 'origin not allowed');
       return;
     }
     const token = tokenFromProtocolHeader(protocolHeader);
     if (!token) {
       deps.metrics.upgrades.inc({ result: 'no_token' });
       deps.metrics.authFailures.inc({ reason: 'missing' });
-      reject(res, 401, 'unauthorized', 'offer the subprotocols "bearer, <access token>"');
+      reject(res, 'unauthorized', 'offer the subprotocols "bearer, <access token>"');
       return;
     }
 
@@ -82,14 +71,14 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           // The same answer as any bad token: a client learns nothing about why.
           deps.metrics.upgrades.inc({ result: 'revoked' });
           deps.metrics.authFailures.inc({ reason: 'revoked' });
-          return reject(res, 401, 'invalid_token', 'the access token is invalid or expired');
+          return reject(res, 'invalid_token', 'the access token is invalid or expired');
         }
         if (
           deps.registry.countOfSubject(claims.sub) >= deps.maxConnectionsPerUser &&
           claims.role !== 'node'
         ) {
           deps.metrics.upgrades.inc({ result: 'too_many_connections' });
-          return reject(res, 429, 'rate_limited', 'too many open connections for this user');
+          return reject(res, 'rate_limited', 'too many open connections for this user');
         }
         const subject = parseSubject(claims.sub);
         const connection: Connection = {
@@ -118,7 +107,7 @@ export function createUpgradeHandler(deps: UpgradeDeps) {
           deps.logger.error({ err: error }, 'token verification failed unexpectedly');
         deps.metrics.upgrades.inc({ result: 'bad_token' });
         deps.metrics.authFailures.inc({ reason });
-        reject(res, 401, 'invalid_token', 'the access token is invalid or expired');
+        reject(res, 'invalid_token', 'the access token is invalid or expired');
       },
     );
   };
