@@ -1,4 +1,5 @@
-import { type Bus, type BusEvent, type BusGap, compareOffsets, parseOffset } from '@wirefleet/shared/bus';
+import type { Bus, BusEvent, BusGap } from '@wirefleet/shared/bus';
+import { isNewerOffset } from '@wirefleet/shared/protocol';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import type { Connection } from '../connections/connection.js';
@@ -231,7 +232,7 @@ export class RoomHub {
       if (frame.type === 'gap') {
         frames.push(subscribedFrame(room, { offset: frame.offset, recovered: false }, undefined));
         last = frame.offset;
-      } else if (isAfter(frame.offset, last)) {
+      } else if (isNewerOffset(frame.offset, last)) {
         frames.push(JSON.stringify(frame));
         last = frame.offset;
       }
@@ -322,9 +323,13 @@ export class RoomHub {
     if (!state) return;
     // Events held for coalescing came before the gap and must reach clients before its notice.
     if (this.held.length > 0) this.flush();
-    this.logger.warn({ room: gap.room, offset: gap.offset }, 'room continuity lost; its connections are told to resync');
+    this.logger.warn(
+      { room: gap.room, offset: gap.offset },
+      'room continuity lost; its connections are told to resync',
+    );
     if (state.joining)
-      for (const member of state.joining) member.pending?.get(gap.room)?.push({ type: 'gap', offset: gap.offset });
+      for (const member of state.joining)
+        member.pending?.get(gap.room)?.push({ type: 'gap', offset: gap.offset });
     this.fanOut(gap.room, subscribedFrame(gap.room, { offset: gap.offset, recovered: false }, undefined));
   }
 
@@ -397,10 +402,4 @@ function toEventFrame(event: BusEvent): EventFrame {
 
 export function serialiseEvent(event: BusEvent): string {
   return JSON.stringify(toEventFrame(event));
-}
-
-/** True when `offset` comes after `reference` (an unparseable one is treated as newer). */
-function isAfter(offset: string, reference: string): boolean {
-  if (!parseOffset(offset) || !parseOffset(reference)) return true;
-  return compareOffsets(offset, reference) > 0;
 }

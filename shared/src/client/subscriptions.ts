@@ -1,4 +1,6 @@
-import { compareOffsets, parseOffset } from '../bus/bus.js';
+import { isNewerOffset } from '../protocol/offsets.js';
+
+export { isNewerOffset };
 import type { EventFrame } from '../protocol/frames.js';
 
 /** Receives the events of one room, each at most once and in offset order. */
@@ -28,16 +30,6 @@ export type Acceptance =
   | { kind: 'unknown_room' };
 
 /**
- * `true` when `offset` comes after `reference`. Offsets are opaque to clients; an unparseable one
- * counts as newer, because dropping an event we cannot order is worse than showing it twice.
- */
-export function isNewerOffset(offset: string, reference: string | undefined): boolean {
-  if (reference === undefined) return true;
-  if (!parseOffset(offset) || !parseOffset(reference)) return true;
-  return compareOffsets(offset, reference) > 0;
-}
-
-/**
  * The rooms the application subscribed to, their handlers and the last offset seen in each. It
  * outlives connections: that is what lets a reconnect resubscribe with `since`. No I/O here; the
  * client decides when to send which frame from the return values.
@@ -50,7 +42,12 @@ export class Subscriptions {
     let entry = this.rooms.get(room);
     const first = entry === undefined;
     if (!entry) {
-      entry = { handlers: new Set(), lastOffset: undefined, requestedSince: undefined, awaitingReplay: false };
+      entry = {
+        handlers: new Set(),
+        lastOffset: undefined,
+        requestedSince: undefined,
+        awaitingReplay: false,
+      };
       this.rooms.set(room, entry);
     }
     const token = { handler };
