@@ -1,5 +1,5 @@
 import type { Bus } from '@wirefleet/shared/bus';
-import type { IngestKind, IngestSink } from '@wirefleet/shared/ingest';
+import { INGEST_KIND_OF_NODE_EVENT, type IngestSink } from '@wirefleet/shared/ingest';
 import type { Logger } from '@wirefleet/shared/logging';
 import {
   type ClientFrame,
@@ -23,12 +23,6 @@ import { ThrottledLog } from '../ops/throttled-log.js';
 
 /** After this many malformed or forbidden frames a connection is closed with 4000. */
 const MAX_BAD_FRAMES = 20;
-
-const INGEST_KIND: Record<NodePublishableEvent, IngestKind> = {
-  status: 'node.status',
-  'config.applied': 'node.config_applied',
-  'command.result': 'node.command_result',
-};
 
 export interface FrameHandlerDeps {
   hub: RoomHub;
@@ -131,7 +125,7 @@ export class FrameHandler {
     }
     const published = await deps.bus.publish(frame.room, event, data.data);
     await deps.ingest.append({
-      kind: INGEST_KIND[event],
+      kind: INGEST_KIND_OF_NODE_EVENT[event],
       node_id: connection.subjectId,
       data: data.data,
       ts: published.ts,

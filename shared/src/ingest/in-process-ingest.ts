@@ -1,4 +1,5 @@
-import type { IngestDelivery, IngestRecord, IngestSink, IngestSource } from './ingest.js';
+import type { IngestDelivery, IngestSink, IngestSource } from './ingest.js';
+import type { IngestRecord } from './ingest-wire.js';
 
 /**
  * Single-process ingest: records wait in memory until the (one) consumer takes them.

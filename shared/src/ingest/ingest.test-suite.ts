@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { IngestDelivery, IngestKind, IngestRecord, IngestSink, IngestSource } from './ingest.js';
+import type { IngestDelivery, IngestSink, IngestSource } from './ingest.js';
+import type { IngestKind, IngestRecord } from './ingest-wire.js';
 
 /** What a test of the contract needs from one implementation. */
 export interface IngestFixture {

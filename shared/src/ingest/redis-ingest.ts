@@ -1,12 +1,9 @@
 import type { Redis } from 'ioredis';
-import type { IngestRecord, IngestSink } from './ingest.js';
+import type { IngestSink } from './ingest.js';
+import { encodeIngestEntry, type IngestRecord, ingestStreamKey } from './ingest-wire.js';
 
 /** Roughly how many records the stream keeps; consumers are expected to be far ahead. */
 const STREAM_MAX_LENGTH = 100_000;
-
-export function ingestStreamKey(prefix: string): string {
-  return `${prefix}ingest`;
-}
 
 /** Appends ingest records to a Redis Stream (`<prefix>ingest`), trimmed approximately. */
 export class RedisIngestSink implements IngestSink {
@@ -20,6 +17,6 @@ export class RedisIngestSink implements IngestSink {
   }
 
   async append(record: IngestRecord): Promise<void> {
-    await this.redis.xadd(this.key, 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', 'r', JSON.stringify(record));
+    await this.redis.xadd(this.key, 'MAXLEN', '~', STREAM_MAX_LENGTH, '*', ...encodeIngestEntry(record));
   }
 }

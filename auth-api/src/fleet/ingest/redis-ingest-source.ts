@@ -1,8 +1,7 @@
 import type { IngestDelivery, IngestSource } from '@wirefleet/shared/ingest';
-import { ingestStreamKey } from '@wirefleet/shared/ingest';
+import { decodeIngestEntry, ingestStreamKey } from '@wirefleet/shared/ingest';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { Redis } from 'ioredis';
-import { parseIngestRecord } from './ingest-record.js';
 
 export interface RedisIngestSourceOptions {
   /** Used for acks, claims and group management; duplicated for the blocking reads. */
@@ -193,9 +192,7 @@ export class RedisIngestSource implements IngestSource {
     const deliveries: IngestDelivery[] = [];
     const poison: string[] = [];
     for (const entry of entries) {
-      const json = entry.fields ? fieldValue(entry.fields, 'r') : undefined;
-      const parsed =
-        json === undefined ? { reason: entry.fields ? 'no r field' : 'trimmed' } : parseIngestRecord(json);
+      const parsed = decodeIngestEntry(entry.fields);
       if ('record' in parsed) {
         deliveries.push({ id: entry.id, record: parsed.record });
       } else {
@@ -241,11 +238,4 @@ function toEntries(raw: unknown): RawEntry[] {
     });
   }
   return entries;
-}
-
-function fieldValue(fields: string[], name: string): string | undefined {
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    if (fields[i] === name) return fields[i + 1];
-  }
-  return undefined;
 }
