@@ -21,6 +21,11 @@ export class FakeUapiDaemon {
   fwmark = 0;
   readonly peers = new Map<string, FakePeer>();
   readonly requests: string[] = [];
+  /** A non-zero errno makes every `set` fail with it, changing nothing. */
+  setErrno = 0;
+  /** While set, `set` requests are recorded on arrival but applied and answered only once it opens. */
+  private setsHeld: Promise<void> | undefined;
+  private releaseSets: (() => void) | undefined;
   private server: Server | undefined;
 
   private constructor(
@@ -38,8 +43,26 @@ export class FakeUapiDaemon {
   }
 
   async stop(): Promise<void> {
+    // A test that failed while sets were held: answer them, so their connections close.
+    this.releaseSets?.();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     await rm(this.dir, { recursive: true, force: true });
+  }
+
+  /**
+   * Holds the `set` requests that arrive from now on (as wireguard-go is busy while it derives
+   * keys for many peers) until the returned function is called.
+   */
+  holdSets(): () => void {
+    let release!: () => void;
+    this.setsHeld = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    this.releaseSets = () => {
+      this.setsHeld = undefined;
+      release();
+    };
+    return this.releaseSets;
   }
 
   private serve(socket: Socket): void {
@@ -51,7 +74,9 @@ export class FakeUapiDaemon {
         const request = buffer.slice(0, end + 1);
         buffer = buffer.slice(end + 2);
         this.requests.push(`${request}\n`);
-        socket.write(request.startsWith('get=1') ? this.get() : this.set(request));
+        const held = request.startsWith('get=1') ? undefined : this.setsHeld;
+        if (held) void held.then(() => socket.write(this.set(request)));
+        else socket.write(request.startsWith('get=1') ? this.get() : this.set(request));
         end = buffer.indexOf('\n\n');
       }
     });
@@ -80,6 +105,7 @@ export class FakeUapiDaemon {
   }
 
   private set(request: string): string {
+    if (this.setErrno !== 0) return `errno=${this.setErrno}\n\n`;
     let current: FakePeer | undefined;
     let currentKey = '';
     for (const line of request.split('\n').slice(1)) {
