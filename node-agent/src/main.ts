@@ -3,87 +3,89 @@ import { DEFAULT_CONFIG_PATH } from './config/agent-config.js';
 import { AgentConfigError } from './config/files.js';
 import { EnrollError, USAGE, UsageError } from './cli/usage.js';
 
+const out = (line: string) => process.stdout.write(`${line}\n`);
+
+async function enrollCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      api: { type: 'string' },
+      key: { type: 'string' },
+      'key-file': { type: 'string' },
+      name: { type: 'string' },
+      endpoint: { type: 'string' },
+      'listen-port': { type: 'string' },
+      region: { type: 'string' },
+      gateway: { type: 'string' },
+      config: { type: 'string', default: DEFAULT_CONFIG_PATH },
+      interface: { type: 'string' },
+      force: { type: 'boolean', default: false },
+      'ca-file': { type: 'string' },
+    },
+  });
+  if (!values.api) throw new UsageError('--api is required');
+  // Each command loads only its own modules: `run` stays small (enroll brings the API's schemas).
+  const { enroll, enrollmentKey } = await import('./cli/enroll.js');
+  const key = enrollmentKey(
+    { key: values.key, keyFile: values['key-file'], env: process.env.WIREFLEET_ENROLLMENT_KEY },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  const flags = {
+    api: values.api,
+    key,
+    name: values.name,
+    endpoint: values.endpoint,
+    listenPort: values['listen-port'],
+    region: values.region,
+    gateway: values.gateway,
+    config: values.config,
+    interface: values.interface,
+    force: values.force,
+    caFile: values['ca-file'],
+  };
+  await enroll(flags, out);
+  return 0;
+}
+
+async function runCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: {
+      config: { type: 'string', default: DEFAULT_CONFIG_PATH },
+      backend: { type: 'string' },
+      interface: { type: 'string' },
+      'ca-file': { type: 'string' },
+    },
+  });
+  const { run } = await import('./cli/run.js');
+  return run({
+    config: values.config,
+    backend: values.backend,
+    interface: values.interface,
+    caFile: values['ca-file'],
+  });
+}
+
+async function statusCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH } },
+  });
+  const { status } = await import('./cli/status.js');
+  status(values.config, out);
+  return 0;
+}
+
 /** `wirefleet-agent enroll|run|status`. Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 node ended. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const out = (line: string) => process.stdout.write(`${line}\n`);
-  switch (command) {
-    case 'enroll': {
-      const { values } = parseArgs({
-        args: rest,
-        strict: true,
-        options: {
-          api: { type: 'string' },
-          key: { type: 'string' },
-          'key-file': { type: 'string' },
-          name: { type: 'string' },
-          endpoint: { type: 'string' },
-          'listen-port': { type: 'string' },
-          region: { type: 'string' },
-          gateway: { type: 'string' },
-          config: { type: 'string', default: DEFAULT_CONFIG_PATH },
-          interface: { type: 'string' },
-          force: { type: 'boolean', default: false },
-          'ca-file': { type: 'string' },
-        },
-      });
-      if (!values.api) throw new UsageError('--api is required');
-      // Each command loads only its own modules: `run` stays small (enroll brings the API's schemas).
-      const { enroll, enrollmentKey } = await import('./cli/enroll.js');
-      const key = enrollmentKey(
-        { key: values.key, keyFile: values['key-file'], env: process.env.WIREFLEET_ENROLLMENT_KEY },
-        (line) => process.stderr.write(`${line}\n`),
-      );
-      await enroll(
-        {
-          api: values.api,
-          key,
-          name: values.name,
-          endpoint: values.endpoint,
-          listenPort: values['listen-port'],
-          region: values.region,
-          gateway: values.gateway,
-          config: values.config,
-          interface: values.interface,
-          force: values.force,
-          caFile: values['ca-file'],
-        },
-        out,
-      );
-      return 0;
-    }
-    case 'run': {
-      const { values } = parseArgs({
-        args: rest,
-        strict: true,
-        options: {
-          config: { type: 'string', default: DEFAULT_CONFIG_PATH },
-          backend: { type: 'string' },
-          interface: { type: 'string' },
-          'ca-file': { type: 'string' },
-        },
-      });
-      const { run } = await import('./cli/run.js');
-      return run({
-        config: values.config,
-        backend: values.backend,
-        interface: values.interface,
-        caFile: values['ca-file'],
-      });
-    }
-    case 'status': {
-      const { values } = parseArgs({
-        args: rest,
-        strict: true,
-        options: { config: { type: 'string', default: DEFAULT_CONFIG_PATH } },
-      });
-      const { status } = await import('./cli/status.js');
-      status(values.config, out);
-      return 0;
-    }
-    default:
-      throw new UsageError(command ? `unknown command ${command}` : 'a command is required');
-  }
+  if (command === 'enroll') return enrollCommand(rest);
+  if (command === 'run') return runCommand(rest);
+  if (command === 'status') return statusCommand(rest);
+  throw new UsageError(command ? `unknown command ${command}` : 'a command is required');
 }
 
 main(process.argv.slice(2)).then(

@@ -97,16 +97,21 @@ function defaultName(): string {
   return cleaned.slice(0, 63) || 'node';
 }
 
-/** `wirefleet-agent enroll`: validates every flag, enrolls, and writes the config and secrets (0600). */
-export async function enroll(flags: EnrollFlags, out: (line: string) => void): Promise<void> {
+/** The flags `enroll` checked, with their defaults filled in. */
+interface CheckedFlags {
+  name: string;
+  listenPort: number;
+  interfaceName: string;
+  caFile: string | undefined;
+  ca: Buffer | undefined;
+}
+
+/** Every flag checked before anything is generated or sent; a bad one is a UsageError naming it. */
+function checkFlags(flags: EnrollFlags): CheckedFlags {
   if (!/^https?:\/\/\S+$/.test(flags.api) || !URL.canParse(flags.api))
     throw new UsageError(`--api: expected an http(s) URL, got ${JSON.stringify(flags.api)}`);
-  if (
-    flags.gateway !== undefined &&
-    (!/^wss?:\/\/\S+$/.test(flags.gateway) || !URL.canParse(flags.gateway))
-  ) {
+  if (flags.gateway !== undefined && (!/^wss?:\/\/\S+$/.test(flags.gateway) || !URL.canParse(flags.gateway)))
     throw new UsageError('--gateway: expected a ws(s) URL');
-  }
   const name = flags.name ?? defaultName();
   if (!resourceName.safeParse(name).success)
     throw new UsageError('--name: up to 63 letters, digits, . _ - (starting with a letter or digit)');
@@ -122,41 +127,60 @@ export async function enroll(flags: EnrollFlags, out: (line: string) => void): P
     throw new UsageError('--interface: 1-15 letters, digits, _ = + . -');
   const caFile = flags.caFile === undefined ? undefined : path.resolve(flags.caFile);
   const ca = caFile === undefined ? undefined : caOrUsageError(caFile);
-  if (fs.existsSync(flags.config) && !flags.force) {
+  if (fs.existsSync(flags.config) && !flags.force)
     throw new UsageError(
       `${flags.config} exists: this host is already enrolled (use --force to enroll again as a new node)`,
     );
-  }
+  return { name, listenPort, interfaceName, caFile, ca };
+}
 
-  const keys = generateWireguardKeys();
-  const apiUrl = flags.api.replace(/\/$/, '');
+/** POST /v1/nodes/enroll; the 201 body, or an EnrollError saying why not. */
+async function requestEnrollment(
+  apiUrl: string,
+  body: Record<string, unknown>,
+  ca: Buffer | undefined,
+): Promise<Record<string, unknown>> {
   let response: JsonResponse;
   try {
     response = await createJsonRequest({ ca })(`${apiUrl}/v1/nodes/enroll`, {
       method: 'POST',
-      body: {
-        enrollment_key: flags.key,
-        name,
-        wg_public_key: keys.publicKey,
-        listen_port: listenPort,
-        hostname: os.hostname().slice(0, 253),
-        agent_version: '0.1.0',
-        ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
-        ...(flags.region ? { region: flags.region } : {}),
-      },
+      body,
       timeoutMs: 15_000,
       maxBytes: 64 * 1024,
     });
   } catch (error) {
     throw new EnrollError(`cannot reach the API at ${apiUrl}: ${(error as Error).message}`);
   }
-  const body = (response.body ?? {}) as Record<string, unknown>;
+  const answer = (response.body ?? {}) as Record<string, unknown>;
   if (response.status !== 201) {
-    const details = Array.isArray(body.errors)
-      ? ` (${(body.errors as Array<{ path: string; message: string }>).map((e) => `${e.path}: ${e.message}`).join('; ')})`
-      : '';
-    throw new EnrollError(`enrollment refused: ${response.status} ${String(body.code ?? '')}${details}`);
+    const errors = Array.isArray(answer.errors)
+      ? (answer.errors as Array<{ path: string; message: string }>)
+      : undefined;
+    const details = errors ? ` (${errors.map((e) => `${e.path}: ${e.message}`).join('; ')})` : '';
+    throw new EnrollError(`enrollment refused: ${response.status} ${String(answer.code ?? '')}${details}`);
   }
+  return answer;
+}
+
+/** `wirefleet-agent enroll`: validates every flag, enrolls, and writes the config and secrets (0600). */
+export async function enroll(flags: EnrollFlags, out: (line: string) => void): Promise<void> {
+  const { name, listenPort, interfaceName, caFile, ca } = checkFlags(flags);
+  const keys = generateWireguardKeys();
+  const apiUrl = flags.api.replace(/\/$/, '');
+  const body = await requestEnrollment(
+    apiUrl,
+    {
+      enrollment_key: flags.key,
+      name,
+      wg_public_key: keys.publicKey,
+      listen_port: listenPort,
+      hostname: os.hostname().slice(0, 253),
+      agent_version: '0.1.0',
+      ...(flags.endpoint ? { endpoint: flags.endpoint } : {}),
+      ...(flags.region ? { region: flags.region } : {}),
+    },
+    ca,
+  );
   const config: AgentConfigFile = {
     version: 1,
     api_url: apiUrl,
