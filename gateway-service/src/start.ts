@@ -69,19 +69,47 @@ export async function startGateway(
   }
 }
 
-async function startWithin(
+type Closers = Array<() => Promise<void>>;
+
+/** The gateway's own Redis connection (leases, ingest, revocations), when REDIS_URL is set. */
+async function connectRedis(
+  config: GatewayConfig,
+  logger: Logger,
+  closers: Closers,
+): Promise<Redis | undefined> {
+  if (!config.redisUrl) return undefined;
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
+  closers.push(async () => redis.disconnect());
+  await connectRedisAtStart(redis, config.redisUrl);
+  logRedisConnectionChanges(redis, logger);
+  return redis;
+}
+
+/** Where token keys come from: given (single process), a JWKS file, or the auth-api's JWKS URL. */
+async function signingKeys(
   config: GatewayConfig,
   overrides: GatewayOverrides,
-  started: { logger: Logger; uws: UwsModule; native: boolean; closers: Array<() => Promise<void>> },
-): Promise<RunningGateway> {
-  const { logger, uws, native, closers } = started;
-  let redis: Redis | undefined;
-  if (config.redisUrl) {
-    redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-    closers.push(async () => redis!.disconnect());
-    await connectRedisAtStart(redis, config.redisUrl);
-    logRedisConnectionChanges(redis, logger);
-  }
+  logger: Logger,
+  closers: Closers,
+): Promise<KeySet> {
+  if (overrides.keySet) return overrides.keySet;
+  if (config.jwksFile) return readJwksFile(config.jwksFile);
+  const remote = new RemoteJwksKeySet({ url: config.jwksUrl });
+  const loading = loadSigningKeys(remote, config.jwksUrl, logger);
+  closers.push(async () => loading.stop());
+  // One try before listening, so a gateway whose auth-api is up is ready as soon as it listens.
+  await loading.firstAttempt;
+  return remote;
+}
+
+/** The seams, Redis-backed with REDIS_URL, in-process without (or as the overrides say). */
+function seams(
+  config: GatewayConfig,
+  overrides: GatewayOverrides,
+  redis: Redis | undefined,
+  logger: Logger,
+  closers: Closers,
+) {
   const bus =
     overrides.bus ??
     (config.redisUrl
@@ -98,26 +126,24 @@ async function startWithin(
   const leases: NodeLeases = redis
     ? new RedisNodeLeases(redis, config.redisKeyPrefix, config.nodeLeaseSeconds * 1000)
     : new LocalNodeLeases();
-  let keySet = overrides.keySet;
-  if (!keySet && config.jwksFile) keySet = readJwksFile(config.jwksFile);
-  if (!keySet) {
-    const remote = new RemoteJwksKeySet({ url: config.jwksUrl });
-    const loading = loadSigningKeys(remote, config.jwksUrl, logger);
-    closers.push(async () => loading.stop());
-    // One try before listening, so a gateway whose auth-api is up is ready as soon as it listens.
-    await loading.firstAttempt;
-    keySet = remote;
-  }
+  const revocations =
+    overrides.revocations ??
+    (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore());
+  return { bus, ingest, leases, revocations };
+}
 
+async function startWithin(
+  config: GatewayConfig,
+  overrides: GatewayOverrides,
+  started: { logger: Logger; uws: UwsModule; native: boolean; closers: Closers },
+): Promise<RunningGateway> {
+  const { logger, uws, native, closers } = started;
+  const redis = await connectRedis(config, logger, closers);
+  const keySet = await signingKeys(config, overrides, logger, closers);
   const gateway = createGateway(config, {
     uws,
-    bus,
     keySet,
-    ingest,
-    leases,
-    revocations:
-      overrides.revocations ??
-      (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
+    ...seams(config, overrides, redis, logger, closers),
     logger,
     ...(overrides.now ? { now: overrides.now } : {}),
   });
