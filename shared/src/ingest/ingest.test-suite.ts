@@ -123,13 +123,15 @@ export function ingestContractSuite(name: string, makeFixture: () => Promise<Ing
         release = resolve;
       });
       const handled: IngestRecord[] = [];
+      let entered = false;
       const consumer = await start(async (deliveries) => {
+        entered = true;
         await gate;
         handled.push(...deliveries.map((delivery) => delivery.record));
       });
       const item = record();
       await fixture.sink.append(item);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await expect.poll(() => entered, POLL).toBe(true);
       const stopping = consumer.stop();
       let stopped = false;
       void stopping.then(() => {

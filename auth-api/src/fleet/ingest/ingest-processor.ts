@@ -1,8 +1,9 @@
 import type { Bus } from '@wirefleet/shared/bus';
 import type { IngestDelivery, IngestRecord } from '@wirefleet/shared/ingest';
 import type { Logger } from '@wirefleet/shared/logging';
+import { FLEET_ROOM } from '@wirefleet/shared/protocol';
 import type { Knex } from 'knex';
-import { applyByKind, FLEET_ROOM, type LockedNode, type Outcome } from './kinds/index.js';
+import { applyByKind, type LockedNode, type Outcome } from './kinds/index.js';
 
 export interface IngestProcessorOptions {
   db: Knex;

@@ -1,10 +1,9 @@
 import type { IngestRecord } from '@wirefleet/shared/ingest';
 import type { Logger } from '@wirefleet/shared/logging';
+import { FLEET_ROOM } from '@wirefleet/shared/protocol';
 import type { Knex } from 'knex';
 import type { z } from 'zod';
 import { enqueue, type OutboxEvent } from '../../outbox/index.js';
-
-export const FLEET_ROOM = 'fleet';
 
 /** The node's row as a record of any kind needs it, locked for the record's transaction. */
 export interface LockedNode {

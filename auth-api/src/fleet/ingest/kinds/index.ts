@@ -6,7 +6,7 @@ import { applyNodeConnected } from './node-connected.js';
 import { applyNodeDisconnected } from './node-disconnected.js';
 import { applyNodeStatus } from './node-status.js';
 
-export { type ApplyContext, FLEET_ROOM, type LockedNode, type Outcome } from './context.js';
+export type { ApplyContext, LockedNode, Outcome } from './context.js';
 
 /** One handler per record kind; a kind added to the wire format fails to compile until handled. */
 export const applyByKind: Record<IngestKind, ApplyRecord> = {
