@@ -1,5 +1,6 @@
 import http from 'node:http';
-import { routeCatalogue, type RouteSpec } from '../../auth-api/src/openapi/route-catalogue.js';
+import type { RouteDefinition } from '../../auth-api/src/http/routes/index.js';
+import { routeTable } from '../../auth-api/src/openapi/route-table.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, login, startTestAuthApi, type TestAuthApi } from '../support/auth-api.js';
@@ -100,13 +101,13 @@ const contentEncoding = fc.oneof(
   },
 );
 
-function requestCases(route: RouteSpec, fields: FieldValues): fc.Arbitrary<RequestCase> {
+function requestCases(route: RouteDefinition, fields: FieldValues): fc.Arbitrary<RequestCase> {
   const body = fc.oneof(
     {
       weight: 85,
       arbitrary: fc.record({
         kind: fc.constant('json' as const),
-        value: valuesFor(route.body!, fields),
+        value: valuesFor(route.request!.body!, fields),
         edit: textEdit,
       }),
     },
@@ -298,7 +299,7 @@ describe('hostile requests against the running auth-api: documented answers only
   const concretePath = (path: string) => path.replace(/\{id\}/g, () => ids[path.split('/')[2]!] ?? '1');
 
   /** The token a route needs. Logout spends its session, so that route gets a fresh one when needed. */
-  async function tokenFor(route: RouteSpec): Promise<string | undefined> {
+  async function tokenFor(route: RouteDefinition): Promise<string | undefined> {
     if (route.auth === 'none') return undefined;
     if (route.auth === 'node') return nodeAccess;
     if (route.auth !== 'any') return adminToken;
@@ -310,7 +311,7 @@ describe('hostile requests against the running auth-api: documented answers only
   /** A client address per request (TRUST_PROXY=loopback): per-IP limits see many clients, as in production. */
   const clientAddress = fc.ipV4();
 
-  for (const route of routeCatalogue.filter((candidate) => candidate.body)) {
+  for (const route of routeTable.filter((candidate) => candidate.request?.body)) {
     const name = `${route.method.toUpperCase()} ${route.path}`;
     it(
       `${name}: ${HTTP_RUNS} requests`,
@@ -344,8 +345,9 @@ describe('hostile requests against the running auth-api: documented answers only
   // The contract's rule for every route: a malformed path escape is a 400, an unknown id a 404.
   const PATH_RULES: Record<number, string[]> = { 400: ['invalid_request'], 404: ['not_found'] };
   /** Node's HTTP parser refuses a request line and headers over 16 KiB with 431 before any route runs. */
-  const tooLong = (answer: Answer) => answer.status === 431 && answer.text.includes('"code":"headers_too_large"');
-  const byName = (routes: RouteSpec[]) => {
+  const tooLong = (answer: Answer) =>
+    answer.status === 431 && answer.text.includes('"code":"headers_too_large"');
+  const byName = (routes: readonly RouteDefinition[]) => {
     const named = new Map(routes.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route]));
     return { names: fc.constantFrom(...named.keys()), route: (name: string) => named.get(name)! };
   };
@@ -353,7 +355,7 @@ describe('hostile requests against the running auth-api: documented answers only
   it(
     `query strings of every list route: ${QUERY_RUNS} requests`,
     async () => {
-      const routes = byName(routeCatalogue.filter((route) => route.query));
+      const routes = byName(routeTable.filter((route) => route.request?.query));
       const value = fc.oneof(
         hostileString.map(percentEncode),
         fc.constantFrom(
@@ -416,7 +418,7 @@ describe('hostile requests against the running auth-api: documented answers only
     `path ids of every route that takes one: ${QUERY_RUNS} requests`,
     async () => {
       // Deletes last: a fuzz case that deletes the fixtures would turn the rest into 404s.
-      const routes = byName(routeCatalogue.filter((route) => route.params && route.method !== 'delete'));
+      const routes = byName(routeTable.filter((route) => route.request?.params && route.method !== 'delete'));
       const segment = fc.oneof(
         hostileString.map(percentEncode),
         fc.constantFrom(
@@ -450,9 +452,9 @@ describe('hostile requests against the running auth-api: documented answers only
             route.method.toUpperCase(),
             {
               authorization: `Bearer ${route.auth === 'node' ? nodeAccess : adminToken}`,
-              ...(route.body ? { 'content-type': 'application/json' } : {}),
+              ...(route.request?.body ? { 'content-type': 'application/json' } : {}),
             },
-            route.body ? Buffer.from('{}') : undefined,
+            route.request?.body ? Buffer.from('{}') : undefined,
           );
           if (!tooLong(answer))
             expectDocumented(document.paths[route.path]![route.method]!, answer, PATH_RULES);

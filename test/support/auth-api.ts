@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type AuthApiConfig, loadAuthApiConfig, type RunningAuthApi, type StartOverrides, startAuthApi } from '@wirefleet/auth-api';
 import { createLogger } from '@wirefleet/shared/logging';
+import { RESPONSE_VIOLATION_MESSAGE } from '../../auth-api/src/http/routes/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { createTestRedis, type TestRedis } from './redis.js';
 
@@ -80,6 +81,9 @@ export async function startTestAuthApi(options: TestAuthApiOptions = {}): Promis
       await db.drop();
       await redis?.cleanup();
       fs.rmSync(keysDir, { recursive: true, force: true });
+      // Each violation already failed its request with a 500; this catches a test that never looked.
+      const violations = logLines.filter((line) => line.includes(RESPONSE_VIOLATION_MESSAGE));
+      if (violations.length > 0) throw new Error(`responses that drifted from their schemas:\n${violations.join('\n')}`);
     },
   };
 }

@@ -1,17 +1,20 @@
 import { errorCatalogue, errorCodes } from '@wirefleet/shared/errors';
-import * as schemas from '@wirefleet/shared/schemas';
+import { idParams, uuidParams } from '@wirefleet/shared/schemas';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import type { RouteDefinition } from '../http/routes/index.js';
 import { buildOpenApiDocument } from './build-document.js';
-import { routeCatalogue } from './route-catalogue.js';
+import type { JsonSchema } from './json-schema.js';
+import { problemCodesByStatus } from './problem-responses.js';
 import { routeTable } from './route-table.js';
-import type { JsonSchema } from './route-spec.js';
-import { allSourceRoutes, type SourceRoute } from './route-sources.test-suite.js';
 
 type Json = { [key: string]: unknown };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
 
-const doc = buildOpenApiDocument(routeTable, { version: '1.2.3', serverUrl: 'https://wf.example' }) as Json & {
+const doc = buildOpenApiDocument(routeTable, {
+  version: '1.2.3',
+  serverUrl: 'https://wf.example',
+}) as Json & {
   paths: Record<string, Record<string, Json>>;
   components: { schemas: Record<string, Json>; securitySchemes: Record<string, Json> };
 };
@@ -29,16 +32,6 @@ function expected(schema: z.ZodType): JsonSchema {
     io: 'input',
   }) as JsonSchema;
   return rest;
-}
-
-/** Evaluates `name` or `name.method().method()` (zero-argument zod methods) against the shared schemas. */
-function sharedSchema(expression: string): z.ZodType {
-  const [name, ...chain] = expression.replace(/\(\)/g, '').split('.');
-  let schema = (schemas as Record<string, unknown>)[name!];
-  if (!(schema instanceof z.ZodType))
-    throw new Error(`${name} is not a schema exported by @wirefleet/shared/schemas`);
-  for (const method of chain) schema = (schema as unknown as Record<string, () => z.ZodType>)[method]!();
-  return schema as z.ZodType;
 }
 
 function resolvePointer(pointer: string): unknown {
@@ -78,8 +71,8 @@ describe('the OpenAPI document is structurally valid OpenAPI 3.1', () => {
     expect(buildOpenApiDocument(routeTable, { version: '1.2.3', serverUrl: 'https://wf.example' })).toBe(doc);
   });
 
-  it('has one operation per catalogued route, each with responses that have descriptions', () => {
-    expect(operations).toHaveLength(routeCatalogue.length);
+  it('has one operation per registered route, each with responses that have descriptions', () => {
+    expect(operations).toHaveLength(routeTable.length);
     for (const { path, method, op } of operations) {
       expect(path).toMatch(/^\//);
       const responses = Object.entries(op.responses as Record<string, Json>);
@@ -153,7 +146,7 @@ describe('errors are documented as problem details', () => {
   });
 
   it('authenticated routes document 401, role-gated ones 403, public ones neither', () => {
-    for (const route of routeCatalogue) {
+    for (const route of routeTable) {
       const responses = operationFor(route)!.responses as Record<string, unknown>;
       expect('401' in responses, `${route.method} ${route.path}`).toBe(
         route.auth !== 'none' || route.errors.some((code) => errorCatalogue[code].status === 401),
@@ -164,50 +157,56 @@ describe('errors are documented as problem details', () => {
   });
 });
 
-describe('the document matches the routers and their zod schemas', () => {
-  const sourceRoutes = allSourceRoutes();
-  const catalogueEntry = (route: SourceRoute) =>
-    routeCatalogue.find((entry) => entry.method === route.method && entry.path === route.path);
+describe('the document is generated from the route definitions and their zod schemas', () => {
+  const name = (route: RouteDefinition) => `${route.method.toUpperCase()} ${route.path}`;
 
-  it('finds the routes in the source', () => {
-    expect(sourceRoutes.length).toBeGreaterThanOrEqual(routeCatalogue.length);
+  it('registers each method and path once, with a unique operationId', () => {
+    expect(new Set(routeTable.map(name)).size).toBe(routeTable.length);
+    expect(new Set(routeTable.map((route) => route.operationId)).size).toBe(routeTable.length);
   });
 
-  it.each(sourceRoutes.map((route) => [`${route.method.toUpperCase()} ${route.path}`, route] as const))(
-    '%s',
-    (_name, route) => {
-      const op = operationFor(route);
-      expect(op, 'route missing from the document').toBeDefined();
-      const entry = catalogueEntry(route)!;
+  it.each(routeTable.map((route) => [name(route), route] as const))('%s', (_name, route) => {
+    const op = operationFor(route);
+    expect(op, 'route missing from the document').toBeDefined();
+    const { params, query, body } = route.request ?? {};
 
-      if (route.body) {
-        const schema = sharedSchema(route.body);
-        const content = (op!.requestBody as { content: Record<string, { schema: JsonSchema }> }).content;
-        expect(content['application/json']!.schema).toEqual(expected(schema));
-        // A plain name must be the very object the router validates with, not a look-alike.
-        if (/^\w+$/.test(route.body)) expect(entry.body).toBe(schema);
-      } else {
-        expect(op!.requestBody).toBeUndefined();
+    if (body) {
+      const content = (op!.requestBody as { content: Record<string, { schema: JsonSchema }> }).content;
+      expect(content['application/json']!.schema).toEqual(expected(body));
+    } else {
+      expect(op!.requestBody).toBeUndefined();
+    }
+
+    const queryParams = ((op!.parameters ?? []) as Json[]).filter((param) => param.in === 'query');
+    if (query) {
+      const rendered = expected(query) as { properties: Record<string, JsonSchema>; required?: string[] };
+      expect(queryParams.map((param) => param.name)).toEqual(Object.keys(rendered.properties));
+      for (const param of queryParams) {
+        expect(param.schema).toEqual(rendered.properties[param.name as string]);
+        expect(param.required).toBe(rendered.required?.includes(param.name as string) ?? false);
       }
+    } else {
+      expect(queryParams).toEqual([]);
+    }
 
-      const queryParams = ((op!.parameters ?? []) as Json[]).filter((param) => param.in === 'query');
-      if (route.query) {
-        const schema = sharedSchema(route.query);
-        expect(entry.query).toBe(schema);
-        const rendered = expected(schema) as { properties: Record<string, JsonSchema>; required?: string[] };
-        expect(queryParams.map((param) => param.name)).toEqual(Object.keys(rendered.properties));
-        for (const param of queryParams) {
-          expect(param.schema).toEqual(rendered.properties[param.name as string]);
-          expect(param.required).toBe(rendered.required?.includes(param.name as string) ?? false);
-        }
-      } else {
-        expect(queryParams).toEqual([]);
-      }
+    // Path ids are validated as text but documented as what they name.
+    const pathParams = ((op!.parameters ?? []) as Json[]).filter((param) => param.in === 'path');
+    const idSchema =
+      params === idParams
+        ? { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER }
+        : params === uuidParams
+          ? { type: 'string', format: 'uuid' }
+          : undefined;
+    expect(pathParams).toEqual(params ? [{ name: 'id', in: 'path', required: true, schema: idSchema }] : []);
 
-      expect(entry.params?.id).toBe(route.params);
-      expect(entry.auth).toBe(route.auth);
-      const role = ['node', 'viewer', 'operator', 'admin'].includes(route.auth) ? route.auth : undefined;
-      expect(op!['x-required-role']).toBe(role);
-    },
-  );
+    const role = ['node', 'viewer', 'operator', 'admin'].includes(route.auth) ? route.auth : undefined;
+    expect(op!['x-required-role']).toBe(role);
+
+    const responses = op!.responses as Record<string, Json>;
+    const statuses = [
+      ...Object.keys(route.responses),
+      ...[...problemCodesByStatus(route).keys()].map(String),
+    ];
+    expect(Object.keys(responses).sort()).toEqual(statuses.sort());
+  });
 });

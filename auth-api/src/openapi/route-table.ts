@@ -1,9 +1,16 @@
+import { auditRouteDefinitions } from '../audit/audit-routes.js';
 import type { RouteDefinition } from '../http/routes/route-definition.js';
+import { authRouteDefinitions } from '../identity/auth/auth-routes.js';
+import { userRouteDefinitions } from '../identity/users/user-routes.js';
 import { fromCatalogue } from './catalogue-adapter.js';
 import { routeCatalogue } from './route-catalogue.js';
 
 /** Definitions registered by the routers so far; the catalogue documents the rest. */
-const registered: readonly RouteDefinition[] = [];
+const registered: readonly RouteDefinition[] = [
+  ...authRouteDefinitions,
+  ...userRouteDefinitions,
+  ...auditRouteDefinitions,
+];
 
 const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
 const byKey = new Map(registered.map((route) => [key(route), route]));

@@ -1,8 +1,19 @@
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { createLogger } from '@wirefleet/shared/logging';
 import { idParams } from '@wirefleet/shared/schemas';
+import express from 'express';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { responseChecksEnabled, responseViolation } from './response-check.js';
-import type { RouteDefinition } from './route-definition.js';
+import { errorHandler } from '../error-handler.js';
+import {
+  checkResponses,
+  RESPONSE_VIOLATION_MESSAGE,
+  responseChecksEnabled,
+  responseViolation,
+} from './response-check.js';
+import { type RouteDefinition, routeDefiner } from './route-definition.js';
+import { routerFor } from './route-router.js';
 
 const route: RouteDefinition = {
   method: 'get',
@@ -59,5 +70,44 @@ describe('responseViolation: a response is what its route declares, or the test 
   it('is on under the test runner', () => {
     expect(responseChecksEnabled()).toBe(true);
     expect(responseChecksEnabled({ NODE_ENV: 'production' })).toBe(false);
+  });
+});
+
+describe('checkResponses on a running app: a drifting answer fails the call that got it', () => {
+  it('turns a body its schema refuses into a 500 naming route, status and field, and logs it', async () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      service: 'test',
+      level: 'info',
+      destination: new Writable({ write: (chunk, _e, done) => done(void lines.push(String(chunk))) }),
+    });
+    const drifting = routeDefiner<{ name(): unknown }>()({
+      ...route,
+      auth: 'none',
+      request: { params: idParams },
+      handler: ({ params, res, deps }) => void res.json({ id: params.id, name: deps.name() }),
+    });
+    const app = express();
+    app.use(checkResponses(logger));
+    let name: unknown = 'a';
+    app.use(routerFor([drifting], { name: () => name }));
+    app.use(errorHandler(logger));
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/things/7`;
+    try {
+      expect((await fetch(url)).status).toBe(200);
+      name = 42;
+      const drifted = await fetch(url);
+      expect(drifted.status).toBe(500);
+      expect(((await drifted.json()) as { detail: string }).detail).toBe(
+        'GET /v1/things/{id} answered 200: name: Invalid input: expected string, received number',
+      );
+      expect(lines.some((line) => line.includes(RESPONSE_VIOLATION_MESSAGE))).toBe(true);
+      // A refusal the route documents passes through untouched.
+      expect((await fetch(url.replace('/7', '/07'))).status).toBe(400);
+    } finally {
+      server.close();
+    }
   });
 });
