@@ -69,6 +69,139 @@ export interface StartOverrides {
   now?: () => number;
 }
 
+type Closers = Array<() => Promise<void>>;
+
+/** The database, reachable and migrated (PGlite under DATA_DIR without DATABASE_URL). */
+async function openMigratedDatabase(config: AuthApiConfig, logger: Logger, closers: Closers) {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
+  closers.push(() => database.close());
+  if (config.databaseUrl) {
+    const url = config.databaseUrl;
+    await database.ping().catch((error: unknown) => {
+      throw databaseStartupError(error, url);
+    });
+  }
+  const applied = await migrateLatest(database.knex);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  return database;
+}
+
+/** The auth-api's Redis connection, when REDIS_URL is set. */
+async function connectRedis(
+  config: AuthApiConfig,
+  logger: Logger,
+  closers: Closers,
+): Promise<Redis | undefined> {
+  if (!config.redisUrl) return undefined;
+  // No offline queue: while Redis is down, calls fail fast (rate limits fall back to memory,
+  // readiness says 503) instead of piling up behind a dead connection.
+  const redis = new Redis(config.redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  closers.push(async () => redis.disconnect());
+  await connectRedisAtStart(redis, config.redisUrl);
+  logRedisConnectionChanges(redis, logger);
+  return redis;
+}
+
+/** The seams, Redis-backed with REDIS_URL, in-process without (or as the overrides say). */
+function seams(
+  config: AuthApiConfig,
+  redis: Redis | undefined,
+  overrides: StartOverrides,
+  logger: Logger,
+  closers: Closers,
+) {
+  const bus =
+    overrides.bus ??
+    (config.redisUrl
+      ? new RedisBus({
+          url: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+          historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS,
+          logger,
+        })
+      : new InProcessBus());
+  if (!overrides.bus) closers.push(() => bus.close());
+  const ingest: IngestSource =
+    overrides.ingest ??
+    (redis
+      ? new RedisIngestSource({
+          redis: ingestClient(redis, logger, closers),
+          prefix: config.redisKeyPrefix,
+          consumer: `api-${randomBytes(4).toString('hex')}`,
+          claimIdleMs: config.fleet.ingestClaimIdleSeconds * 1000,
+          logger: logger.child({ subsystem: 'ingest' }),
+        })
+      : new InProcessIngest());
+  const revocations =
+    overrides.revocations ??
+    (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore());
+  const limiter = redis ? redisLimiterFactory(redis, config.redisKeyPrefix) : memoryLimiterFactory();
+  return { bus, ingest, revocations, limiter };
+}
+
+/** Everything the routes use: storage, seams, keys, readiness checks. */
+async function buildContext(
+  config: AuthApiConfig,
+  secrets: AuthApiSecrets,
+  overrides: StartOverrides,
+  logger: Logger,
+  closers: Closers,
+) {
+  const database = await openMigratedDatabase(config, logger, closers);
+  const redis = await connectRedis(config, logger, closers);
+  const parts = seams(config, redis, overrides, logger, closers);
+  const network = await ensureNetwork(database.knex, config.fleet.networkCidr);
+  const { keyring, secretBox } = openKeys(config.keysDir, secrets.dataEncryptionKey);
+  const readiness: Record<string, () => Promise<boolean>> = { database: () => database.ping() };
+  if (redis) readiness.redis = async () => (await redis.ping()) === 'PONG';
+  return createContext(config, {
+    ...parts,
+    db: database.knex,
+    relaxedDb: database.relaxed,
+    keyring,
+    secretBox,
+    logger,
+    readiness,
+    network,
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
+}
+
+/** Listens (HTTP, or HTTPS with `tls`); the URL, and the certificate reload when TLS is on. */
+async function serve(
+  config: AuthApiConfig,
+  context: AuthApiContext,
+  tls: LoadedTls | undefined,
+  logger: Logger,
+  closers: Closers,
+) {
+  const server = await listen(buildApp(context), config.host, config.port, tls).catch((error: unknown) => {
+    throw listenStartupError(error, {
+      host: config.host,
+      port: config.port,
+      hostVariable: 'AUTH_API_HOST',
+      portVariable: 'AUTH_API_PORT',
+    });
+  });
+  closers.push(() => closeServer(server));
+  const port = (server.address() as AddressInfo).port;
+  const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
+  logger.info({ url, ...(tls ? { certificate: tls.summary } : {}) }, 'auth-api listening');
+  const files = config.tls;
+  const reloadTls = files
+    ? () => {
+        const fresh = loadTlsFiles(files);
+        (server as https.Server).setSecureContext(secureOptions(fresh));
+        return fresh.summary;
+      }
+    : undefined;
+  return { url, port, reloadTls };
+}
+
 /**
  * Starts the auth-api: database (migrated), Redis, bus, keys, then the HTTP listener.
  * Everything it opens, `close()` closes, in reverse order.
@@ -79,106 +212,17 @@ export async function startAuthApi(
   overrides: StartOverrides = {},
 ): Promise<RunningAuthApi> {
   const logger = overrides.logger ?? createLogger({ service: 'auth-api', level: config.logLevel });
-  const closers: Array<() => Promise<void>> = [];
+  const closers: Closers = [];
   // First: a certificate that cannot be used fails the start before anything is opened.
   const tls = config.tls ? loadTlsFiles(config.tls) : undefined;
   try {
-    const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger });
-    closers.push(() => database.close());
-    if (config.databaseUrl) {
-      const url = config.databaseUrl;
-      await database.ping().catch((error: unknown) => {
-        throw databaseStartupError(error, url);
-      });
-    }
-    const applied = await migrateLatest(database.knex);
-    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-
-    let redis: Redis | undefined;
-    if (config.redisUrl) {
-      // No offline queue: while Redis is down, calls fail fast (rate limits fall back to
-      // memory, readiness says 503) instead of piling up behind a dead connection.
-      redis = new Redis(config.redisUrl, {
-        maxRetriesPerRequest: 1,
-        enableOfflineQueue: false,
-        lazyConnect: true,
-      });
-      closers.push(async () => redis!.disconnect());
-      await connectRedisAtStart(redis, config.redisUrl);
-      logRedisConnectionChanges(redis, logger);
-    }
-    const bus =
-      overrides.bus ??
-      (config.redisUrl
-        ? new RedisBus({
-            url: config.redisUrl,
-            keyPrefix: config.redisKeyPrefix,
-            historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS,
-            logger,
-          })
-        : new InProcessBus());
-    if (!overrides.bus) closers.push(() => bus.close());
-
-    const network = await ensureNetwork(database.knex, config.fleet.networkCidr);
-    const ingest: IngestSource =
-      overrides.ingest ??
-      (redis
-        ? new RedisIngestSource({
-            redis: ingestClient(redis, logger, closers),
-            prefix: config.redisKeyPrefix,
-            consumer: `api-${randomBytes(4).toString('hex')}`,
-            claimIdleMs: config.fleet.ingestClaimIdleSeconds * 1000,
-            logger: logger.child({ subsystem: 'ingest' }),
-          })
-        : new InProcessIngest());
-    const { keyring, secretBox } = openKeys(config.keysDir, secrets.dataEncryptionKey);
-    const readiness: Record<string, () => Promise<boolean>> = { database: () => database.ping() };
-    if (redis) {
-      const client = redis;
-      readiness.redis = async () => (await client.ping()) === 'PONG';
-    }
-    const context = createContext(config, {
-      db: database.knex,
-      relaxedDb: database.relaxed,
-      bus,
-      keyring,
-      secretBox,
-      limiter: redis ? redisLimiterFactory(redis, config.redisKeyPrefix) : memoryLimiterFactory(),
-      logger,
-      readiness,
-      network,
-      ingest,
-      revocations:
-        overrides.revocations ??
-        (redis ? new RedisRevocationStore(redis, config.redisKeyPrefix) : new InMemoryRevocationStore()),
-      ...(overrides.now ? { now: overrides.now } : {}),
-    });
+    const context = await buildContext(config, secrets, overrides, logger, closers);
     if (overrides.background !== false) {
       context.fleet.start();
       closers.push(() => context.fleet.stop());
     }
     await context.hasher.verifyDummy('warm-up');
-
-    const server = await listen(buildApp(context), config.host, config.port, tls).catch((error: unknown) => {
-      throw listenStartupError(error, {
-        host: config.host,
-        port: config.port,
-        hostVariable: 'AUTH_API_HOST',
-        portVariable: 'AUTH_API_PORT',
-      });
-    });
-    closers.push(() => closeServer(server));
-    const port = (server.address() as AddressInfo).port;
-    const url = `${tls ? 'https' : 'http'}://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
-    logger.info({ url, ...(tls ? { certificate: tls.summary } : {}) }, 'auth-api listening');
-    const files = config.tls;
-    const reloadTls = files
-      ? () => {
-          const fresh = loadTlsFiles(files);
-          (server as https.Server).setSecureContext(secureOptions(fresh));
-          return fresh.summary;
-        }
-      : undefined;
+    const { url, port, reloadTls } = await serve(config, context, tls, logger, closers);
     const createBootstrapAdmin = () =>
       ensureBootstrapAdmin(
         context.users,
@@ -208,7 +252,7 @@ export async function startAuthApi(
  * isn't writeable") before it has even connected: a warning at every start. This one queues
  * commands until connected; losses are logged by the main client already.
  */
-function ingestClient(redis: Redis, logger: Logger, closers: Array<() => Promise<void>>): Redis {
+function ingestClient(redis: Redis, logger: Logger, closers: Closers): Redis {
   const client = redis.duplicate({ enableOfflineQueue: true, lazyConnect: false });
   client.on('error', (error: unknown) => logger.debug({ err: error }, 'ingest redis connection error'));
   closers.push(async () => client.disconnect());
