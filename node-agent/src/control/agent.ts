@@ -6,7 +6,7 @@ import { CommandInbox } from '../commands/command-inbox.js';
 import { CommandLedger } from '../commands/command-ledger.js';
 import { CommandRunner } from '../commands/command-runner.js';
 import type { AgentConfig, AgentSecrets } from '../config/agent-config.js';
-import type { Dataplane, DesiredState, PeerStatus } from '../dataplane/dataplane.js';
+import type { Dataplane, DesiredState } from '../dataplane/dataplane.js';
 import type { StateStore } from '../state/state-store.js';
 import { CachedJwks } from '../trust/cached-jwks.js';
 import { DesiredStateConverter } from '../trust/desired-state.js';
@@ -15,36 +15,9 @@ import { webSocketTrusting } from '../http/ca-file.js';
 import { createJsonRequest, fromFetch, type JsonRequest } from '../http/json-request.js';
 import { NodeTokenProvider } from './node-token.js';
 import { RetryLater } from './retry-later.js';
+import { statusPeers } from './status-peers.js';
 
 export const STATUS_INTERVAL_MS = 15_000;
-/** Peers listed in one status frame: gateway frames are at most 64 KiB, a peer takes up to ~200 bytes. */
-export const MAX_STATUS_PEERS = 300;
-
-/**
- * The peers of a status report: all of them on small meshes; on large ones the most recently
- * active, with `peers_total` so the dashboard knows the list is partial.
- */
-export function statusPeers(peers: PeerStatus[]): {
-  peers: Array<Record<string, unknown>>;
-  peers_total?: number;
-} {
-  const chosen =
-    peers.length <= MAX_STATUS_PEERS
-      ? peers
-      : [...peers]
-          .sort((a, b) => (b.latestHandshake ?? 0) - (a.latestHandshake ?? 0))
-          .slice(0, MAX_STATUS_PEERS);
-  return {
-    peers: chosen.map((peer) => ({
-      public_key: peer.publicKey,
-      ...(peer.endpoint ? { endpoint: peer.endpoint } : {}),
-      ...(peer.latestHandshake ? { latest_handshake: peer.latestHandshake } : {}),
-      rx_bytes: peer.rxBytes,
-      tx_bytes: peer.txBytes,
-    })),
-    ...(peers.length > chosen.length ? { peers_total: peers.length } : {}),
-  };
-}
 export const RECONCILE_INTERVAL_MS = 60_000;
 
 export interface AgentOptions {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_STATUS_PEERS, statusPeers } from './agent.js';
+import { MAX_STATUS_PEERS, statusPeers } from './status-peers.js';
 
 describe('status peers fit in one gateway frame', () => {
   it('lists every peer of a small mesh', () => {
