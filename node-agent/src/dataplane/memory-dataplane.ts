@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from '@wirefleet/shared/logging';
 import { ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
 import type { ApplyReport, Dataplane, DesiredPeer, DesiredState, PeerStatus, PingResult, ReconcileReport } from './dataplane.js';
+import { MemoryHost } from './memory-host.js';
 
 /** Counts what changes between two peer lists, by public key. */
 export function countPeerChanges(previous: DesiredPeer[], next: DesiredPeer[]): Omit<ApplyReport, 'firewallReplaced'> {
@@ -23,6 +24,8 @@ export function countPeerChanges(previous: DesiredPeer[], next: DesiredPeer[]): 
  */
 export class MemoryDataplane implements Dataplane {
   readonly kind: string;
+  /** The simulated host; tests change it by hand to exercise reconcile. */
+  readonly host = new MemoryHost();
   private applied: DesiredState | undefined;
 
   private readonly now: () => number;
@@ -46,11 +49,20 @@ export class MemoryDataplane implements Dataplane {
       this.kind === 'dry-run' ? 'dry-run: would apply (nothing touched)' : 'applied (in memory)',
     );
     this.applied = structuredClone(desired);
+    this.host.write(desired);
     return { ...changes, firewallReplaced };
   }
 
+  /** Repairs what was changed on the host by hand since the last apply. */
   async reconcile(): Promise<ReconcileReport> {
-    return { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false, corrected: [] };
+    const applied = this.applied;
+    const corrected = applied ? this.host.differences(applied) : [];
+    if (!applied || corrected.length === 0) return { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false, corrected };
+    const changes = countPeerChanges([...this.host.peers.values()], applied.peers);
+    const firewallReplaced = corrected.includes('firewall table differs');
+    this.host.write(applied);
+    this.logger.warn({ backend: this.kind, corrected }, 'reconcile repaired the simulated host');
+    return { ...changes, firewallReplaced, corrected };
   }
 
   /**
@@ -61,7 +73,7 @@ export class MemoryDataplane implements Dataplane {
   async peerStatus(): Promise<PeerStatus[]> {
     const seconds = (this.now() - this.startedAt) / 1000;
     const lively = this.kind === 'memory';
-    return (this.applied?.peers ?? []).map((peer) => {
+    return [...this.host.peers.values()].map((peer) => {
       const rate = lively ? 2_000 + (peer.publicKey.charCodeAt(0) % 64) * 500 : 0;
       return {
         publicKey: peer.publicKey,
@@ -74,8 +86,8 @@ export class MemoryDataplane implements Dataplane {
   }
 
   async digest(): Promise<{ stateDigest: string; drift: boolean }> {
-    const digest = createHash('sha256').update(JSON.stringify(this.applied ?? null)).digest('hex');
-    return { stateDigest: `sha256:${digest}`, drift: false };
+    const digest = createHash('sha256').update(this.host.canonical()).digest('hex');
+    return { stateDigest: `sha256:${digest}`, drift: this.applied ? this.host.differences(this.applied).length > 0 : false };
   }
 
   /** Laid out like `wg show`, with the interface line saying the host is simulated. */
@@ -83,7 +95,7 @@ export class MemoryDataplane implements Dataplane {
     const applied = this.applied;
     if (!applied) return `interface: (simulated by the ${this.kind} backend; nothing applied yet)`;
     const lines = [`interface: (simulated by the ${this.kind} backend)`, `  address: ${applied.address}`, `  listening port: ${applied.listenPort}`];
-    for (const peer of applied.peers) {
+    for (const peer of this.host.peers.values()) {
       lines.push('', `peer: ${peer.publicKey}`);
       if (peer.endpoint) lines.push(`  endpoint: ${peer.endpoint}`);
       lines.push(`  allowed ips: ${peer.allowedIps.join(', ') || '(none)'}`);
