@@ -14,11 +14,6 @@ const SRC = fileURLToPath(new URL('..', import.meta.url));
 /** The routers named in the OpenAPI brief; discovery must find at least these. */
 export const KNOWN_ROUTE_FILES = [
   'ops/ops-routes.ts',
-  'fleet/enrollment/enrollment-routes.ts',
-  'fleet/nodes/node-routes.ts',
-  'fleet/devices/device-routes.ts',
-  'fleet/port-forwards/port-forward-routes.ts',
-  'fleet/commands/command-routes.ts',
   'openapi/openapi-routes.ts',
 ];
 

@@ -1,4 +1,9 @@
 import { auditRouteDefinitions } from '../audit/audit-routes.js';
+import { commandRouteDefinitions } from '../fleet/commands/command-routes.js';
+import { deviceRouteDefinitions } from '../fleet/devices/device-routes.js';
+import { enrollmentRouteDefinitions } from '../fleet/enrollment/enrollment-routes.js';
+import { nodeRouteDefinitions } from '../fleet/nodes/node-routes.js';
+import { portForwardRouteDefinitions } from '../fleet/port-forwards/port-forward-routes.js';
 import type { RouteDefinition } from '../http/routes/route-definition.js';
 import { authRouteDefinitions } from '../identity/auth/auth-routes.js';
 import { userRouteDefinitions } from '../identity/users/user-routes.js';
@@ -10,6 +15,11 @@ const registered: readonly RouteDefinition[] = [
   ...authRouteDefinitions,
   ...userRouteDefinitions,
   ...auditRouteDefinitions,
+  ...enrollmentRouteDefinitions,
+  ...nodeRouteDefinitions,
+  ...deviceRouteDefinitions,
+  ...portForwardRouteDefinitions,
+  ...commandRouteDefinitions,
 ];
 
 const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;

@@ -1,30 +1,83 @@
-import { createCommandRequest, idParams, listQuery } from '@wirefleet/shared/schemas';
-import { Router } from 'express';
-import { z } from 'zod';
-import { type Authenticator, claimsOf } from '../../http/authenticate.js';
-import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
+import { createCommandRequest, idParams, listQuery, uuidParams } from '@wirefleet/shared/schemas';
 import { parseSubject } from '@wirefleet/shared/tokens';
+import type { Router } from 'express';
+import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { clientIp } from '../../http/client-ip.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
+import { command, commandDeliveryList, commandPage } from '../../openapi/responses/fleet.js';
 import type { CommandService } from './command-service.js';
 
+const route = routeDefiner<CommandService>();
+
+export const commandRouteDefinitions: readonly RouteDefinition<CommandService>[] = [
+  route({
+    method: 'post',
+    path: '/v1/nodes/{id}/commands',
+    operationId: 'createCommand',
+    summary: 'Queue a command for a node',
+    tags: ['commands'],
+    auth: 'operator',
+    request: { params: idParams, body: createCommandRequest },
+    responses: {
+      202: {
+        description: 'The queued command; follow it at `Location`.',
+        schema: command,
+        headers: { Location: 'The URL of the command.' },
+      },
+    },
+    errors: [],
+    async handler({ params, body, req, res, deps: commands }) {
+      const created = await commands.create(params.id, body, claimsOf(req).sub, clientIp(req));
+      res.status(202).location(`/v1/commands/${created.id}`).json(created);
+    },
+  }),
+  // Before `/v1/nodes/{id}/commands`, which would read `self` as a malformed id.
+  route({
+    method: 'get',
+    path: '/v1/nodes/self/commands',
+    operationId: 'pendingNodeCommands',
+    summary: "The calling node's commands still to run (queued or sent, not expired), oldest first",
+    tags: ['commands'],
+    auth: 'node',
+    responses: {
+      200: { description: 'Commands to run; `queued` ones are now `sent`.', schema: commandDeliveryList },
+    },
+    errors: [],
+    async handler({ req, res, deps: commands }) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await commands.pendingForNode(parseSubject(claimsOf(req).sub).id));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/nodes/{id}/commands',
+    operationId: 'listNodeCommands',
+    summary: "List a node's commands, newest first",
+    tags: ['commands'],
+    auth: 'viewer',
+    request: { params: idParams, query: listQuery },
+    responses: { 200: { description: 'A page of commands.', schema: commandPage } },
+    errors: [],
+    async handler({ params, query, res, deps: commands }) {
+      res.json(await commands.listForNode(params.id, query));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/commands/{id}',
+    operationId: 'getCommand',
+    summary: 'Get a command and its result',
+    tags: ['commands'],
+    auth: 'viewer',
+    request: { params: uuidParams },
+    responses: { 200: { description: 'The command.', schema: command } },
+    errors: [],
+    async handler({ params, res, deps: commands }) {
+      res.json(await commands.get(params.id));
+    },
+  }),
+];
+
 export function commandRoutes(commands: CommandService, auth: Authenticator): Router {
-  const router = Router();
-  router.post('/v1/nodes/:id/commands', auth.require('operator'), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(createCommandRequest, req);
-    const command = await commands.create(id, body, claimsOf(req).sub, clientIp(req));
-    res.status(202).location(`/v1/commands/${command.id}`).json(command);
-  });
-  router.get('/v1/nodes/self/commands', auth.node(), async (req, res) => {
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await commands.pendingForNode(parseSubject(claimsOf(req).sub).id));
-  });
-  router.get('/v1/nodes/:id/commands', auth.require('viewer'), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    res.json(await commands.listForNode(id, parseQuery(listQuery, req)));
-  });
-  router.get('/v1/commands/:id', auth.require('viewer'), async (req, res) => {
-    res.json(await commands.get(parseParams(z.object({ id: z.uuid() }), req).id));
-  });
-  return router;
+  return routerFor(commandRouteDefinitions, commands, auth);
 }

@@ -1,26 +1,62 @@
 import { createDeviceRequest, deviceListQuery, idParams } from '@wirefleet/shared/schemas';
-import { Router } from 'express';
+import type { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
-import { decodeCursor, page } from '../../http/pagination.js';
-import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { clientIp } from '../../http/client-ip.js';
+import { decodeCursor, page } from '../../http/pagination.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
+import { createdDevice, devicePage } from '../../openapi/responses/fleet.js';
 import type { DeviceService } from './device-service.js';
 
+const route = routeDefiner<DeviceService>();
+
+export const deviceRouteDefinitions: readonly RouteDefinition<DeviceService>[] = [
+  route({
+    method: 'get',
+    path: '/v1/devices',
+    operationId: 'listDevices',
+    summary: 'List devices',
+    tags: ['devices'],
+    // Viewers read devices (CONTRACT §4); nothing secret is stored, the client config is only in POST's answer.
+    auth: 'viewer',
+    request: { query: deviceListQuery },
+    responses: { 200: { description: 'A page of devices.', schema: devicePage } },
+    errors: [],
+    async handler({ query, res, deps: devices }) {
+      res.json(page(await devices.list(decodeCursor(query.cursor), query.limit, query.node_id), query.limit));
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/devices',
+    operationId: 'createDevice',
+    summary: 'Add a device on a given node, or placed by region',
+    description: 'With `region` the device goes to the online node of that region with the fewest devices.',
+    tags: ['devices'],
+    auth: 'operator',
+    request: { body: createDeviceRequest },
+    responses: { 201: { description: 'The device and its WireGuard client config.', schema: createdDevice } },
+    errors: ['conflict', 'no_nodes_available_in_region', 'network_full'],
+    async handler({ body, req, res, deps: devices }) {
+      res.status(201).json(await devices.create(body, claimsOf(req).sub, clientIp(req)));
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/devices/{id}',
+    operationId: 'deleteDevice',
+    summary: 'Delete a device',
+    tags: ['devices'],
+    auth: 'operator',
+    request: { params: idParams },
+    responses: { 204: { description: 'The device is deleted.' } },
+    errors: [],
+    async handler({ params, req, res, deps: devices }) {
+      await devices.delete(params.id, claimsOf(req).sub, clientIp(req));
+      res.status(204).end();
+    },
+  }),
+];
+
 export function deviceRoutes(devices: DeviceService, auth: Authenticator): Router {
-  const router = Router();
-  const operator = auth.require('operator');
-  // Viewers read devices (CONTRACT §4); nothing secret is stored, the client config is only in POST's answer.
-  router.get('/v1/devices', auth.require('viewer'), async (req, res) => {
-    const query = parseQuery(deviceListQuery, req);
-    res.json(page(await devices.list(decodeCursor(query.cursor), query.limit, query.node_id), query.limit));
-  });
-  router.post('/v1/devices', operator, async (req, res) => {
-    const body = parseBody(createDeviceRequest, req);
-    res.status(201).json(await devices.create(body, claimsOf(req).sub, clientIp(req)));
-  });
-  router.delete('/v1/devices/:id', operator, async (req, res) => {
-    await devices.delete(parseParams(idParams, req).id, claimsOf(req).sub, clientIp(req));
-    res.status(204).end();
-  });
-  return router;
+  return routerFor(deviceRouteDefinitions, devices, auth);
 }

@@ -1,62 +1,129 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import { idParams, nodeListQuery, nodeTokenRequest, patchNodeRequest } from '@wirefleet/shared/schemas';
 import { parseSubject } from '@wirefleet/shared/tokens';
-import { Router } from 'express';
+import type { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
-import { decodeCursor, page } from '../../http/pagination.js';
-import { parseBody, parseParams, parseQuery } from '../../http/validate.js';
 import { clientIp } from '../../http/client-ip.js';
+import { decodeCursor, page } from '../../http/pagination.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
+import { node, nodePage, signedNodeConfig } from '../../openapi/responses/fleet.js';
+import { nodeToken } from '../../openapi/responses/identity.js';
 import { buildNodeConfig, signNodeConfig } from '../config/index.js';
 import type { FleetDeps } from '../fleet-deps.js';
 import type { NodeService } from './node-service.js';
 
-export function nodeRoutes(deps: FleetDeps, nodes: NodeService, auth: Authenticator): Router {
-  const router = Router();
+interface NodeRouteDeps {
+  fleet: FleetDeps;
+  nodes: NodeService;
+}
 
-  router.post('/v1/nodes/token', async (req, res) => {
-    const body = parseBody(nodeTokenRequest, req);
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(await nodes.issueToken(body.node_id, body.node_secret, clientIp(req)));
-  });
+const route = routeDefiner<NodeRouteDeps>();
 
-  router.get('/v1/nodes/self/config', auth.node(), async (req, res) => {
-    const { id } = parseSubject(claimsOf(req).sub);
-    const config = await buildNodeConfig(deps.db, deps.network, id);
-    if (!config) throw new WirefleetError('not_found');
-    res.setHeader('Cache-Control', 'no-store');
-    res.json(signNodeConfig(deps.keyring, config));
-  });
+export const nodeRouteDefinitions: readonly RouteDefinition<NodeRouteDeps>[] = [
+  route({
+    method: 'post',
+    path: '/v1/nodes/token',
+    operationId: 'issueNodeToken',
+    summary: "Exchange a node's id and secret for a node access token",
+    tags: ['nodes'],
+    auth: 'none',
+    request: { body: nodeTokenRequest },
+    responses: { 200: { description: 'A node access token.', schema: nodeToken } },
+    errors: ['invalid_node_credentials', 'rate_limited'],
+    async handler({ body, req, res, deps }) {
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(await deps.nodes.issueToken(body.node_id, body.node_secret, clientIp(req)));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/nodes/self/config',
+    operationId: 'getOwnNodeConfig',
+    summary: "The calling node's signed desired configuration",
+    tags: ['nodes'],
+    auth: 'node',
+    responses: { 200: { description: 'The config and its JWS.', schema: signedNodeConfig } },
+    errors: ['not_found'],
+    async handler({ req, res, deps }) {
+      const { id } = parseSubject(claimsOf(req).sub);
+      const config = await buildNodeConfig(deps.fleet.db, deps.fleet.network, id);
+      if (!config) throw new WirefleetError('not_found');
+      res.setHeader('Cache-Control', 'no-store');
+      res.json(signNodeConfig(deps.fleet.keyring, config));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/nodes',
+    operationId: 'listNodes',
+    summary: 'List nodes, optionally by region and online state',
+    tags: ['nodes'],
+    auth: 'viewer',
+    request: { query: nodeListQuery },
+    responses: { 200: { description: 'A page of nodes.', schema: nodePage } },
+    errors: [],
+    async handler({ query, res, deps }) {
+      const items = await deps.nodes.list({
+        afterId: decodeCursor(query.cursor),
+        limit: query.limit,
+        region: query.region,
+        online: query.online === undefined ? undefined : query.online === 'true',
+      });
+      res.json(page(items, query.limit));
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/nodes/{id}',
+    operationId: 'getNode',
+    summary: 'Get a node',
+    tags: ['nodes'],
+    auth: 'viewer',
+    request: { params: idParams },
+    responses: { 200: { description: 'The node.', schema: node } },
+    errors: [],
+    async handler({ params, res, deps }) {
+      res.json(await deps.nodes.get(params.id));
+    },
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/nodes/{id}',
+    operationId: 'updateNode',
+    summary: "Change a node's name, endpoint, port, region, routes or exit_node",
+    description:
+      "Routes are IPv4 CIDRs that may not overlap the tunnel network, another node's routes or each other. A default route, half of one, or any route wider than a /8 is allowed only on an exit node; `exit_node` is set by an admin only (403 for an operator).",
+    tags: ['nodes'],
+    auth: 'operator',
+    request: { params: idParams, body: patchNodeRequest },
+    responses: { 200: { description: 'The updated node.', schema: node } },
+    errors: ['conflict'],
+    async handler({ params, body, req, res, deps }) {
+      const claims = claimsOf(req);
+      // An exit node may pull every node's Internet traffic through itself: an admin decision.
+      if (body.exit_node !== undefined && claims.role !== 'admin') {
+        throw new WirefleetError('forbidden', { detail: 'only an admin may set exit_node' });
+      }
+      res.json(await deps.nodes.patch(params.id, body, claims.sub, clientIp(req)));
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/nodes/{id}',
+    operationId: 'deleteNode',
+    summary: 'Offboard a node: secret revoked, agent disconnected, removed from every peer list',
+    tags: ['nodes'],
+    auth: 'operator',
+    request: { params: idParams },
+    responses: { 204: { description: 'The node is deleted.' } },
+    errors: [],
+    async handler({ params, req, res, deps }) {
+      await deps.nodes.delete(params.id, claimsOf(req).sub, clientIp(req));
+      res.status(204).end();
+    },
+  }),
+];
 
-  router.get('/v1/nodes', auth.require('viewer'), async (req, res) => {
-    const query = parseQuery(nodeListQuery, req);
-    const items = await nodes.list({
-      afterId: decodeCursor(query.cursor),
-      limit: query.limit,
-      region: query.region,
-      online: query.online === undefined ? undefined : query.online === 'true',
-    });
-    res.json(page(items, query.limit));
-  });
-
-  router.get('/v1/nodes/:id', auth.require('viewer'), async (req, res) => {
-    res.json(await nodes.get(parseParams(idParams, req).id));
-  });
-
-  router.patch('/v1/nodes/:id', auth.require('operator'), async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(patchNodeRequest, req);
-    const claims = claimsOf(req);
-    // An exit node may pull every node's Internet traffic through itself: an admin decision.
-    if (body.exit_node !== undefined && claims.role !== 'admin') {
-      throw new WirefleetError('forbidden', { detail: 'only an admin may set exit_node' });
-    }
-    res.json(await nodes.patch(id, body, claims.sub, clientIp(req)));
-  });
-
-  router.delete('/v1/nodes/:id', auth.require('operator'), async (req, res) => {
-    await nodes.delete(parseParams(idParams, req).id, claimsOf(req).sub, clientIp(req));
-    res.status(204).end();
-  });
-
-  return router;
+export function nodeRoutes(fleet: FleetDeps, nodes: NodeService, auth: Authenticator): Router {
+  return routerFor(nodeRouteDefinitions, { fleet, nodes }, auth);
 }

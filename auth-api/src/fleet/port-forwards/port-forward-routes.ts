@@ -1,39 +1,115 @@
-import { createPortForwardRequest, fromTemplateRequest, idParams, patchPortForwardRequest } from '@wirefleet/shared/schemas';
-import { Router } from 'express';
+import {
+  createPortForwardRequest,
+  fromTemplateRequest,
+  idParams,
+  patchPortForwardRequest,
+} from '@wirefleet/shared/schemas';
+import type { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../http/authenticate.js';
-import { parseBody, parseParams } from '../../http/validate.js';
 import { clientIp } from '../../http/client-ip.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
+import { portForward, portForwardList, serviceTemplateList } from '../../openapi/responses/fleet.js';
 import type { PortForwardService } from './port-forward-service.js';
 
+const route = routeDefiner<PortForwardService>();
+
+// Viewers read templates and forwards (CONTRACT §4).
+export const portForwardRouteDefinitions: readonly RouteDefinition<PortForwardService>[] = [
+  route({
+    method: 'get',
+    path: '/v1/service-templates',
+    operationId: 'listServiceTemplates',
+    summary: 'Named port sets for common services',
+    tags: ['port-forwards'],
+    auth: 'viewer',
+    responses: { 200: { description: 'Every template.', schema: serviceTemplateList } },
+    errors: [],
+    async handler({ res, deps: forwards }) {
+      res.json({ items: await forwards.templates() });
+    },
+  }),
+  route({
+    method: 'get',
+    path: '/v1/nodes/{id}/port-forwards',
+    operationId: 'listPortForwards',
+    summary: "List a node's port forwards",
+    tags: ['port-forwards'],
+    auth: 'viewer',
+    request: { params: idParams },
+    responses: { 200: { description: "All of the node's forwards.", schema: portForwardList } },
+    errors: [],
+    async handler({ params, res, deps: forwards }) {
+      res.json({ items: await forwards.list(params.id) });
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/nodes/{id}/port-forwards',
+    operationId: 'createPortForward',
+    summary: 'Add a port forward (DNAT) on a node',
+    description: '`target_ip` must be a tunnel address; `(node, protocol, public_port)` is unique.',
+    tags: ['port-forwards'],
+    auth: 'operator',
+    request: { params: idParams, body: createPortForwardRequest },
+    responses: { 201: { description: 'The new forward.', schema: portForward } },
+    errors: ['conflict'],
+    async handler({ params, body, req, res, deps: forwards }) {
+      const [created] = await forwards.create(params.id, [body], claimsOf(req).sub, clientIp(req));
+      res.status(201).json(created);
+    },
+  }),
+  route({
+    method: 'post',
+    path: '/v1/nodes/{id}/port-forwards/from-template',
+    operationId: 'createPortForwardsFromTemplate',
+    summary: "Add a service template's ports as forwards on a node",
+    tags: ['port-forwards'],
+    auth: 'operator',
+    request: { params: idParams, body: fromTemplateRequest },
+    responses: { 201: { description: 'The new forwards.', schema: portForwardList } },
+    errors: ['conflict'],
+    async handler({ params, body, req, res, deps: forwards }) {
+      const items = await forwards.fromTemplate(
+        params.id,
+        body.template,
+        body.target_ip,
+        claimsOf(req).sub,
+        clientIp(req),
+      );
+      res.status(201).json({ items });
+    },
+  }),
+  route({
+    method: 'patch',
+    path: '/v1/port-forwards/{id}',
+    operationId: 'updatePortForward',
+    summary: 'Change a port forward',
+    tags: ['port-forwards'],
+    auth: 'operator',
+    request: { params: idParams, body: patchPortForwardRequest },
+    responses: { 200: { description: 'The updated forward.', schema: portForward } },
+    errors: ['conflict'],
+    async handler({ params, body, req, res, deps: forwards }) {
+      res.json(await forwards.patch(params.id, body, claimsOf(req).sub, clientIp(req)));
+    },
+  }),
+  route({
+    method: 'delete',
+    path: '/v1/port-forwards/{id}',
+    operationId: 'deletePortForward',
+    summary: 'Delete a port forward',
+    tags: ['port-forwards'],
+    auth: 'operator',
+    request: { params: idParams },
+    responses: { 204: { description: 'The forward is deleted.' } },
+    errors: [],
+    async handler({ params, req, res, deps: forwards }) {
+      await forwards.delete(params.id, claimsOf(req).sub, clientIp(req));
+      res.status(204).end();
+    },
+  }),
+];
+
 export function portForwardRoutes(forwards: PortForwardService, auth: Authenticator): Router {
-  const router = Router();
-  const operator = auth.require('operator');
-  // Viewers read templates and forwards (CONTRACT §4).
-  router.get('/v1/service-templates', auth.require('viewer'), async (_req, res) => {
-    res.json({ items: await forwards.templates() });
-  });
-  router.get('/v1/nodes/:id/port-forwards', auth.require('viewer'), async (req, res) => {
-    res.json({ items: await forwards.list(parseParams(idParams, req).id) });
-  });
-  router.post('/v1/nodes/:id/port-forwards', operator, async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(createPortForwardRequest, req);
-    const [created] = await forwards.create(id, [body], claimsOf(req).sub, clientIp(req));
-    res.status(201).json(created);
-  });
-  router.post('/v1/nodes/:id/port-forwards/from-template', operator, async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(fromTemplateRequest, req);
-    res.status(201).json({ items: await forwards.fromTemplate(id, body.template, body.target_ip, claimsOf(req).sub, clientIp(req)) });
-  });
-  router.patch('/v1/port-forwards/:id', operator, async (req, res) => {
-    const { id } = parseParams(idParams, req);
-    const body = parseBody(patchPortForwardRequest, req);
-    res.json(await forwards.patch(id, body, claimsOf(req).sub, clientIp(req)));
-  });
-  router.delete('/v1/port-forwards/:id', operator, async (req, res) => {
-    await forwards.delete(parseParams(idParams, req).id, claimsOf(req).sub, clientIp(req));
-    res.status(204).end();
-  });
-  return router;
+  return routerFor(portForwardRouteDefinitions, forwards, auth);
 }
