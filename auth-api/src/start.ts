@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import http, { type Server } from 'node:http';
 import https from 'node:https';
-import { type Bus, InProcessBus, RedisBus, ROOM_HISTORY_TTL_SECONDS } from '@wirefleet/shared/bus';
+import { type Bus, busFromConfig } from '@wirefleet/shared/bus';
 import { listenStartupError, StartupError } from '@wirefleet/shared/config';
 import { type LoadedTls, loadTlsFiles, MIN_TLS_VERSION } from '@wirefleet/shared/tls';
 import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
@@ -114,16 +114,7 @@ function seams(
   logger: Logger,
   closers: Closers,
 ) {
-  const bus =
-    overrides.bus ??
-    (config.redisUrl
-      ? new RedisBus({
-          url: config.redisUrl,
-          keyPrefix: config.redisKeyPrefix,
-          historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS,
-          logger,
-        })
-      : new InProcessBus());
+  const bus = overrides.bus ?? busFromConfig(config, logger);
   if (!overrides.bus) closers.push(() => bus.close());
   const ingest: IngestSource =
     overrides.ingest ??

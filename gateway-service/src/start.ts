@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { type Bus, InProcessBus, RedisBus, ROOM_HISTORY_TTL_SECONDS } from '@wirefleet/shared/bus';
+import { type Bus, busFromConfig } from '@wirefleet/shared/bus';
 import { type IngestSink, InProcessIngest, RedisIngestSink } from '@wirefleet/shared/ingest';
 import { listenStartupError, probeListen, StartupError } from '@wirefleet/shared/config';
 import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
@@ -110,16 +110,7 @@ function seams(
   logger: Logger,
   closers: Closers,
 ) {
-  const bus =
-    overrides.bus ??
-    (config.redisUrl
-      ? new RedisBus({
-          url: config.redisUrl,
-          keyPrefix: config.redisKeyPrefix,
-          historyTtlSeconds: ROOM_HISTORY_TTL_SECONDS,
-          logger,
-        })
-      : new InProcessBus({ logger }));
+  const bus = overrides.bus ?? busFromConfig(config, logger);
   if (!overrides.bus) closers.push(() => bus.close());
   const ingest =
     overrides.ingest ?? (redis ? new RedisIngestSink(redis, config.redisKeyPrefix) : new InProcessIngest());
