@@ -34,7 +34,7 @@ export function requestSchema(schema: z.ZodType): JsonSchema {
 function responseSchema(schema: z.ZodType): JsonSchema {
   const id = responseRegistry.get(schema)?.id;
   if (id !== undefined) return { $ref: COMPONENT_PREFIX + id };
-  // Inline, so it must not contain a component: that would be converted a second time.
+  // Inline: small bodies that are no component (Prometheus text, this document itself).
   return embedded(
     z.toJSONSchema(schema, {
       target: 'draft-2020-12',

@@ -1,4 +1,3 @@
 export { buildOpenApiDocument, type OpenApiDocument, type OpenApiOptions } from './build-document.js';
 export { openApiRoutes } from './openapi-routes.js';
-export { routeCatalogue } from './route-catalogue.js';
 export { routeTable } from './route-table.js';

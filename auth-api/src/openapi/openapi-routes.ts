@@ -1,7 +1,9 @@
 import fs from 'node:fs';
-import { Router } from 'express';
-import type { RouteDefinition } from '../http/routes/route-definition.js';
+import type { Router } from 'express';
+import { z } from 'zod';
+import { type RouteDefinition, routeDefiner, routerFor } from '../http/routes/index.js';
 import { buildOpenApiDocument, type OpenApiOptions } from './build-document.js';
+import { responseRegistry } from './responses/registry.js';
 
 /** The auth-api package version; `../../package.json` is the same file from `src/` and `dist/`. */
 function packageVersion(): string {
@@ -11,26 +13,51 @@ function packageVersion(): string {
   return typeof manifest.version === 'string' ? manifest.version : '0.0.0';
 }
 
+const openApiDocument = z.looseObject({});
+responseRegistry.add(openApiDocument, { description: 'An OpenAPI 3.1 document.' });
+
+interface OpenApiRouteDeps {
+  /** Built on first request and cached: the body is serialised once. */
+  body(): string;
+}
+
+const route = routeDefiner<OpenApiRouteDeps>();
+
+export const openApiRouteDefinitions: readonly RouteDefinition<OpenApiRouteDeps>[] = [
+  route({
+    method: 'get',
+    path: '/openapi.json',
+    operationId: 'getOpenApiDocument',
+    summary: 'This OpenAPI 3.1 document',
+    tags: ['ops'],
+    auth: 'none',
+    responses: {
+      200: {
+        description: 'The document, generated from the schemas that validate requests.',
+        schema: openApiDocument,
+      },
+    },
+    errors: [],
+    handler({ res, deps }) {
+      res.setHeader('Cache-Control', 'public, max-age=300');
+      res.type('application/json').send(deps.body());
+    },
+  }),
+];
+
 /**
  * `GET /openapi.json`: public, like the JWKS, since it documents nothing a client could not
- * learn by calling the API. Generated from `routes` on first request and cached; the body is
- * serialised once.
+ * learn by calling the API. Generated from `routes`, the definitions the app registers.
  */
 export function openApiRoutes(
   routes: readonly RouteDefinition[],
   options: Partial<OpenApiOptions> = {},
 ): Router {
-  const router = Router();
   let body: string | undefined;
-  router.get('/openapi.json', (_req, res) => {
-    body ??= JSON.stringify(
-      buildOpenApiDocument(routes, {
-        version: options.version ?? packageVersion(),
-        serverUrl: options.serverUrl,
-      }),
-    );
-    res.setHeader('Cache-Control', 'public, max-age=300');
-    res.type('application/json').send(body);
-  });
-  return router;
+  const document = () =>
+    buildOpenApiDocument(routes, {
+      version: options.version ?? packageVersion(),
+      serverUrl: options.serverUrl,
+    });
+  return routerFor(openApiRouteDefinitions, { body: () => (body ??= JSON.stringify(document())) });
 }

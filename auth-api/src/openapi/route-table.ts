@@ -7,11 +7,17 @@ import { portForwardRouteDefinitions } from '../fleet/port-forwards/port-forward
 import type { RouteDefinition } from '../http/routes/route-definition.js';
 import { authRouteDefinitions } from '../identity/auth/auth-routes.js';
 import { userRouteDefinitions } from '../identity/users/user-routes.js';
-import { fromCatalogue } from './catalogue-adapter.js';
-import { routeCatalogue } from './route-catalogue.js';
+import { opsRouteDefinitions } from '../ops/ops-routes.js';
+import { openApiRouteDefinitions } from './openapi-routes.js';
 
-/** Definitions registered by the routers so far; the catalogue documents the rest. */
-const registered: readonly RouteDefinition[] = [
+/**
+ * Every route the app registers, in the order the document lists them: the source of
+ * `GET /openapi.json`, and the list tests walk to reach every route. A router mounted in
+ * `app.ts` but missing here fails `openapi-coverage.int.test.ts`, which reads the app's router.
+ */
+export const routeTable: readonly RouteDefinition[] = [
+  ...opsRouteDefinitions,
+  ...openApiRouteDefinitions,
   ...authRouteDefinitions,
   ...userRouteDefinitions,
   ...auditRouteDefinitions,
@@ -20,17 +26,4 @@ const registered: readonly RouteDefinition[] = [
   ...deviceRouteDefinitions,
   ...portForwardRouteDefinitions,
   ...commandRouteDefinitions,
-];
-
-const key = (route: { method: string; path: string }) => `${route.method} ${route.path}`;
-const byKey = new Map(registered.map((route) => [key(route), route]));
-const catalogued = new Set(routeCatalogue.map(key));
-
-/**
- * Every route the app registers, in the order the document lists them: the source of
- * `GET /openapi.json`, and the list tests walk to reach every route.
- */
-export const routeTable: readonly RouteDefinition[] = [
-  ...routeCatalogue.map((spec) => byKey.get(key(spec)) ?? fromCatalogue(spec)),
-  ...registered.filter((route) => !catalogued.has(key(route))),
 ];

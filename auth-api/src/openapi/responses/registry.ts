@@ -1,9 +1,10 @@
 import { z } from 'zod';
 
 /**
- * Response bodies are documented with zod schemas written from what the handlers return (the
- * `toPublic*` functions and the services' result types). They only document: nothing checks
- * responses at run time, so the service types stay the source of truth and these follow them.
+ * Response bodies are declared with zod schemas written from what the handlers return (the
+ * `toPublic*` functions and the services' result types), on each route's `responses`. In
+ * production they only document; under test every answer is checked against them
+ * (`http/routes/response-check.ts`), so a handler that drifts from its schema fails its test.
  *
  * Every schema registered with an `id` becomes `#/components/schemas/<id>`; the registry is
  * also the metadata source for descriptions and formats (zod's global registry stays clean).
