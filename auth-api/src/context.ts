@@ -1,26 +1,26 @@
 import type { Bus } from '@wirefleet/shared/bus';
 import { type Logger, subsystemLogger } from '@wirefleet/shared/logging';
-import { AccessTokenVerifier } from '@wirefleet/shared/tokens';
+import type { AccessTokenVerifier } from '@wirefleet/shared/tokens';
 import type { Knex } from 'knex';
 import { AuditLog } from './audit/index.js';
 import type { AuthApiConfig } from './config.js';
 import { type Authenticator, createAuthenticator } from './http/authenticate.js';
-import { LoginService, SessionService } from './identity/auth/index.js';
+import type { LoginService, SessionService } from './identity/auth/index.js';
+import { createIdentity } from './identity/identity.js';
 import type { Keyring } from './identity/keys/index.js';
 import { PasswordHasher } from './identity/passwords/index.js';
-import { SessionStore } from './identity/sessions/index.js';
-import { AccessTokenIssuer } from './identity/tokens/index.js';
+import type { SessionStore } from './identity/sessions/index.js';
 import type { SecretBox } from './identity/totp/secret-box.js';
-import { TotpService } from './identity/totp/totp-service.js';
-import { UserService, UserStore } from './identity/users/index.js';
+import type { TotpService } from './identity/totp/totp-service.js';
+import type { UserService, UserStore } from './identity/users/index.js';
 import { AuthApiMetrics, type ReadinessCheck } from './ops/index.js';
-import { type LimiterFactory, LoginGuard } from './rate-limits/index.js';
+import type { LimiterFactory } from './rate-limits/index.js';
 import { createFleet, type Fleet } from './fleet/fleet.js';
 import type { Network } from './fleet/network/index.js';
 import type { IngestSource } from '@wirefleet/shared/ingest';
 import { parseSubject } from '@wirefleet/shared/tokens';
 import type { RevocationStore } from '@wirefleet/shared/revocations';
-import { RevocationRecorder, storeBeforePublish } from './identity/revocations/index.js';
+import { storeBeforePublish } from './identity/revocations/index.js';
 
 /** What the wiring needs from outside: connections and the few things tests swap. */
 export interface ContextDeps {
@@ -62,88 +62,42 @@ export interface AuthApiContext {
   readiness: Record<string, ReadinessCheck>;
 }
 
-/** The one place the auth-api is wired: plain constructors, each handed only what it uses. */
+/**
+ * The one place the auth-api is wired: the platform pieces (hasher, metrics, audit), then the
+ * two capabilities — identity (identity/identity.ts) and fleet (fleet/fleet.ts) — and the
+ * authenticator that needs both. Plain constructors, each handed only what it uses.
+ */
 export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApiContext {
   const { db, bus, keyring, logger } = deps;
   const hasher = new PasswordHasher(config.argon2, config.argon2);
   const metrics = new AuthApiMetrics(() => hasher.stats());
   const audit = new AuditLog(db, subsystemLogger(logger, 'audit'));
-  const users = new UserStore(db);
-  const sessionStore = new SessionStore(db, {
-    refreshTtlSeconds: config.refreshTtlSeconds,
-    absoluteTtlSeconds: config.refreshAbsoluteTtlSeconds,
-    reuseGraceSeconds: config.refreshReuseGraceSeconds,
-  }, deps.relaxedDb ?? db);
-  const tokens = new AccessTokenIssuer(keyring, config.publicUrl, config.accessTokenTtlSeconds, deps.now);
-  const guard = new LoginGuard(deps.limiter, config.limits);
-  const totp = new TotpService({ users, box: deps.secretBox, guard, audit, issuer: 'Wirefleet', ...(deps.now ? { now: deps.now } : {}) });
-  // The relay belongs to the fleet, built below; it is only poked after a request, by then it exists.
-  const revocations = new RevocationRecorder({ db, poke: () => fleet.relay.poke(), now: deps.now ?? Date.now });
-  const sessions = new SessionService({
-    revocations,
-    sessions: sessionStore,
-    tokens,
-    guard,
-    audit,
-    bus,
-    metrics,
-    logger: subsystemLogger(logger, 'sessions'),
+  // Revocations are announced by the fleet's outbox relay; it is only poked after a request,
+  // by then the fleet exists.
+  const identity = createIdentity(config, {
+    ...{ db, relaxedDb: deps.relaxedDb, bus, keyring, secretBox: deps.secretBox, limiter: deps.limiter },
+    ...{ hasher, audit, metrics, logger, now: deps.now, announce: () => fleet.relay.poke() },
   });
-  const login = new LoginService({
-    users,
-    hasher,
-    sessions: sessionStore,
-    tokens,
-    guard,
-    totp,
-    audit,
-    metrics,
-    logger: subsystemLogger(logger, 'login'),
-  });
-  const userService = new UserService({ db, users, hasher, sessionStore, sessions, audit, revocations });
-  const verifier = new AccessTokenVerifier({ keySet: keyring, issuer: config.publicUrl, ...(deps.now ? { now: deps.now } : {}) });
   const fleet = createFleet(
     {
-      db,
-      network: deps.network,
-      audit,
-      bus,
-      keyring,
-      tokens,
-      guard,
-      config: config.fleet,
-      logger: subsystemLogger(logger, 'fleet'),
+      ...{ db, network: deps.network, audit, bus, keyring, tokens: identity.tokens, guard: identity.guard },
+      ...{ config: config.fleet, logger: subsystemLogger(logger, 'fleet') },
     },
     deps.ingest,
     storeBeforePublish(deps.revocations),
   );
   const auth = createAuthenticator(
-    verifier,
+    identity.verifier,
     async (claims) => {
       // A node token lives as long as the node and its current credential; a user token as its session.
       if (claims.role === 'node') return fleet.nodes.credentialValid(parseSubject(claims.sub).id, claims.sid);
-      return (await sessionStore.activeSessionUser(claims.sid)) !== undefined;
+      return (await identity.sessionStore.activeSessionUser(claims.sid)) !== undefined;
     },
     (reason) => metrics.authFailures.inc({ reason }),
   );
+  const { users, userService, sessionStore, sessions, login, totp, verifier } = identity;
   return {
-    config,
-    logger,
-    db,
-    bus,
-    keyring,
-    metrics,
-    hasher,
-    users,
-    userService,
-    sessionStore,
-    sessions,
-    login,
-    totp,
-    audit,
-    auth,
-    verifier,
-    fleet,
-    readiness: deps.readiness,
+    ...{ config, logger, db, bus, keyring, metrics, hasher, audit, auth, fleet, readiness: deps.readiness },
+    ...{ users, userService, sessionStore, sessions, login, totp, verifier },
   };
 }
