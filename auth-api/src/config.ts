@@ -128,6 +128,29 @@ function parseTrustProxy(value: string): boolean | number | string {
   return value;
 }
 
+type ParsedEnv = z.infer<typeof schema>;
+
+function argon2From(e: ParsedEnv): AuthApiConfig['argon2'] {
+  return {
+    memoryKib: e.ARGON2_MEMORY_KIB,
+    iterations: e.ARGON2_ITERATIONS,
+    parallelism: e.ARGON2_PARALLELISM,
+    maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
+    maxQueue: e.ARGON2_MAX_QUEUE,
+  };
+}
+
+function limitsFrom(e: ParsedEnv): LoginLimits {
+  return {
+    loginPerIpPerMinute: e.LOGIN_LIMIT_PER_IP_PER_MINUTE,
+    loginFailuresPerUserIp: e.LOGIN_FAILURES_PER_USER_IP,
+    loginBackoffAfterFailures: e.LOGIN_BACKOFF_AFTER_FAILURES,
+    refreshPerIpPerMinute: e.REFRESH_LIMIT_PER_IP_PER_MINUTE,
+    totpFailuresPerUser: e.TOTP_FAILURES_PER_USER,
+    enrollPerIpPerMinute: e.ENROLL_LIMIT_PER_IP_PER_MINUTE,
+  };
+}
+
 export function loadAuthApiConfig(env: Env = process.env): {
   config: AuthApiConfig;
   secrets: AuthApiSecrets;
@@ -159,21 +182,8 @@ export function loadAuthApiConfig(env: Env = process.env): {
     refreshTtlSeconds: e.REFRESH_TTL_SECONDS,
     refreshAbsoluteTtlSeconds: Math.max(e.REFRESH_ABSOLUTE_TTL_SECONDS, e.REFRESH_TTL_SECONDS),
     refreshReuseGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
-    argon2: {
-      memoryKib: e.ARGON2_MEMORY_KIB,
-      iterations: e.ARGON2_ITERATIONS,
-      parallelism: e.ARGON2_PARALLELISM,
-      maxConcurrency: e.ARGON2_MAX_CONCURRENCY,
-      maxQueue: e.ARGON2_MAX_QUEUE,
-    },
-    limits: {
-      loginPerIpPerMinute: e.LOGIN_LIMIT_PER_IP_PER_MINUTE,
-      loginFailuresPerUserIp: e.LOGIN_FAILURES_PER_USER_IP,
-      loginBackoffAfterFailures: e.LOGIN_BACKOFF_AFTER_FAILURES,
-      refreshPerIpPerMinute: e.REFRESH_LIMIT_PER_IP_PER_MINUTE,
-      totpFailuresPerUser: e.TOTP_FAILURES_PER_USER,
-      enrollPerIpPerMinute: e.ENROLL_LIMIT_PER_IP_PER_MINUTE,
-    },
+    argon2: argon2From(e),
+    limits: limitsFrom(e),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
     fleet: {
       networkCidr: e.FLEET_NETWORK_CIDR,
