@@ -1,18 +1,13 @@
 import type { Bus } from '@wirefleet/shared/bus';
 import { type Logger, subsystemLogger } from '@wirefleet/shared/logging';
-import type { AccessTokenVerifier } from '@wirefleet/shared/tokens';
 import type { Knex } from 'knex';
 import { AuditLog } from './audit/index.js';
 import type { AuthApiConfig } from './config.js';
 import { type Authenticator, createAuthenticator } from './http/authenticate.js';
-import type { LoginService, SessionService } from './identity/auth/index.js';
-import { createIdentity } from './identity/identity.js';
+import { createIdentity, type Identity } from './identity/identity.js';
 import type { Keyring } from './identity/keys/index.js';
 import { PasswordHasher } from './identity/passwords/index.js';
-import type { SessionStore } from './identity/sessions/index.js';
 import type { SecretBox } from './identity/totp/secret-box.js';
-import type { TotpService } from './identity/totp/totp-service.js';
-import type { UserService, UserStore } from './identity/users/index.js';
 import { AuthApiMetrics, type ReadinessCheck } from './ops/index.js';
 import type { LimiterFactory } from './rate-limits/index.js';
 import { createFleet, type Fleet } from './fleet/fleet.js';
@@ -41,7 +36,9 @@ export interface ContextDeps {
   now?: () => number;
 }
 
-export interface AuthApiContext {
+/** What the routes, the CLI and tests reach: the platform pieces, identity's services and the fleet. */
+export interface AuthApiContext
+  extends Pick<Identity, 'users' | 'userService' | 'sessionStore' | 'sessions' | 'login' | 'totp' | 'verifier'> {
   config: AuthApiConfig;
   logger: Logger;
   db: Knex;
@@ -49,15 +46,8 @@ export interface AuthApiContext {
   keyring: Keyring;
   metrics: AuthApiMetrics;
   hasher: PasswordHasher;
-  users: UserStore;
-  userService: UserService;
-  sessionStore: SessionStore;
-  sessions: SessionService;
-  login: LoginService;
-  totp: TotpService;
   audit: AuditLog;
   auth: Authenticator;
-  verifier: AccessTokenVerifier;
   fleet: Fleet;
   readiness: Record<string, ReadinessCheck>;
 }

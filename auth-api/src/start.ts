@@ -4,11 +4,11 @@ import https from 'node:https';
 import { type Bus, busFromConfig } from '@wirefleet/shared/bus';
 import { listenStartupError, StartupError } from '@wirefleet/shared/config';
 import { type LoadedTls, loadTlsFiles, MIN_TLS_VERSION } from '@wirefleet/shared/tls';
-import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
+import { openServiceRedis } from '@wirefleet/shared/health';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { migrateLatest } from '@wirefleet/migrations';
 import { type IngestSource, InProcessIngest } from '@wirefleet/shared/ingest';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   InMemoryRevocationStore,
   RedisRevocationStore,
@@ -87,23 +87,11 @@ async function openMigratedDatabase(config: AuthApiConfig, logger: Logger, close
 }
 
 /** The auth-api's Redis connection, when REDIS_URL is set. */
-async function connectRedis(
-  config: AuthApiConfig,
-  logger: Logger,
-  closers: Closers,
-): Promise<Redis | undefined> {
-  if (!config.redisUrl) return undefined;
+function connectRedis(config: AuthApiConfig, logger: Logger, closers: Closers): Promise<Redis | undefined> {
+  if (!config.redisUrl) return Promise.resolve(undefined);
   // No offline queue: while Redis is down, calls fail fast (rate limits fall back to memory,
   // readiness says 503) instead of piling up behind a dead connection.
-  const redis = new Redis(config.redisUrl, {
-    maxRetriesPerRequest: 1,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-  });
-  closers.push(async () => redis.disconnect());
-  await connectRedisAtStart(redis, config.redisUrl);
-  logRedisConnectionChanges(redis, logger);
-  return redis;
+  return openServiceRedis(config.redisUrl, { enableOfflineQueue: false }, logger, closers);
 }
 
 /** The seams, Redis-backed with REDIS_URL, in-process without (or as the overrides say). */

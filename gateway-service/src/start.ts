@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import { type Bus, busFromConfig } from '@wirefleet/shared/bus';
 import { type IngestSink, InProcessIngest, RedisIngestSink } from '@wirefleet/shared/ingest';
 import { listenStartupError, probeListen, StartupError } from '@wirefleet/shared/config';
-import { connectRedisAtStart, logRedisConnectionChanges } from '@wirefleet/shared/health';
+import { openServiceRedis } from '@wirefleet/shared/health';
 import { createLogger, type Logger } from '@wirefleet/shared/logging';
 import { loadTlsFiles } from '@wirefleet/shared/tls';
 import { type Jwks, type KeySet, RemoteJwksKeySet, StaticKeySet } from '@wirefleet/shared/tokens';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import {
   InMemoryRevocationStore,
   RedisRevocationStore,
@@ -72,17 +72,10 @@ export async function startGateway(
 type Closers = Array<() => Promise<void>>;
 
 /** The gateway's own Redis connection (leases, ingest, revocations), when REDIS_URL is set. */
-async function connectRedis(
-  config: GatewayConfig,
-  logger: Logger,
-  closers: Closers,
-): Promise<Redis | undefined> {
-  if (!config.redisUrl) return undefined;
-  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true });
-  closers.push(async () => redis.disconnect());
-  await connectRedisAtStart(redis, config.redisUrl);
-  logRedisConnectionChanges(redis, logger);
-  return redis;
+function connectRedis(config: GatewayConfig, logger: Logger, closers: Closers): Promise<Redis | undefined> {
+  return config.redisUrl
+    ? openServiceRedis(config.redisUrl, {}, logger, closers)
+    : Promise.resolve(undefined);
 }
 
 /** Where token keys come from: given (single process), a JWKS file, or the auth-api's JWKS URL. */

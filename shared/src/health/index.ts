@@ -7,4 +7,4 @@ export {
   type ReadinessCheck,
   ReadinessLog,
 } from './readiness.js';
-export { connectRedisAtStart, logRedisConnectionChanges } from './redis-connection.js';
+export { connectRedisAtStart, logRedisConnectionChanges, openServiceRedis } from './redis-connection.js';

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { connectionFailure, redisStartupError } from '../config/index.js';
 
@@ -43,4 +43,21 @@ export function logRedisConnectionChanges(redis: Redis, logger: Logger, name = '
     lost = false;
     logger.info(`${name} connection restored`);
   });
+}
+
+/**
+ * A service's own Redis connection, opened at start: connected now (a failure is one
+ * StartupError naming REDIS_URL), its drops and returns logged once each, closed by `closers`.
+ */
+export async function openServiceRedis(
+  url: string,
+  options: RedisOptions,
+  logger: Logger,
+  closers: Array<() => Promise<void>>,
+): Promise<Redis> {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1, ...options, lazyConnect: true });
+  closers.push(async () => redis.disconnect());
+  await connectRedisAtStart(redis, url);
+  logRedisConnectionChanges(redis, logger);
+  return redis;
 }

@@ -1,14 +1,13 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../dataplane.js';
 import { EXIT_TABLE } from './exit-routing.js';
 import { LinuxDataplane } from './linux-dataplane.js';
+import { IN_CI, keyPair, missingPrerequisites, prerequisitesReason } from './real-host.test-suite.js';
 
 /**
  * Exit routing on a real host, as root, in three network namespaces made for this run:
@@ -22,42 +21,13 @@ import { LinuxDataplane } from './linux-dataplane.js';
  * everything (namespaces, veths, daemons, sockets, the listener) is removed in afterAll.
  */
 const exec = promisify(execFile);
-const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
-const TOOLS = ['ip', 'nft', 'wg', 'wireguard-go', 'ping', 'sysctl'];
 
-function onPath(tool: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => {
-    try {
-      accessSync(join(dir, tool), constants.X_OK);
-      return true;
-    } catch {
-      // Not there, or not executable: try the next PATH entry.
-      return false;
-    }
-  });
-}
 
-function missingPrerequisites(): string[] {
-  const missing: string[] = [];
-  if (process.getuid?.() !== 0) missing.push('root (the test creates network namespaces)');
-  for (const tool of TOOLS) if (!onPath(tool)) missing.push(`the \`${tool}\` command`);
-  if (!existsSync('/dev/net/tun')) missing.push('/dev/net/tun (wireguard-go needs TUN)');
-  return missing;
-}
 
 const missing = missingPrerequisites();
-const reason = `needs ${missing.join(', ')} (Debian: wireguard-go wireguard-tools nftables iproute2 iputils-ping procps)`;
+const reason = prerequisitesReason(missing);
 if (missing.length > 0 && !IN_CI) console.warn(`skipping exit routing integration test: ${reason}`);
 
-function keyPair(): { privateKey: string; publicKey: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const raw = (jwk: { d?: string; x?: string }, field: 'd' | 'x') =>
-    Buffer.from(jwk[field] ?? '', 'base64url').toString('base64');
-  return {
-    privateKey: raw(privateKey.export({ format: 'jwk' }), 'd'),
-    publicKey: raw(publicKey.export({ format: 'jwk' }), 'x'),
-  };
-}
 
 const suffix = randomBytes(3).toString('hex');
 const NS = { u: `wfe-${suffix}u`, a: `wfe-${suffix}a`, b: `wfe-${suffix}b` };

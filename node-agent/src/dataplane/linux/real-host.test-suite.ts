@@ -1,0 +1,47 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { accessSync, constants, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What the tests that drive a real host (network namespaces, wireguard-go, nftables) need,
+ * and the key pairs they configure. In CI a missing prerequisite fails the suite with its
+ * name; elsewhere the suite is skipped with the reason.
+ */
+export const IN_CI = process.env.CI === 'true' || process.env.CI === '1';
+const TOOLS = ['ip', 'nft', 'wg', 'wireguard-go', 'ping', 'sysctl'];
+
+function onPath(tool: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => {
+    try {
+      accessSync(join(dir, tool), constants.X_OK);
+      return true;
+    } catch {
+      // Not there, or not executable: try the next PATH entry.
+      return false;
+    }
+  });
+}
+
+/** What this host lacks for the real-host tests (empty: they can run). */
+export function missingPrerequisites(): string[] {
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push('root (the test creates network namespaces)');
+  for (const tool of TOOLS) if (!onPath(tool)) missing.push(`the \`${tool}\` command`);
+  if (!existsSync('/dev/net/tun')) missing.push('/dev/net/tun (wireguard-go needs TUN)');
+  return missing;
+}
+
+/** The sentence a skip or a CI failure gives. */
+export function prerequisitesReason(missing: string[]): string {
+  return `needs ${missing.join(', ')} (Debian: wireguard-go wireguard-tools nftables iproute2 iputils-ping procps)`;
+}
+
+/** A WireGuard key pair, base64 as in configs. */
+export function keyPair(): { privateKey: string; publicKey: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const raw = (jwk: { d?: string; x?: string }, field: 'd' | 'x') => Buffer.from(jwk[field] ?? '', 'base64url').toString('base64');
+  return {
+    privateKey: raw(privateKey.export({ format: 'jwk' }), 'd'),
+    publicKey: raw(publicKey.export({ format: 'jwk' }), 'x'),
+  };
+}
