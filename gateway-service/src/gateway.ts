@@ -1,6 +1,6 @@
 import type { Bus } from '@wirefleet/shared/bus';
 import type { IngestSink } from '@wirefleet/shared/ingest';
-import type { Logger } from '@wirefleet/shared/logging';
+import { type Logger, subsystemLogger } from '@wirefleet/shared/logging';
 import { CloseCode } from '@wirefleet/shared/protocol';
 import type { RevocationStore } from '@wirefleet/shared/revocations';
 import type { LoadedTls } from '@wirefleet/shared/tls';
@@ -67,7 +67,7 @@ function buildTransport(config: GatewayConfig, deps: GatewayDeps) {
     metrics,
     writeDelay: config.writeDelay,
     maxBackpressureBytes: config.maxBackpressureBytes,
-    logger: deps.logger.child({ subsystem: 'rooms' }),
+    logger: subsystemLogger(deps.logger, 'rooms'),
   });
   metrics.observe({
     connections: () => registry.size,
@@ -90,7 +90,7 @@ function buildHandlers(config: GatewayConfig, deps: GatewayDeps, transport: Tran
     bus,
     store: deps.revocations,
     list: revocations,
-    logger: logger.child({ subsystem: 'revocations' }),
+    logger: subsystemLogger(logger, 'revocations'),
     onRevoked: (entry) => closeRevoked(entry, registry, sockets.close),
     now,
   });
@@ -100,7 +100,7 @@ function buildHandlers(config: GatewayConfig, deps: GatewayDeps, transport: Tran
     ingest: deps.ingest,
     registry,
     instanceId: config.instanceId,
-    logger: logger.child({ subsystem: 'nodes' }),
+    logger: subsystemLogger(logger, 'nodes'),
     close: sockets.close,
     now,
   });
@@ -112,7 +112,7 @@ function buildHandlers(config: GatewayConfig, deps: GatewayDeps, transport: Tran
     registry,
     ingest: deps.ingest,
     metrics,
-    logger: logger.child({ subsystem: 'frames' }),
+    logger: subsystemLogger(logger, 'frames'),
     instanceId: config.instanceId,
     maxPayloadBytes: config.maxPayloadBytes,
     maxRoomsPerConnection: config.maxRoomsPerConnection,
@@ -145,7 +145,7 @@ export function createGateway(config: GatewayConfig, deps: GatewayDeps): Gateway
       app,
       metrics,
       { bus: deps.bus, keySet: deps.keySet },
-      logger.child({ subsystem: 'readiness' }),
+      subsystemLogger(logger, 'readiness'),
     );
   });
   const stopHousekeeping = startHousekeeping({

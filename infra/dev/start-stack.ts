@@ -4,6 +4,7 @@ import { InProcessBus } from '@wirefleet/shared/bus';
 import { InMemoryRevocationStore } from '@wirefleet/shared/revocations';
 import { ConfigError, StartupError } from '@wirefleet/shared/config';
 import { InProcessIngest } from '@wirefleet/shared/ingest';
+import { subsystemLogger } from '@wirefleet/shared/logging';
 import { reloadTlsOnSignal } from '@wirefleet/shared/tls';
 import { dashboardOrigins, ensureDashboardBuilt } from './dashboard-build.js';
 import { startSimulatedAgents } from './simulated-agents.js';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
     apiUrl: api.url,
     gatewayUrl: gateway.url,
     keys: new EnrollmentKeyStore(api.context.db),
-    logger: api.context.logger.child({ subsystem: 'simulated-agents' }),
+    logger: subsystemLogger(api.context.logger, 'simulated-agents'),
   });
 
   await dashboard;

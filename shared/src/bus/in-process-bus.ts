@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { createLogger } from '../logging/index.js';
+import { createLogger, subsystemLogger } from '../logging/index.js';
 import {
   assertRoomAndEvent,
   type Bus,
@@ -50,7 +50,7 @@ export class InProcessBus implements Bus {
 
   constructor(options: InProcessBusOptions = {}) {
     this.historySize = positiveInteger('historySize', options.historySize ?? 1000);
-    this.logger = (options.logger ?? createLogger({ service: 'bus' })).child({ component: 'in-process-bus' });
+    this.logger = subsystemLogger(options.logger ?? createLogger({ service: 'bus' }), 'bus');
   }
 
   async publish(room: string, event: string, data: unknown): Promise<BusEvent> {

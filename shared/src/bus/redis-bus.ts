@@ -1,7 +1,7 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import type { Logger } from 'pino';
 import { logRedisConnectionChanges } from '../health/redis-connection.js';
-import { createLogger } from '../logging/index.js';
+import { createLogger, subsystemLogger } from '../logging/index.js';
 import {
   assertRoomAndEvent,
   type Bus,
@@ -118,7 +118,7 @@ export class RedisBus implements Bus {
       options.historyTtlSeconds === undefined
         ? 0
         : positiveInteger('historyTtlSeconds', options.historyTtlSeconds);
-    this.logger = (options.logger ?? createLogger({ service: 'bus' })).child({ component: 'redis-bus' });
+    this.logger = subsystemLogger(options.logger ?? createLogger({ service: 'bus' }), 'bus');
     this.connection = { ...CONNECTION, commandTimeout: options.commandTimeoutMs ?? 5000 };
     if (options.redis) {
       this.cmd = options.redis;
