@@ -1,7 +1,6 @@
 import type { Bus, BusEvent, BusGap } from '@wirefleet/shared/bus';
 import { isNewerOffset } from '@wirefleet/shared/protocol';
 import type { Logger } from '@wirefleet/shared/logging';
-import type { EventFrame } from '@wirefleet/shared/protocol';
 import type { Connection } from '../connections/connection.js';
 import {
   hasMember,
@@ -11,15 +10,23 @@ import {
   withoutMember,
 } from '../connections/one-or-many.js';
 import { WriteCoalescing } from './write-coalescing.js';
+import {
+  type ConsumerChecks,
+  type HubOptions,
+  type JoinRequest,
+  type JoinResult,
+  NO_CONSUMER_CHECKS,
+  type TopicTransport,
+} from './room-hub-contracts.js';
+import { serialiseEvent, subscribedFrame, toEventFrame } from './room-frames.js';
 
-/** How the hub reaches uWebSockets.js: one topic per room, and per-socket sends. */
-export interface TopicTransport {
-  /** Sends `frame` to every socket subscribed to `topic`; returns how many it reached. */
-  publish(topic: string, frame: string): number;
-  send(connection: Connection, frames: string[]): void;
-  subscribe(connection: Connection, topic: string): void;
-  unsubscribe(connection: Connection, topic: string): void;
-}
+export type {
+  ConsumerChecks,
+  HubOptions,
+  JoinRequest,
+  JoinResult,
+  TopicTransport,
+} from './room-hub-contracts.js';
 
 interface RoomState {
   /** Local members, live or joining; the room is dropped from the Bus when the last leaves. */
@@ -33,50 +40,6 @@ interface RoomState {
   bytesSinceCheck: number;
   /** Resolves once the Bus delivers this room here; yields the function that stops it. */
   subscription: Promise<() => Promise<void>>;
-}
-
-/**
- * Write coalescing (GATEWAY_WRITE_DELAY_MS above GATEWAY_WRITE_DELAY_ABOVE_RATE; see
- * write-coalescing.ts): while it holds, room events wait up to the delay and are handed to uWS
- * in one go, which merges everything a socket is due into one write. Observers (logout, node
- * deletion) still act at once.
- */
-export interface HubOptions {
-  coalescing: WriteCoalescing;
-  consumers: ConsumerChecks;
-}
-
-/**
- * Slow-consumer detection at delivery time. Checking every member on every event would cost
- * a native call per delivery; instead a room's members are checked each time the room has
- * published `everyBytes` (a fraction of the buffer limit), so a burst cannot carry a reader
- * from "fine" to uWS's hard limit unnoticed. A periodic sweep covers the rest.
- */
-export interface ConsumerChecks {
-  everyBytes: number;
-  check(members: Iterable<Connection>): void;
-  delivered(room: string, deliveries: number): void;
-}
-
-const NO_CONSUMER_CHECKS: ConsumerChecks = {
-  everyBytes: Number.POSITIVE_INFINITY,
-  check: () => undefined,
-  delivered: () => undefined,
-};
-
-/** How a join is asked for. */
-export interface JoinRequest {
-  /** Replay the events after this offset before live ones. */
-  since?: string | undefined;
-  /** Answer with a `subscribed` frame (carrying this id) before the replay: a client's `subscribe`. */
-  acknowledge?: { id?: string | undefined } | undefined;
-  /** A frame to send first, once the connection is live in the room: the automatic join's `welcome`. */
-  greeting?: string | undefined;
-}
-
-export interface JoinResult {
-  offset: string;
-  recovered: boolean;
 }
 
 /**
@@ -377,29 +340,4 @@ function stopJoining(state: RoomState, connection: Connection): void {
 function dropPending(connection: Connection, room: string): void {
   connection.pending?.delete(room);
   if (connection.pending?.size === 0) connection.pending = undefined;
-}
-
-function subscribedFrame(room: string, result: JoinResult, id: string | undefined): string {
-  return JSON.stringify({
-    type: 'subscribed',
-    room,
-    offset: result.offset,
-    recovered: result.recovered,
-    ...(id ? { id } : {}),
-  });
-}
-
-function toEventFrame(event: BusEvent): EventFrame {
-  return {
-    type: 'event',
-    room: event.room,
-    event: event.event,
-    data: event.data,
-    offset: event.offset,
-    ts: event.ts,
-  };
-}
-
-export function serialiseEvent(event: BusEvent): string {
-  return JSON.stringify(toEventFrame(event));
 }
