@@ -24,6 +24,8 @@ import {
   roomOfChannel,
   runPublish,
 } from './redis-wire.js';
+import { KeyedSerial } from './keyed-serial.js';
+import { type Listener, type ListenerEntry, removeListener, type RoomState } from './redis-room-state.js';
 import { allOrNothing, TurnBatch } from './turn-batch.js';
 
 export interface RedisBusOptions {
@@ -45,27 +47,14 @@ export interface RedisBusOptions {
   logger?: Logger;
 }
 
-type Listener = (event: BusEvent) => void;
-interface ListenerEntry {
-  listener: Listener;
-  onGap?: ((gap: BusGap) => void) | undefined;
-}
-
-interface RoomState {
-  /** Usually one (the gateway's room hub); an array is a fraction of a Set's size. */
-  listeners: ListenerEntry[];
-  /** Newest offset delivered to the listeners; live duplicates of catch-up events are dropped. */
-  last?: string;
-  /** Where a catch-up after a reconnect starts: the room's top before SUBSCRIBE, then `last`. */
-  resumeFrom?: string;
-  /** Set while a catch-up runs: live events wait here so they cannot overtake older missed ones. */
-  buffer?: BusEvent[];
-}
-
 /** See the class comment; `commandTimeout` is added per instance. */
 // Auto-pipelining: commands issued in the same tick share one write (a gateway upgrading many
 // connections at once, a relay publishing to many rooms); per-connection order is kept.
-const CONNECTION: RedisOptions = { maxRetriesPerRequest: 1, enableOfflineQueue: true, enableAutoPipelining: true };
+const CONNECTION: RedisOptions = {
+  maxRetriesPerRequest: 1,
+  enableOfflineQueue: true,
+  enableAutoPipelining: true,
+};
 
 /**
  * The Bus over Redis (≥ 6.2 for exclusive XRANGE): a capped Stream per room for history, a
@@ -96,7 +85,7 @@ export class RedisBus implements Bus {
   private readonly logger: Logger;
   private readonly rooms = new Map<string, RoomState>();
   /** Per room, the tail of its subscribe/unsubscribe/catch-up operations, run one at a time. */
-  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly chains = new KeyedSerial();
   private closed = false;
   /** Current top offset of each room, read before its channel is subscribed. */
   private readonly tops = new TurnBatch<string, string>((rooms) =>
@@ -143,7 +132,11 @@ export class RedisBus implements Bus {
     return { room, event, data: JSON.parse(dataJson), offset, ts };
   }
 
-  async subscribe(room: string, listener: Listener, onGap?: (gap: BusGap) => void): Promise<() => Promise<void>> {
+  async subscribe(
+    room: string,
+    listener: Listener,
+    onGap?: (gap: BusGap) => void,
+  ): Promise<() => Promise<void>> {
     this.assertOpen();
     assertRoomAndEvent(room);
     const entry: ListenerEntry = { listener, onGap };
@@ -347,21 +340,10 @@ export class RedisBus implements Bus {
   }
 
   private serial<T>(room: string, op: () => Promise<T>): Promise<T> {
-    const run = (this.chains.get(room) ?? Promise.resolve()).then(op);
-    const tail = run.catch(() => undefined); // the caller of `op` sees its error; the chain goes on
-    this.chains.set(room, tail);
-    void tail.then(() => {
-      if (this.chains.get(room) === tail) this.chains.delete(room);
-    });
-    return run;
+    return this.chains.run(room, op);
   }
 
   private assertOpen(): void {
     if (this.closed) throw new Error('bus is closed');
   }
-}
-
-function removeListener(state: RoomState, entry: ListenerEntry): void {
-  const index = state.listeners.indexOf(entry);
-  if (index >= 0) state.listeners.splice(index, 1);
 }

@@ -1,0 +1,25 @@
+import type { BusEvent, BusGap } from './bus.js';
+
+/** What a RedisBus keeps per room it is subscribed to on this instance. */
+
+export type Listener = (event: BusEvent) => void;
+export interface ListenerEntry {
+  listener: Listener;
+  onGap?: ((gap: BusGap) => void) | undefined;
+}
+
+export interface RoomState {
+  /** Usually one (the gateway's room hub); an array is a fraction of a Set's size. */
+  listeners: ListenerEntry[];
+  /** Newest offset delivered to the listeners; live duplicates of catch-up events are dropped. */
+  last?: string;
+  /** Where a catch-up after a reconnect starts: the room's top before SUBSCRIBE, then `last`. */
+  resumeFrom?: string;
+  /** Set while a catch-up runs: live events wait here so they cannot overtake older missed ones. */
+  buffer?: BusEvent[];
+}
+
+export function removeListener(state: RoomState, entry: ListenerEntry): void {
+  const index = state.listeners.indexOf(entry);
+  if (index >= 0) state.listeners.splice(index, 1);
+}
