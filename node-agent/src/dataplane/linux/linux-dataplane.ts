@@ -9,25 +9,19 @@ import type {
   ReconcileReport,
 } from '../dataplane.js';
 import { checkInterfaceName, checkKey } from '../render/validate.js';
-import {
-  type AppliedHost,
-  deviceChanges,
-  type InterfaceModel,
-  interfaceModel,
-  planApply,
-} from './apply-plan.js';
+import { type AppliedHost, type InterfaceModel, interfaceModel, planApply } from './apply-plan.js';
 import { type ApplyRunnerEnv, type HostRecord, runApplyPlan } from './apply-runner.js';
 import { ApplyTargetBuilder, type FirewallInputs } from './apply-target.js';
 import { type CommandRunner, execFileRunner, isMissingProgram, netnsRunner } from './command-runner.js';
-import { EXIT_FWMARK } from './exit-routing.js';
-import { type ExitRoutingContext, type LookupIpv4, syncExitRouting } from './exit-routing-sync.js';
+import type { ExitRoutingContext, LookupIpv4 } from './exit-routing-sync.js';
 import { InterfaceHandle, readFound } from './interface-handle.js';
-import { syncLink } from './link-sync.js';
-import { applyNftScript, canonicalNftTable, fingerprintNftTable, readNftTable } from './nftables.js';
+import { canonicalNftTable, fingerprintNftTable, readNftTable } from './nftables.js';
 import { OperationQueue } from './operation-queue.js';
-import { canonicalPeers, describePeerDiff, diffPeers, modelFromActual, type PeerSet } from './peer-diff.js';
+import { canonicalPeers, diffPeers, modelFromActual, type PeerSet } from './peer-diff.js';
+import { planReconcile } from './reconcile-plan.js';
+import { type ReconcileRunnerEnv, runReconcilePlan } from './reconcile-runner.js';
 import { renderWgShow } from './show.js';
-import { enableIpForwarding, type LinkContext } from './wireguard-interface.js';
+import type { LinkContext } from './wireguard-interface.js';
 
 export interface LinuxDataplaneOptions {
   /** Validated against `^[A-Za-z0-9_=+.-]{1,15}$`. */
@@ -59,16 +53,15 @@ interface Applied extends AppliedHost, HostRecord {
   firewall: FirewallInputs;
 }
 
-const optionalFwmark = (fwmark: number | undefined) => (fwmark === undefined ? {} : { fwmark });
-
 const EMPTY_REPORT = { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false };
 
 /**
  * The Linux host: WireGuard through UAPI (wireguard-go) or `wg` (kernel links), addresses and
  * routes through `ip`, the firewall as one nftables table (`inet wirefleet`). It keeps a model
  * of what it applied, so `apply` sends only differences — planned by apply-plan.ts, run by
- * apply-runner.ts; `reconcile` reads the host back. Operations are serialised (OperationQueue):
- * a reconcile never interleaves with an apply.
+ * apply-runner.ts; `reconcile` reads the host back and repairs it — planned by
+ * reconcile-plan.ts, run by reconcile-runner.ts. Operations are serialised (OperationQueue): a
+ * reconcile never interleaves with an apply.
  */
 export class LinuxDataplane implements Dataplane {
   readonly kind = 'linux';
@@ -81,6 +74,7 @@ export class LinuxDataplane implements Dataplane {
   private readonly queue = new OperationQueue();
   private readonly targets: ApplyTargetBuilder;
   private readonly env: ApplyRunnerEnv;
+  private readonly reconcileEnv: ReconcileRunnerEnv;
   private model: InterfaceModel | undefined;
   private applied: Applied | undefined;
 
@@ -105,6 +99,7 @@ export class LinuxDataplane implements Dataplane {
       send: (changes, onWritten) => this.device.send(changes, onWritten),
       defer: (work) => this.queue.defer(work),
     };
+    this.reconcileEnv = { ...this.env, send: (changes) => this.device.send(changes) };
     this.targets = new ApplyTargetBuilder(this.interfaceName, this.privateKey);
   }
 
@@ -227,46 +222,22 @@ export class LinuxDataplane implements Dataplane {
   private async doReconcile(): Promise<ReconcileReport> {
     const applied = this.applied;
     if (!applied) return { ...EMPTY_REPORT, corrected: [] };
-    const corrected: string[] = [];
-    const device = await this.device.readOrRecreate(corrected);
-    const have = interfaceModel(device);
-    const diff = diffPeers(applied.peers.byKey, have.peers.byKey);
-    const fwmark = applied.exitRoutes.length > 0 ? EXIT_FWMARK : undefined;
-    const { privateKey } = this;
-    const changes = deviceChanges(diff, have, { privateKey, listenPort: applied.listenPort, fwmark });
-    if (changes.privateKey !== undefined) corrected.push('private key restored');
-    if (changes.fwmark !== undefined) corrected.push('fwmark restored');
-    if (changes.listenPort !== undefined) corrected.push(`listen port ${applied.listenPort} restored`);
-    corrected.push(...describePeerDiff(diff));
+    const recreated: string[] = [];
+    const device = await this.device.readOrRecreate(recreated);
+    const plan = planReconcile(applied, device, this.privateKey);
     this.model = undefined;
-    await this.device.send(changes);
-    this.model = {
-      peers: applied.peers,
-      privateKey: this.privateKey,
-      listenPort: applied.listenPort,
-      ...optionalFwmark(fwmark ?? have.fwmark),
-    };
-    corrected.push(...(await syncLink(this.ctx, { address: applied.address, routes: [...applied.routes] })).changes);
-    // After the set: the mark must be back before the tunnel table is. Also cleans what an
-    // earlier run left, and retries a control-plane host that did not resolve.
-    const exit = await syncExitRouting(this.exitCtx, applied.exitRoutes);
-    applied.exitRoutingComplete = exit.complete;
-    corrected.push(...exit.changes);
-    if (applied.forwarding) await enableIpForwarding(this.ctx, this.netns !== undefined);
-    const table = await readNftTable(this.ctx.run);
-    const firewallReplaced = fingerprintNftTable(table) !== applied.nftFingerprint;
-    if (firewallReplaced) {
-      await applyNftScript(this.ctx.run, applied.nftScript);
-      applied.nftFingerprint = fingerprintNftTable(await readNftTable(this.ctx.run));
-      corrected.push(table === null ? 'firewall table restored (it was missing)' : 'firewall table restored');
-    }
+    const outcome = await runReconcilePlan(this.reconcileEnv, plan, applied, () => {
+      this.model = plan.model;
+    });
+    const corrected = [...recreated, ...plan.corrected, ...outcome.corrected];
     if (corrected.length > 0)
       this.ctx.logger.warn({ interface: this.interfaceName, corrected }, 'reconcile corrected drift');
+    const { diff } = plan;
     return {
       peersAdded: diff.added.length,
       peersUpdated: diff.updated.length,
       peersRemoved: diff.removed.length,
-      firewallReplaced,
+      firewallReplaced: outcome.firewallReplaced,
       corrected,
     };
   }
