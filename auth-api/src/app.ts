@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import { subsystemLogger } from '@wirefleet/shared/logging';
 import helmet from 'helmet';
 import { auditRoutes } from './audit/index.js';
 import type { AuthApiContext } from './context.js';
@@ -21,14 +22,21 @@ export function buildApp(ctx: AuthApiContext): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', ctx.config.trustProxy);
-  app.use(helmet(helmetOptions({ publicUrl: ctx.config.publicUrl, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl })));
-  app.use(requestLog(ctx.logger.child({ subsystem: 'http' })));
+  app.use(
+    helmet(
+      helmetOptions({ publicUrl: ctx.config.publicUrl, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl }),
+    ),
+  );
+  app.use(requestLog(subsystemLogger(ctx.logger, 'http')));
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
       ctx.metrics.httpRequests.inc({ method: req.method, route, status: String(res.statusCode) });
-      ctx.metrics.httpDuration.observe({ method: req.method, route }, Number(process.hrtime.bigint() - started) / 1e9);
+      ctx.metrics.httpDuration.observe(
+        { method: req.method, route },
+        Number(process.hrtime.bigint() - started) / 1e9,
+      );
     });
     next();
   });
@@ -38,18 +46,29 @@ export function buildApp(ctx: AuthApiContext): Express {
   app.use(express.json({ limit: BODY_LIMIT, strict: true, inflate: false }));
   app.use(rejectMalformedPath);
   // Under test, every answer of a registered route is checked against its declared schemas.
-  if (responseChecksEnabled()) app.use(checkResponses(ctx.logger.child({ subsystem: 'response-check' })));
+  if (responseChecksEnabled()) app.use(checkResponses(subsystemLogger(ctx.logger, 'response-check')));
 
-  app.use(opsRoutes(ctx.readiness, ctx.metrics, ctx.logger.child({ subsystem: 'readiness' })));
-  app.use(authRoutes({ login: ctx.login, sessions: ctx.sessions, totp: ctx.totp, users: ctx.users, keyring: ctx.keyring, auth: ctx.auth }));
+  app.use(opsRoutes(ctx.readiness, ctx.metrics, subsystemLogger(ctx.logger, 'readiness')));
+  app.use(
+    authRoutes({
+      login: ctx.login,
+      sessions: ctx.sessions,
+      totp: ctx.totp,
+      users: ctx.users,
+      keyring: ctx.keyring,
+      auth: ctx.auth,
+    }),
+  );
   app.use(userRoutes({ users: ctx.users, service: ctx.userService, auth: ctx.auth }));
   app.use(auditRoutes(ctx.audit, ctx.auth));
   for (const router of ctx.fleet.routers(ctx.auth)) app.use(router);
   app.use(openApiRoutes(routeTable));
   // Last before the 404: the app's own paths; API paths pass through to the problem answer.
-  app.use(dashboardRoutes({ dir: ctx.config.dashboardDir, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl }));
+  app.use(
+    dashboardRoutes({ dir: ctx.config.dashboardDir, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl }),
+  );
 
   app.use(notFoundHandler);
-  app.use(errorHandler(ctx.logger.child({ subsystem: 'errors' })));
+  app.use(errorHandler(subsystemLogger(ctx.logger, 'errors')));
   return app;
 }

@@ -38,7 +38,10 @@ export interface ContextDeps {
 
 /** What the routes, the CLI and tests reach: the platform pieces, identity's services and the fleet. */
 export interface AuthApiContext
-  extends Pick<Identity, 'users' | 'userService' | 'sessionStore' | 'sessions' | 'login' | 'totp' | 'verifier'> {
+  extends Pick<
+    Identity,
+    'users' | 'userService' | 'sessionStore' | 'sessions' | 'login' | 'totp' | 'verifier'
+  > {
   config: AuthApiConfig;
   logger: Logger;
   db: Knex;
@@ -71,7 +74,7 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
   const fleet = createFleet(
     {
       ...{ db, network: deps.network, audit, bus, keyring, tokens: identity.tokens, guard: identity.guard },
-      ...{ config: config.fleet, logger: subsystemLogger(logger, 'fleet') },
+      ...{ config: config.fleet, logger },
     },
     deps.ingest,
     storeBeforePublish(deps.revocations),

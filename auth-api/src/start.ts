@@ -5,7 +5,7 @@ import { type Bus, busFromConfig } from '@wirefleet/shared/bus';
 import { listenStartupError, StartupError } from '@wirefleet/shared/config';
 import { type LoadedTls, loadTlsFiles, MIN_TLS_VERSION } from '@wirefleet/shared/tls';
 import { openServiceRedis } from '@wirefleet/shared/health';
-import { createLogger, type Logger } from '@wirefleet/shared/logging';
+import { createLogger, type Logger, subsystemLogger } from '@wirefleet/shared/logging';
 import { migrateLatest } from '@wirefleet/migrations';
 import { type IngestSource, InProcessIngest } from '@wirefleet/shared/ingest';
 import type { Redis } from 'ioredis';
@@ -112,7 +112,7 @@ function seams(
           prefix: config.redisKeyPrefix,
           consumer: `api-${randomBytes(4).toString('hex')}`,
           claimIdleMs: config.fleet.ingestClaimIdleSeconds * 1000,
-          logger: logger.child({ subsystem: 'ingest' }),
+          logger: subsystemLogger(logger, 'ingest'),
         })
       : new InProcessIngest());
   const revocations =

@@ -2,7 +2,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { type AuthApiConfig, loadAuthApiConfig, type RunningAuthApi, type StartOverrides, startAuthApi } from '@wirefleet/auth-api';
+import {
+  type AuthApiConfig,
+  loadAuthApiConfig,
+  type RunningAuthApi,
+  type StartOverrides,
+  startAuthApi,
+} from '@wirefleet/auth-api';
 import { createLogger } from '@wirefleet/shared/logging';
 import { RESPONSE_VIOLATION_MESSAGE } from '../../auth-api/src/http/routes/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
@@ -66,7 +72,11 @@ export async function startTestAuthApi(options: TestAuthApiOptions = {}): Promis
     },
   });
   const logger = createLogger({ service: 'auth-api', level: 'debug', destination });
-  const api = await startAuthApi(config, secrets, { logger, ...options.shared, ...(options.now ? { now: options.now } : {}) });
+  const api = await startAuthApi(config, secrets, {
+    logger,
+    ...options.shared,
+    ...(options.now ? { now: options.now } : {}),
+  });
   // The issuer must match the listening URL for tokens to verify; port 0 is only known now.
   return {
     api,
@@ -83,9 +93,18 @@ export async function startTestAuthApi(options: TestAuthApiOptions = {}): Promis
       fs.rmSync(keysDir, { recursive: true, force: true });
       // Each violation already failed its request with a 500; this catches a test that never looked.
       const violations = logLines.filter((line) => line.includes(RESPONSE_VIOLATION_MESSAGE));
-      if (violations.length > 0) throw new Error(`responses that drifted from their schemas:\n${violations.join('\n')}`);
+      if (violations.length > 0)
+        throw new Error(`responses that drifted from their schemas:\n${violations.join('\n')}`);
+      // Each logger comes from subsystemLogger(root, name) once; a child of a child repeats the key.
+      const doubled = logLines.filter(hasDoubledSubsystem);
+      if (doubled.length > 0) throw new Error(`log lines with "subsystem" twice:\n${doubled.join('\n')}`);
     },
   };
+}
+
+/** True when a raw JSON log line carries the `subsystem` key more than once (JSON.parse would hide it). */
+export function hasDoubledSubsystem(line: string): boolean {
+  return (line.match(/"subsystem":/g) ?? []).length > 1;
 }
 
 export interface JsonResponse<T = Record<string, unknown>> {
@@ -100,7 +119,13 @@ export async function call<T = Record<string, unknown>>(
   baseUrl: string,
   method: string,
   route: string,
-  options: { body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string; signal?: AbortSignal } = {},
+  options: {
+    body?: unknown;
+    token?: string;
+    headers?: Record<string, string>;
+    rawBody?: string;
+    signal?: AbortSignal;
+  } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -132,8 +157,15 @@ export interface LoginResult {
   token_type: string;
 }
 
-export async function login(baseUrl: string, username = ADMIN_USERNAME, password = ADMIN_PASSWORD): Promise<LoginResult> {
-  const response = await call<LoginResult>(baseUrl, 'POST', '/v1/auth/login', { body: { username, password } });
-  if (response.status !== 200) throw new Error(`login as ${username} failed: ${response.status} ${response.text}`);
+export async function login(
+  baseUrl: string,
+  username = ADMIN_USERNAME,
+  password = ADMIN_PASSWORD,
+): Promise<LoginResult> {
+  const response = await call<LoginResult>(baseUrl, 'POST', '/v1/auth/login', {
+    body: { username, password },
+  });
+  if (response.status !== 200)
+    throw new Error(`login as ${username} failed: ${response.status} ${response.text}`);
   return response.body;
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@wirefleet/shared/logging';
+import { type Logger, subsystemLogger } from '@wirefleet/shared/logging';
 import knexFactory, { type Knex } from 'knex';
 import pg from 'pg';
 import { startEmbeddedPostgres } from './embedded-postgres.js';
@@ -30,11 +30,13 @@ export async function openDatabase(options: {
   databaseUrl: string | undefined;
   dataDir: string;
   poolMax?: number;
+  /** The service's root logger; the database takes its own subsystem logger from it. */
   logger: Logger;
 }): Promise<Database> {
+  const logger = subsystemLogger(options.logger, 'db');
   if (options.databaseUrl) {
     const connection = connectionSettings(options.databaseUrl);
-    const log = knexLog(options.logger);
+    const log = knexLog(logger);
     const knex = knexFactory({
       client: 'pg',
       connection,
@@ -63,16 +65,21 @@ export async function openDatabase(options: {
       },
     };
   }
-  const embedded = await startEmbeddedPostgres({ dataDir: `${options.dataDir}/pglite`, logger: options.logger });
+  return openEmbedded(options.dataDir, logger);
+}
+
+/** The embedded PGlite under `dataDir`, for a single process without DATABASE_URL. */
+async function openEmbedded(dataDir: string, logger: Logger): Promise<Database> {
+  const embedded = await startEmbeddedPostgres({ dataDir: `${dataDir}/pglite`, logger });
   // One connection: a query issued outside a held transaction must fail fast, not wait a minute.
   const knex = knexFactory({
     client: 'pg',
     connection: embedded.url,
-    log: knexLog(options.logger),
+    log: knexLog(logger),
     pool: { min: 0, max: embedded.maxConnections },
     acquireConnectionTimeout: 10_000,
   });
-  options.logger.info({ dataDir: options.dataDir }, 'using the embedded PGlite database (single-process mode)');
+  logger.info({ dataDir }, 'using the embedded PGlite database (single-process mode)');
   return {
     knex,
     // PGlite has one connection and no WAL flush worth avoiding: the same handle serves both.
@@ -100,8 +107,7 @@ function connectionSettings(databaseUrl: string): Knex.PgConnectionConfig {
  * asked for it (503 to the client, readiness, start-up error), so knex's copy, with a stack,
  * goes to debug rather than once per request at warn.
  */
-function knexLog(logger: Logger): Knex.Logger {
-  const db = logger.child({ subsystem: 'db' });
+function knexLog(db: Logger): Knex.Logger {
   return {
     warn: (message: string) =>
       message.startsWith('Acquire connection error') ? db.debug(message) : db.warn(message),

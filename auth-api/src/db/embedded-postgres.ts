@@ -49,7 +49,8 @@ export async function startEmbeddedPostgres(options: {
   logger?: Logger;
 }): Promise<EmbeddedPostgres> {
   const dataDir = path.resolve(options.dataDir);
-  const log = options.logger?.child({ component: 'embedded-postgres' });
+  // The database's subsystem logger; each line says it is the embedded server's.
+  const log = options.logger;
   await mkdir(dataDir, { recursive: true });
   const releaseLock = await acquireLock(path.join(dataDir, LOCK_FILE));
 

@@ -18,6 +18,7 @@ export interface FleetDeps {
   tokens: AccessTokenIssuer;
   guard: LoginGuard;
   config: AuthApiConfig['fleet'];
+  /** The service's root logger: each part of the fleet takes its own subsystem logger from it, once. */
   logger: Logger;
   /** Tells the outbox relay that a transaction committed announcements. */
   announce(): void;

@@ -1,4 +1,5 @@
 import type { IngestSource } from '@wirefleet/shared/ingest';
+import { subsystemLogger } from '@wirefleet/shared/logging';
 import type { Router } from 'express';
 import type { Authenticator } from '../http/authenticate.js';
 import { CommandService } from './commands/command-service.js';
@@ -37,7 +38,13 @@ export function createFleet(
   ingest: IngestSource,
   beforePublish?: ConstructorParameters<typeof OutboxRelay>[4],
 ): Fleet {
-  const relay = new OutboxRelay(base.db, base.bus, base.logger.child({ subsystem: 'outbox' }), 1_000, beforePublish);
+  const relay = new OutboxRelay(
+    base.db,
+    base.bus,
+    subsystemLogger(base.logger, 'outbox'),
+    1_000,
+    beforePublish,
+  );
   const deps: FleetDeps = { ...base, announce: () => relay.poke() };
   const keys = new EnrollmentKeyStore(base.db);
   const enroll = new EnrollService(deps, keys);
@@ -48,10 +55,14 @@ export function createFleet(
   const processor = new IngestProcessor({
     db: base.db,
     bus: base.bus,
-    logger: base.logger.child({ subsystem: 'ingest' }),
+    logger: subsystemLogger(base.logger, 'ingest'),
     onChange: deps.announce,
   });
-  const sweeper = new OfflineSweeper({ db: base.db, logger: base.logger.child({ subsystem: 'sweeper' }), onChange: deps.announce });
+  const sweeper = new OfflineSweeper({
+    db: base.db,
+    logger: subsystemLogger(base.logger, 'sweeper'),
+    onChange: deps.announce,
+  });
   let consumer: { stop(): Promise<void> } | undefined;
   return {
     nodes,
