@@ -6,6 +6,7 @@ import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@wirefleet/shared/tokens';
 import { cidr, parseCidr } from '@wirefleet/shared/schemas';
 import { type TlsFiles, tlsFilesFromEnv } from '@wirefleet/shared/tls';
 import { z } from 'zod';
+import type { FleetLimits } from './fleet/fleet-guard.js';
 import type { LoginLimits } from './rate-limits/index.js';
 
 const DAY = 24 * 60 * 60;
@@ -53,6 +54,7 @@ const schema = z.object({
   COMMAND_TTL_SECONDS: envField.positiveInt(300, 7 * 24 * 3600),
   INGEST_CLAIM_IDLE_SECONDS: envField.positiveInt(30, 3600),
   ENROLL_LIMIT_PER_IP_PER_MINUTE: envField.positiveInt(30),
+  NODE_TOKEN_FAILURES_PER_IP_PER_MINUTE: envField.positiveInt(20),
   ADMIN_USERNAME: z.string().default('admin'),
   ADMIN_PASSWORD: z.string().min(12, 'expected at least 12 characters').optional(),
   LOG_LEVEL: envField.logLevel(),
@@ -105,6 +107,8 @@ export interface AuthApiConfig {
      * acknowledged — it died — is taken over after this long.
      */
     ingestClaimIdleSeconds: number;
+    /** Guesses at enrollment keys and node secrets, per client IP. */
+    limits: FleetLimits;
   };
   bootstrapAdminUsername: string;
   logLevel: string;
@@ -147,7 +151,19 @@ function limitsFrom(e: ParsedEnv): LoginLimits {
     loginBackoffAfterFailures: e.LOGIN_BACKOFF_AFTER_FAILURES,
     refreshPerIpPerMinute: e.REFRESH_LIMIT_PER_IP_PER_MINUTE,
     totpFailuresPerUser: e.TOTP_FAILURES_PER_USER,
-    enrollPerIpPerMinute: e.ENROLL_LIMIT_PER_IP_PER_MINUTE,
+  };
+}
+
+function fleetFrom(e: ParsedEnv): AuthApiConfig['fleet'] {
+  return {
+    networkCidr: e.FLEET_NETWORK_CIDR,
+    gatewayPublicUrl: e.GATEWAY_PUBLIC_URL,
+    commandTtlSeconds: e.COMMAND_TTL_SECONDS,
+    ingestClaimIdleSeconds: e.INGEST_CLAIM_IDLE_SECONDS,
+    limits: {
+      enrollPerIpPerMinute: e.ENROLL_LIMIT_PER_IP_PER_MINUTE,
+      nodeTokenFailuresPerIpPerMinute: e.NODE_TOKEN_FAILURES_PER_IP_PER_MINUTE,
+    },
   };
 }
 
@@ -185,12 +201,7 @@ export function loadAuthApiConfig(env: Env = process.env): {
     argon2: argon2From(e),
     limits: limitsFrom(e),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    fleet: {
-      networkCidr: e.FLEET_NETWORK_CIDR,
-      gatewayPublicUrl: e.GATEWAY_PUBLIC_URL,
-      commandTtlSeconds: e.COMMAND_TTL_SECONDS,
-      ingestClaimIdleSeconds: e.INGEST_CLAIM_IDLE_SECONDS,
-    },
+    fleet: fleetFrom(e),
     bootstrapAdminUsername: e.ADMIN_USERNAME,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,

@@ -73,8 +73,8 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
   });
   const fleet = createFleet(
     {
-      ...{ db, network: deps.network, audit, bus, keyring, tokens: identity.tokens, guard: identity.guard },
-      ...{ config: config.fleet, logger },
+      ...{ db, network: deps.network, audit, bus, keyring, tokens: identity.tokens },
+      ...{ config: config.fleet, limiter: deps.limiter, logger },
     },
     deps.ingest,
     storeBeforePublish(deps.revocations),

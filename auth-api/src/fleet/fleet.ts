@@ -2,6 +2,7 @@ import type { IngestSource } from '@wirefleet/shared/ingest';
 import { subsystemLogger } from '@wirefleet/shared/logging';
 import type { Router } from 'express';
 import type { Authenticator } from '../http/authenticate.js';
+import type { LimiterFactory } from '../rate-limits/index.js';
 import { CommandService } from './commands/command-service.js';
 import { commandRoutes } from './commands/command-routes.js';
 import { DeviceService } from './devices/device-service.js';
@@ -10,6 +11,7 @@ import { EnrollService } from './enrollment/enroll-service.js';
 import { EnrollmentKeyStore } from './enrollment/enrollment-key-store.js';
 import { enrollmentRoutes } from './enrollment/enrollment-routes.js';
 import type { FleetDeps } from './fleet-deps.js';
+import { FleetGuard } from './fleet-guard.js';
 import { IngestProcessor, OfflineSweeper } from './ingest/index.js';
 import { NodeService } from './nodes/node-service.js';
 import { nodeRoutes } from './nodes/node-routes.js';
@@ -34,7 +36,7 @@ export interface Fleet {
  * sweeper — start only with `start()`, so a test can build the API without them.
  */
 export function createFleet(
-  base: Omit<FleetDeps, 'announce'>,
+  base: Omit<FleetDeps, 'announce' | 'guard'> & { limiter: LimiterFactory },
   ingest: IngestSource,
   beforePublish?: ConstructorParameters<typeof OutboxRelay>[4],
 ): Fleet {
@@ -45,7 +47,8 @@ export function createFleet(
     1_000,
     beforePublish,
   );
-  const deps: FleetDeps = { ...base, announce: () => relay.poke() };
+  const guard = new FleetGuard(base.limiter, base.config.limits);
+  const deps: FleetDeps = { ...base, guard, announce: () => relay.poke() };
   const keys = new EnrollmentKeyStore(base.db);
   const enroll = new EnrollService(deps, keys);
   const nodes = new NodeService(deps);

@@ -43,7 +43,7 @@ export interface Identity {
   login: LoginService;
   totp: TotpService;
   tokens: AccessTokenIssuer;
-  /** The login, TOTP, enrollment and node-token limits (the fleet's guesses are limited here too). */
+  /** The login, refresh and TOTP limits; the fleet keeps its own. */
   guard: LoginGuard;
   revocations: RevocationRecorder;
   verifier: AccessTokenVerifier;

@@ -8,4 +8,5 @@ export {
   reserveOrThrow,
   refund,
 } from './limiter-factory.js';
-export { type AttemptTicket, LoginGuard, type LoginLimits } from './login-guard.js';
+export { type AttemptTicket, KEEP_RESERVED, refundOnSuccess } from './attempt-ticket.js';
+export { LoginGuard, type LoginLimits } from './login-guard.js';

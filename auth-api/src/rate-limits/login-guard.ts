@@ -1,5 +1,12 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { consumeOrThrow, type LimiterFactory, refund, reserveOrThrow, throwIfExhausted } from './limiter-factory.js';
+import { type AttemptTicket, KEEP_RESERVED } from './attempt-ticket.js';
+import {
+  consumeOrThrow,
+  type LimiterFactory,
+  refund,
+  reserveOrThrow,
+  throwIfExhausted,
+} from './limiter-factory.js';
 
 export interface LoginLimits {
   loginPerIpPerMinute: number;
@@ -7,29 +14,14 @@ export interface LoginLimits {
   loginBackoffAfterFailures: number;
   refreshPerIpPerMinute: number;
   totpFailuresPerUser: number;
-  enrollPerIpPerMinute: number;
 }
-
-/**
- * One reserved attempt at a secret, settled exactly once after the check: `failed()` when the
- * guess was wrong (the reserved points stay spent), `succeeded()` when it was right, and
- * `release()` when nothing was checked (a store error, 503, a missing second factor), which
- * gives the points back.
- */
-export interface AttemptTicket {
-  failed(): Promise<void>;
-  succeeded(): Promise<void>;
-  release(): Promise<void>;
-}
-
-/** A wrong guess leaves its reserved point spent: that point is the counted failure. */
-const KEEP_RESERVED = (): Promise<void> => Promise.resolve();
 
 /** The longest an account backs off after consecutive failures. */
 const MAX_BACKOFF_SECONDS = 15 * 60;
 
 /**
- * Brute-force protection for the credential-checking routes.
+ * Brute-force protection for identity's credential-checking routes (login, refresh, TOTP). The
+ * fleet's secrets — enrollment keys, node secrets — are limited by the fleet's own FleetGuard.
  *
  * - per IP: every login attempt spends a point (a flood from one address is cut off);
  * - per username+IP: failures only; success clears them;
@@ -46,8 +38,6 @@ export class LoginGuard {
   private readonly accountLock: RateLimiterAbstract;
   private readonly refreshPerIp: RateLimiterAbstract;
   private readonly totpFailures: RateLimiterAbstract;
-  private readonly enrollPerIp: RateLimiterAbstract;
-  private readonly nodeTokenFailures: RateLimiterAbstract;
 
   constructor(
     limiter: LimiterFactory,
@@ -64,8 +54,6 @@ export class LoginGuard {
     // (a failure turns it into the back-off block). The duration only frees a slot whose
     // holder died mid-check.
     this.accountLock = limiter('login_account_lock', { points: 1, durationSeconds: 60 });
-    this.enrollPerIp = limiter('enroll_ip', { points: limits.enrollPerIpPerMinute, durationSeconds: 60 });
-    this.nodeTokenFailures = limiter('node_token_ip', { points: 20, durationSeconds: 60, blockDurationSeconds: 5 * 60 });
     this.refreshPerIp = limiter('refresh_ip', { points: limits.refreshPerIpPerMinute, durationSeconds: 60 });
     this.totpFailures = limiter('totp_user', {
       points: limits.totpFailuresPerUser,
@@ -113,31 +101,24 @@ export class LoginGuard {
         if (over >= 0) await this.accountLock.block(account, Math.min(2 ** (over + 1), MAX_BACKOFF_SECONDS));
       },
       succeeded: async () => {
-        await Promise.all([this.perUserIp.delete(userIp), this.accountFailures.delete(account), releaseSlot()]);
+        await Promise.all([
+          this.perUserIp.delete(userIp),
+          this.accountFailures.delete(account),
+          releaseSlot(),
+        ]);
       },
       release: async () => {
-        await Promise.all([refund(this.perUserIp, userIp), refund(this.accountFailures, account), releaseSlot()]);
+        await Promise.all([
+          refund(this.perUserIp, userIp),
+          refund(this.accountFailures, account),
+          releaseSlot(),
+        ]);
       },
     };
   }
 
   beforeRefresh(ip: string): Promise<void> {
     return consumeOrThrow(this.refreshPerIp, ip);
-  }
-
-  /**
-   * Every enrollment attempt reserves a point: keys are secrets worth guessing. A successful
-   * enrollment gives it back, so a rollout of many nodes behind one address is not throttled.
-   */
-  async beforeEnroll(ip: string): Promise<AttemptTicket> {
-    await reserveOrThrow(this.enrollPerIp, ip);
-    return this.refundOnSuccess(this.enrollPerIp, ip);
-  }
-
-  /** A node secret guess reserves a point before it is compared; a right secret gives it back. */
-  async beforeNodeToken(ip: string): Promise<AttemptTicket> {
-    await reserveOrThrow(this.nodeTokenFailures, ip);
-    return this.refundOnSuccess(this.nodeTokenFailures, ip);
   }
 
   /** A TOTP code reserves a point before it is verified; a right code clears the user's failures. */
@@ -150,14 +131,6 @@ export class LoginGuard {
         await this.totpFailures.delete(key);
       },
       release: () => refund(this.totpFailures, key),
-    };
-  }
-
-  private refundOnSuccess(limiter: RateLimiterAbstract, key: string): AttemptTicket {
-    return {
-      failed: KEEP_RESERVED,
-      succeeded: () => refund(limiter, key),
-      release: () => refund(limiter, key),
     };
   }
 }

@@ -1,6 +1,12 @@
 import argon2 from 'argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, type JsonResponse, login, startTestAuthApi, type TestAuthApi } from '../../../test/support/auth-api.js';
+import {
+  call,
+  type JsonResponse,
+  login,
+  startTestAuthApi,
+  type TestAuthApi,
+} from '../../../test/support/auth-api.js';
 import { createEnrollmentKey, enrollNode, wgKeyPair } from '../../../test/support/fleet.js';
 import { base32Decode, timeStep, totpCode } from '../identity/totp/totp.js';
 
@@ -13,8 +19,8 @@ const USER_IP_FAILURES = 5;
 const BACKOFF_AFTER = 3;
 const TOTP_FAILURES = 4;
 const ENROLL_PER_IP = 5;
-/** Hard-coded in LoginGuard: node secret failures per IP. */
-const NODE_TOKEN_FAILURES = 20;
+/** Node secret failures per IP (the fleet guard's setting; its default is 20). */
+const NODE_TOKEN_FAILURES = 12;
 
 function expectRefused(responses: JsonResponse[]): void {
   for (const response of responses) {
@@ -24,7 +30,8 @@ function expectRefused(responses: JsonResponse[]): void {
   }
 }
 
-const byStatus = (responses: JsonResponse[], status: number) => responses.filter((response) => response.status === status);
+const byStatus = (responses: JsonResponse[], status: number) =>
+  responses.filter((response) => response.status === status);
 
 describe.each([
   { backend: 'Redis', redis: true },
@@ -48,6 +55,7 @@ describe.each([
         LOGIN_BACKOFF_AFTER_FAILURES: '1000',
         TOTP_FAILURES_PER_USER: String(TOTP_FAILURES),
         ENROLL_LIMIT_PER_IP_PER_MINUTE: String(ENROLL_PER_IP),
+        NODE_TOKEN_FAILURES_PER_IP_PER_MINUTE: String(NODE_TOKEN_FAILURES),
         ARGON2_MAX_QUEUE: '1000',
       },
     });
@@ -58,7 +66,10 @@ describe.each([
   });
 
   async function createUser(username: string, password: string): Promise<void> {
-    const created = await call(t.url, 'POST', '/v1/users', { token: admin, body: { username, password, role: 'viewer' } });
+    const created = await call(t.url, 'POST', '/v1/users', {
+      token: admin,
+      body: { username, password, role: 'viewer' },
+    });
     expect(created.status).toBe(201);
   }
 
@@ -69,21 +80,28 @@ describe.each([
     await createUser('parallel-victim', 'the-right-password-1');
     const ip = freshIp();
     const before = t.api.context.hasher.stats().started;
-    const results = await Promise.all(Array.from({ length: 25 }, (_, i) => loginFrom(ip, 'parallel-victim', `wrong-guess-${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => loginFrom(ip, 'parallel-victim', `wrong-guess-${i}`)),
+    );
     expect(hashesSince(before)).toBe(USER_IP_FAILURES);
     expect(byStatus(results, 401)).toHaveLength(USER_IP_FAILURES);
     expectRefused(byStatus(results, 429));
     expect(byStatus(results, 429)).toHaveLength(25 - USER_IP_FAILURES);
     const metrics = await (await fetch(`${t.url}/metrics`)).text();
-    expect(Number(/^wirefleet_password_hash_started (\d+)/m.exec(metrics)?.[1])).toBe(t.api.context.hasher.stats().started);
+    expect(Number(/^wirefleet_password_hash_started (\d+)/m.exec(metrics)?.[1])).toBe(
+      t.api.context.hasher.stats().started,
+    );
   });
 
   it('a right password gives its reservation back: the budget is whole again after a success', async () => {
     await createUser('parallel-returning', 'the-right-password-2');
     const ip = freshIp();
-    for (let i = 0; i < USER_IP_FAILURES - 1; i += 1) expect((await loginFrom(ip, 'parallel-returning', `typo-${i}`)).status).toBe(401);
+    for (let i = 0; i < USER_IP_FAILURES - 1; i += 1)
+      expect((await loginFrom(ip, 'parallel-returning', `typo-${i}`)).status).toBe(401);
     expect((await loginFrom(ip, 'parallel-returning', 'the-right-password-2')).status).toBe(200);
-    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => loginFrom(ip, 'parallel-returning', `later-typo-${i}`)));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => loginFrom(ip, 'parallel-returning', `later-typo-${i}`)),
+    );
     expect(byStatus(results, 401)).toHaveLength(USER_IP_FAILURES);
     expectRefused(byStatus(results, 429));
   });
@@ -97,9 +115,13 @@ describe.each([
     const step = timeStep(Date.now());
     // A code no step near now produces, so every checked guess is wrong.
     const near = new Set([-2, -1, 0, 1, 2].map((offset) => totpCode(secret, step + offset)));
-    const wrong = ['000000', '111111', '222222', '333333', '444444', '555555'].find((code) => !near.has(code))!;
+    const wrong = ['000000', '111111', '222222', '333333', '444444', '555555'].find(
+      (code) => !near.has(code),
+    )!;
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => call(t.url, 'POST', '/v1/auth/totp/enable', { token, body: { code: wrong } })),
+      Array.from({ length: 20 }, () =>
+        call(t.url, 'POST', '/v1/auth/totp/enable', { token, body: { code: wrong } }),
+      ),
     );
     expect(byStatus(results, 401)).toHaveLength(TOTP_FAILURES);
     for (const checked of byStatus(results, 401)) expect(checked.body.code).toBe('totp_invalid');
@@ -113,7 +135,10 @@ describe.each([
     const ip = freshIp();
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, i) =>
-        call(t.url, 'POST', '/v1/nodes/token', { body: { node_id: node.node_id, node_secret: `wfns_guess_${i}` }, headers: from(ip) }),
+        call(t.url, 'POST', '/v1/nodes/token', {
+          body: { node_id: node.node_id, node_secret: `wfns_guess_${i}` },
+          headers: from(ip),
+        }),
       ),
     );
     expect(byStatus(results, 401)).toHaveLength(NODE_TOKEN_FAILURES);
@@ -127,7 +152,11 @@ describe.each([
     const results = await Promise.all(
       Array.from({ length: 15 }, (_, i) =>
         call(t.url, 'POST', '/v1/nodes/enroll', {
-          body: { enrollment_key: `wfek_AAAAAAAAAAAA_${'x'.repeat(42)}${i % 10}`, name: `guess-${i}`, wg_public_key: wgKeyPair().publicKey },
+          body: {
+            enrollment_key: `wfek_AAAAAAAAAAAA_${'x'.repeat(42)}${i % 10}`,
+            name: `guess-${i}`,
+            wg_public_key: wgKeyPair().publicKey,
+          },
           headers: from(ip),
         }),
       ),
@@ -148,7 +177,11 @@ describe.each([
       expect(enrolled.status).toBe(201);
     }
     const guess = await call(t.url, 'POST', '/v1/nodes/enroll', {
-      body: { enrollment_key: 'wfek_AAAAAAAAAAAA_not-a-key', name: 'rollout-guess', wg_public_key: wgKeyPair().publicKey },
+      body: {
+        enrollment_key: 'wfek_AAAAAAAAAAAA_not-a-key',
+        name: 'rollout-guess',
+        wg_public_key: wgKeyPair().publicKey,
+      },
       headers: from(ip),
     });
     expect(guess.status).toBe(401);
@@ -173,7 +206,12 @@ describe('account back-off in parallel (Redis limiter)', () => {
   });
 
   it(`25 parallel wrong passwords for one account from 25 IPs: at most ${BACKOFF_AFTER + 1} Argon2 checks`, async () => {
-    const hash = await argon2.hash('distributed-right-password', { type: argon2.argon2id, memoryCost: 1024, timeCost: 1, parallelism: 1 });
+    const hash = await argon2.hash('distributed-right-password', {
+      type: argon2.argon2id,
+      memoryCost: 1024,
+      timeCost: 1,
+      parallelism: 1,
+    });
     await t.db.knex('users').insert({ username: 'distributed-victim', password_hash: hash, role: 'viewer' });
     const before = t.api.context.hasher.stats().started;
     const results = await Promise.all(
