@@ -96,7 +96,7 @@ function parseLinkAndRoutes(ifname: string, stdout: string): LinkAndRoutes {
 }
 
 /** The link and this agent's routes, read by ONE `ip` process; an absent link has no routes. */
-async function readLinkAndRoutes(host: LinkHost): Promise<{ link: IpLink | undefined; routes: Set<string> }> {
+export async function readLinkAndRoutes(host: LinkHost): Promise<{ link: IpLink | undefined; routes: Set<string> }> {
   const ifname = checkInterfaceName(host.interfaceName);
   try {
     return parseLinkAndRoutes(ifname, (await runIpBatch(host.run, listLinkAndRoutes(ifname), ['-j', '-d'])).stdout);
@@ -230,6 +230,23 @@ export async function syncLink(
   if (wanted.address !== undefined && current === undefined) ({ link, routes: current } = await readLinkAndRoutes(host));
   else if (wanted.address !== undefined) link = await readLink(host);
   else current ??= await readOwnRoutes(host);
+  const { commands, changes } = planLinkSync(ifname, link, current ?? new Set(), { address: wanted.address, target });
+  if (commands.length > 0) await runIpBatch(host.run, commands);
+  return { changes, routes: target };
+}
+
+/**
+ * syncLink's plan, pure: the `ip` batch (lines without `ip`) that takes the link as read and
+ * this agent's routes `current` to what is wanted, and what it changes in words. `address`
+ * undefined leaves the address and link state alone (`link` is then not looked at); `target`
+ * holds canonical routes. Throws when an address is wanted and there is no link.
+ */
+export function planLinkSync(
+  ifname: string,
+  link: IpLink | undefined,
+  current: ReadonlySet<string>,
+  wanted: { address: string | undefined; target: ReadonlySet<string> },
+): { commands: string[][]; changes: string[] } {
   let address: { commands: string[][]; changes: string[] } = { commands: [], changes: [] };
   if (wanted.address !== undefined) {
     if (!link) throw new Error(`interface ${ifname} disappeared`);
@@ -238,9 +255,9 @@ export async function syncLink(
   // Stale routes go first, then the address (whose removal may take every route with it), then
   // the wanted routes — all of them again when an address was removed.
   const addressRemoved = address.commands.some(([object, verb]) => object === 'addr' && verb === 'del');
-  const routes = planRoutes(ifname, current ?? new Set(), target, addressRemoved);
-  const commands = [...routes.removals, ...address.commands, ...routes.additions];
-  const changes = [...address.changes, ...routes.changes];
-  if (commands.length > 0) await runIpBatch(host.run, commands);
-  return { changes, routes: target };
+  const routes = planRoutes(ifname, current, wanted.target, addressRemoved);
+  return {
+    commands: [...routes.removals, ...address.commands, ...routes.additions],
+    changes: [...address.changes, ...routes.changes],
+  };
 }

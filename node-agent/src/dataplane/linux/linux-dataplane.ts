@@ -15,6 +15,7 @@ import { ApplyTargetBuilder, type FirewallInputs } from './apply-target.js';
 import { type CommandRunner, execFileRunner, isMissingProgram, netnsRunner } from './command-runner.js';
 import type { ExitRoutingContext, LookupIpv4 } from './exit-routing-sync.js';
 import { InterfaceHandle, readFound } from './interface-handle.js';
+import { readLinkAndRoutes } from './link-sync.js';
 import { canonicalNftTable, fingerprintNftTable, readNftTable } from './nftables.js';
 import { OperationQueue } from './operation-queue.js';
 import { canonicalPeers, diffPeers, modelFromActual, type PeerSet } from './peer-diff.js';
@@ -224,7 +225,9 @@ export class LinuxDataplane implements Dataplane {
     if (!applied) return { ...EMPTY_REPORT, corrected: [] };
     const recreated: string[] = [];
     const device = await this.device.readOrRecreate(recreated);
-    const plan = planReconcile(applied, device, this.privateKey);
+    const { link, routes } = await readLinkAndRoutes(this.ctx);
+    const own = { privateKey: this.privateKey, interfaceName: this.interfaceName };
+    const plan = planReconcile(applied, { device, link, routes }, own);
     this.model = undefined;
     const outcome = await runReconcilePlan(this.reconcileEnv, plan, applied, () => {
       this.model = plan.model;

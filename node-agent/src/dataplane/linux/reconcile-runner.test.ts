@@ -20,8 +20,9 @@ const SCRIPT = 'table inet wirefleet {}\n';
 const RE_ADD: UapiSetChanges = {
   peers: [{ kind: 'add', publicKey: b64(2), allowedIps: ['100.96.0.2/32'], persistentKeepalive: 0 }],
 };
+const LINK_UP: ReconcileStep = { kind: 'write-link', commands: [['link', 'set', IF, 'up']] };
 const STEPS: ReconcileStep[] = [
-  { kind: 'sync-link', address: '100.96.0.1/16', routes: ['10.9.0.0/24'] },
+  LINK_UP,
   { kind: 'sync-exit-routing', routes: [] },
   { kind: 'enable-forwarding' },
 ];
@@ -78,12 +79,13 @@ describe('runReconcilePlan on the fake UAPI and a fake host', () => {
     await daemon.stop();
   });
 
-  it('sends the set first, then checks the link, exit routing, ip_forward and the table, one after another', async () => {
+  it('sends the set first, then writes the link, checks exit routing, ip_forward and the table, one after another', async () => {
     const outcome = await runReconcilePlan(env, plan(), record, onSet);
     expect(daemon.peers.has(hex(2))).toBe(true);
     expect(commandsWhen).toEqual({ answered: 0, onSet: 0 });
     expect(host.mostAtOnce).toBe(1);
-    // The link's and exit routing's listings (`ip`), then ip_forward, then the table.
+    expect(host.calls[0]).toBe(`ip link set ${IF} up`);
+    // The link's batch and exit routing's listing (`ip`), then ip_forward, then the table.
     const programs = host.calls.map((call) => call.split(' ')[0]);
     expect(programs.filter((program, i) => program !== programs[i - 1])).toEqual(['ip', 'sysctl', 'nft']);
     expect(host.calls.at(-1)).toBe('nft -j list table inet wirefleet');
@@ -96,11 +98,16 @@ describe('runReconcilePlan on the fake UAPI and a fake host', () => {
     expect(host.calls.at(-1)).toMatch(/^nft -j list/);
   });
 
-  it('reports what the link step put back, in order', async () => {
+  it('runs the link batch as planned, in order', async () => {
     host.routes.clear();
     host.up = false;
-    const outcome = await runReconcilePlan(env, plan(), record, onSet);
-    expect(outcome.corrected).toEqual([`link ${IF} set up`, 'route 10.9.0.0/24 added']);
+    const commands = [
+      ['link', 'set', IF, 'up'],
+      ['route', 'replace', '10.9.0.0/24', 'dev', IF, 'proto', '87'],
+    ];
+    await runReconcilePlan(env, plan(RE_ADD, [{ kind: 'write-link', commands }]), record, onSet);
+    expect(host.calls.slice(0, 2)).toEqual(commands.map((line) => `ip ${line.join(' ')}`));
+    expect(host.up).toBe(true);
     expect(host.routes).toEqual(new Set(['10.9.0.0/24']));
   });
 

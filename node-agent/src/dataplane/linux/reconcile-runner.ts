@@ -1,7 +1,7 @@
 import type { UapiSetChanges } from '../render/uapi-request.js';
 import type { HostRecord } from './apply-runner.js';
+import { runIpBatch } from './command-runner.js';
 import { type ExitRoutingContext, syncExitRouting } from './exit-routing-sync.js';
-import { syncLink } from './link-sync.js';
 import { applyNftScript, fingerprintNftTable, readNftTable } from './nftables.js';
 import { planFirewallRepair, type ReconcilePlan } from './reconcile-plan.js';
 import { enableIpForwarding, type LinkContext } from './wireguard-interface.js';
@@ -25,7 +25,7 @@ export interface ReconcileRunnerEnv {
 }
 
 export interface ReconcileOutcome {
-  /** What the host steps and the firewall corrected, in words, after the plan's own. */
+  /** What exit routing and the firewall corrected, in words, after the plan's own. */
   corrected: string[];
   firewallReplaced: boolean;
 }
@@ -45,8 +45,8 @@ export async function runReconcilePlan(
   onSet();
   const corrected: string[] = [];
   for (const step of plan.host) {
-    if (step.kind === 'sync-link') {
-      corrected.push(...(await syncLink(env.link, step)).changes);
+    if (step.kind === 'write-link') {
+      await runIpBatch(env.link.run, step.commands);
     } else if (step.kind === 'sync-exit-routing') {
       const exit = await syncExitRouting(env.exit, step.routes);
       record.exitRoutingComplete = exit.complete;
