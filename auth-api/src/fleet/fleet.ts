@@ -1,7 +1,13 @@
+import type { Bus } from '@wirefleet/shared/bus';
 import type { IngestSource } from '@wirefleet/shared/ingest';
-import { subsystemLogger } from '@wirefleet/shared/logging';
+import { type Logger, subsystemLogger } from '@wirefleet/shared/logging';
 import type { Router } from 'express';
+import type { Knex } from 'knex';
+import type { AuditLog } from '../audit/index.js';
+import type { AuthApiConfig } from '../config.js';
 import type { Authenticator } from '../http/authenticate.js';
+import type { Keyring } from '../identity/keys/index.js';
+import type { AccessTokenIssuer } from '../identity/tokens/index.js';
 import type { LimiterFactory } from '../rate-limits/index.js';
 import { CommandService } from './commands/command-service.js';
 import { commandRoutes } from './commands/command-routes.js';
@@ -10,14 +16,30 @@ import { deviceRoutes } from './devices/device-routes.js';
 import { EnrollService } from './enrollment/enroll-service.js';
 import { EnrollmentKeyStore } from './enrollment/enrollment-key-store.js';
 import { enrollmentRoutes } from './enrollment/enrollment-routes.js';
-import type { FleetDeps } from './fleet-deps.js';
+import type { FleetWriteDeps } from './fleet-deps.js';
 import { FleetGuard } from './fleet-guard.js';
 import { IngestProcessor, OfflineSweeper } from './ingest/index.js';
+import type { Network } from './network/index.js';
 import { NodeService } from './nodes/node-service.js';
 import { nodeRoutes } from './nodes/node-routes.js';
 import { OutboxRelay } from './outbox/index.js';
 import { PortForwardService } from './port-forwards/port-forward-service.js';
 import { portForwardRoutes } from './port-forwards/port-forward-routes.js';
+
+/** What the fleet needs from the platform, and from identity the issuer of node tokens. */
+export interface FleetDeps {
+  db: Knex;
+  network: Network;
+  audit: AuditLog;
+  bus: Bus;
+  keyring: Keyring;
+  tokens: AccessTokenIssuer;
+  /** Backs the fleet's own guess limits (enrollment keys, node secrets). */
+  limiter: LimiterFactory;
+  config: AuthApiConfig['fleet'];
+  /** The service's root logger: each part of the fleet takes its own subsystem logger from it, once. */
+  logger: Logger;
+}
 
 export interface Fleet {
   nodes: NodeService;
@@ -31,41 +53,42 @@ export interface Fleet {
   stop(): Promise<void>;
 }
 
+/** The request-serving services, each handed only what it uses. */
+function fleetServices(deps: FleetDeps, announce: () => void) {
+  const { db, network, audit, config } = deps;
+  const writes: FleetWriteDeps = { db, network, audit, announce };
+  const guard = new FleetGuard(deps.limiter, config.limits);
+  const keys = new EnrollmentKeyStore(db);
+  return {
+    keys,
+    enroll: new EnrollService({ ...writes, guard, gatewayPublicUrl: config.gatewayPublicUrl }, keys),
+    nodes: new NodeService({ ...writes, guard, tokens: deps.tokens }),
+    devices: new DeviceService(writes),
+    forwards: new PortForwardService(writes),
+    commands: new CommandService({ ...writes, commandTtlSeconds: config.commandTtlSeconds }),
+  };
+}
+
 /**
  * Wires the fleet capability. The background parts — outbox relay, ingest consumer, offline
  * sweeper — start only with `start()`, so a test can build the API without them.
  */
 export function createFleet(
-  base: Omit<FleetDeps, 'announce' | 'guard'> & { limiter: LimiterFactory },
+  deps: FleetDeps,
   ingest: IngestSource,
   beforePublish?: ConstructorParameters<typeof OutboxRelay>[4],
 ): Fleet {
-  const relay = new OutboxRelay(
-    base.db,
-    base.bus,
-    subsystemLogger(base.logger, 'outbox'),
-    1_000,
-    beforePublish,
-  );
-  const guard = new FleetGuard(base.limiter, base.config.limits);
-  const deps: FleetDeps = { ...base, guard, announce: () => relay.poke() };
-  const keys = new EnrollmentKeyStore(base.db);
-  const enroll = new EnrollService(deps, keys);
-  const nodes = new NodeService(deps);
-  const devices = new DeviceService(deps);
-  const forwards = new PortForwardService(deps);
-  const commands = new CommandService(deps);
+  const { db, bus, logger } = deps;
+  const relay = new OutboxRelay(db, bus, subsystemLogger(logger, 'outbox'), 1_000, beforePublish);
+  const announce = () => relay.poke();
+  const { keys, enroll, nodes, devices, forwards, commands } = fleetServices(deps, announce);
   const processor = new IngestProcessor({
-    db: base.db,
-    bus: base.bus,
-    logger: subsystemLogger(base.logger, 'ingest'),
-    onChange: deps.announce,
+    db,
+    bus,
+    logger: subsystemLogger(logger, 'ingest'),
+    onChange: announce,
   });
-  const sweeper = new OfflineSweeper({
-    db: base.db,
-    logger: subsystemLogger(base.logger, 'sweeper'),
-    onChange: deps.announce,
-  });
+  const sweeper = new OfflineSweeper({ db, logger: subsystemLogger(logger, 'sweeper'), onChange: announce });
   let consumer: { stop(): Promise<void> } | undefined;
   return {
     nodes,
@@ -74,8 +97,8 @@ export function createFleet(
     commands,
     relay,
     routers: (auth) => [
-      enrollmentRoutes(deps, keys, enroll, auth),
-      nodeRoutes(deps, nodes, auth),
+      enrollmentRoutes({ db, audit: deps.audit }, keys, enroll, auth),
+      nodeRoutes({ db, network: deps.network, keyring: deps.keyring }, nodes, auth),
       deviceRoutes(devices, auth),
       portForwardRoutes(forwards, auth),
       commandRoutes(commands, auth),

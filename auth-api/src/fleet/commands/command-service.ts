@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { WirefleetError } from '@wirefleet/shared/errors';
 import { type CreateCommandRequest, ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
-import type { FleetDeps } from '../fleet-deps.js';
+import type { FleetWriteDeps } from '../fleet-deps.js';
 import { enqueue } from '../outbox/index.js';
 import type { CommandEventData } from '@wirefleet/shared/protocol';
 
@@ -56,10 +56,20 @@ const toPublic = (row: CommandRow): PublicCommand => ({
  * through the outbox (the relay marks them `sent`), completed by the node's `command.result`
  * (ingest → `succeeded`/`failed`), or `expired` by the sweeper after COMMAND_TTL_SECONDS.
  */
-export class CommandService {
-  constructor(private readonly deps: FleetDeps) {}
+export interface CommandServiceDeps extends FleetWriteDeps {
+  /** How long a command may stay unfinished before the sweeper expires it. */
+  commandTtlSeconds: number;
+}
 
-  async create(nodeId: number, request: CreateCommandRequest, actor: string, ip: string): Promise<PublicCommand> {
+export class CommandService {
+  constructor(private readonly deps: CommandServiceDeps) {}
+
+  async create(
+    nodeId: number,
+    request: CreateCommandRequest,
+    actor: string,
+    ip: string,
+  ): Promise<PublicCommand> {
     const { deps } = this;
     // A node pings only across the tunnel: a ping elsewhere would make it probe its own LAN or
     // the Internet on an operator's behalf. The agent refuses such targets too.
@@ -72,16 +82,26 @@ export class CommandService {
       const node = await trx('nodes').where({ id: nodeId, network_id: deps.network.id }).first('id');
       if (!node) throw new WirefleetError('not_found');
       const id = randomUUID();
-      const expiresAt = new Date(Date.now() + deps.config.commandTtlSeconds * 1000);
+      const expiresAt = new Date(Date.now() + deps.commandTtlSeconds * 1000);
       const [created] = await trx('commands')
-        .insert({ id, node_id: nodeId, type: request.type, args: JSON.stringify(request.args), expires_at: expiresAt, created_by: actor })
+        .insert({
+          id,
+          node_id: nodeId,
+          type: request.type,
+          args: JSON.stringify(request.args),
+          expires_at: expiresAt,
+          created_by: actor,
+        })
         .returning<CommandRow[]>('*');
       // `queued` first: the relay announces `sent` right after it publishes the command itself.
       await enqueue(trx, [
         { room: 'fleet', event: 'command.updated', data: { id, node_id: nodeId, status: 'queued' } },
         { room: `node:${nodeId}`, event: 'command', data: { ...toDelivery(created!) }, commandId: id },
       ]);
-      await deps.audit.record({ type: 'command.created', actor, subject: `node:${nodeId}`, ip, data: { id, type: request.type } }, trx);
+      await deps.audit.record(
+        { type: 'command.created', actor, subject: `node:${nodeId}`, ip, data: { id, type: request.type } },
+        trx,
+      );
       return created!;
     });
     deps.announce();
@@ -99,13 +119,22 @@ export class CommandService {
     const { deps } = this;
     const node = await deps.db('nodes').where({ id: nodeId, network_id: deps.network.id }).first('id');
     if (!node) throw new WirefleetError('not_found');
-    const rows = deps.db('commands').where({ node_id: nodeId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+    const rows = deps
+      .db('commands')
+      .where({ node_id: nodeId })
+      .orderBy([
+        { column: 'created_at', order: 'desc' },
+        { column: 'id', order: 'desc' },
+      ]);
     const after = decodeCommandCursor(query.cursor);
     // Compared with the row's own timestamp: an ISO string would drop Postgres's microseconds.
-    if (after) rows.whereRaw('(created_at, id) < (SELECT created_at, id FROM commands WHERE id = ?)', [after]);
+    if (after)
+      rows.whereRaw('(created_at, id) < (SELECT created_at, id FROM commands WHERE id = ?)', [after]);
     const items = (await rows.limit(query.limit).select<CommandRow[]>('*')).map(toPublic);
     const last = items[items.length - 1];
-    return items.length === query.limit && last ? { items, next_cursor: encodeCommandCursor(last) } : { items };
+    return items.length === query.limit && last
+      ? { items, next_cursor: encodeCommandCursor(last) }
+      : { items };
   }
 
   /**
@@ -127,7 +156,14 @@ export class CommandService {
       const queued = open.filter((row) => row.status === 'queued').map((row) => row.id);
       if (queued.length > 0) {
         await trx('commands').whereIn('id', queued).update({ status: 'sent', sent_at: trx.fn.now() });
-        await enqueue(trx, queued.map((id) => ({ room: 'fleet', event: 'command.updated', data: { id, node_id: nodeId, status: 'sent' } })));
+        await enqueue(
+          trx,
+          queued.map((id) => ({
+            room: 'fleet',
+            event: 'command.updated',
+            data: { id, node_id: nodeId, status: 'sent' },
+          })),
+        );
       }
       return open;
     });
@@ -148,7 +184,10 @@ function encodeCommandCursor(command: PublicCommand): string {
 
 function decodeCommandCursor(cursor: string | undefined): string | undefined {
   if (cursor === undefined) return undefined;
-  const match = /^cmd:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
-  if (!match) throw new WirefleetError('invalid_request', { errors: [{ path: 'cursor', message: 'unknown cursor' }] });
+  const match = /^cmd:([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
+  if (!match)
+    throw new WirefleetError('invalid_request', { errors: [{ path: 'cursor', message: 'unknown cursor' }] });
   return match[1];
 }

@@ -1,7 +1,7 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { CreateDeviceRequest } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
-import type { FleetDeps } from '../fleet-deps.js';
+import type { FleetWriteDeps } from '../fleet-deps.js';
 import { claimAddress, freeAddresses, nextFreeAddress, wireguardKeyConflict } from '../network/index.js';
 import { bumpRevisions } from '../outbox/index.js';
 
@@ -40,10 +40,11 @@ const PLACEMENT_LOCK = 0x5746_504c; // "WFPL"
  * network so concurrent creations spread out instead of all picking the same node.
  */
 export class DeviceService {
-  constructor(private readonly deps: FleetDeps) {}
+  constructor(private readonly deps: FleetWriteDeps) {}
 
   async list(afterId: number | undefined, limit: number, nodeId?: number): Promise<PublicDevice[]> {
-    const rows = await this.deps.db('devices')
+    const rows = await this.deps
+      .db('devices')
       .where({ network_id: this.deps.network.id })
       .modify((q) => {
         if (afterId !== undefined) q.where('id', '>', afterId);
@@ -55,15 +56,28 @@ export class DeviceService {
     return rows.map(toPublic);
   }
 
-  async create(request: CreateDeviceRequest, actor: string, ip: string): Promise<PublicDevice & { client_config: string }> {
+  async create(
+    request: CreateDeviceRequest,
+    actor: string,
+    ip: string,
+  ): Promise<PublicDevice & { client_config: string }> {
     const { deps } = this;
     const { device, node } = await deps.db.transaction(async (trx) => {
-      const host = 'node_id' in request ? await this.nodeById(trx, request.node_id) : await this.place(trx, request.region);
+      const host =
+        'node_id' in request
+          ? await this.nodeById(trx, request.node_id)
+          : await this.place(trx, request.region);
       const address = await nextFreeAddress(trx, deps.network.id);
       let row: DeviceRow | undefined;
       try {
         [row] = await trx('devices')
-          .insert({ network_id: deps.network.id, node_id: host.id, name: request.name, wg_public_key: request.wg_public_key, tunnel_ip: address })
+          .insert({
+            network_id: deps.network.id,
+            node_id: host.id,
+            name: request.name,
+            wg_public_key: request.wg_public_key,
+            tunnel_ip: address,
+          })
           .returning<DeviceRow[]>('*');
       } catch (error) {
         throw wireguardKeyConflict(error) ?? error;
@@ -71,7 +85,16 @@ export class DeviceService {
       await claimAddress(trx, deps.network.id, address, { kind: 'device', id: Number(row!.id) });
       // The host gains a peer, and every other node routes the device's /32 through the host.
       await bumpRevisions(trx, { networkId: deps.network.id });
-      await deps.audit.record({ type: 'device.created', actor, subject: `device:${row!.id}`, ip, data: { node_id: host.id, name: request.name } }, trx);
+      await deps.audit.record(
+        {
+          type: 'device.created',
+          actor,
+          subject: `device:${row!.id}`,
+          ip,
+          data: { node_id: host.id, name: request.name },
+        },
+        trx,
+      );
       return { device: row!, node: host };
     });
     deps.announce();
@@ -81,19 +104,33 @@ export class DeviceService {
   async delete(id: number, actor: string, ip: string): Promise<void> {
     const { deps } = this;
     await deps.db.transaction(async (trx) => {
-      const row = await trx('devices').where({ id, network_id: deps.network.id }).first<DeviceRow | undefined>();
+      const row = await trx('devices')
+        .where({ id, network_id: deps.network.id })
+        .first<DeviceRow | undefined>();
       if (!row) throw new WirefleetError('not_found');
       await freeAddresses(trx, deps.network.id, [{ kind: 'device', id }]);
       await trx('devices').where({ id }).delete();
       await bumpRevisions(trx, { networkId: deps.network.id });
-      await deps.audit.record({ type: 'device.deleted', actor, subject: `device:${id}`, ip, data: { node_id: Number(row.node_id) } }, trx);
+      await deps.audit.record(
+        {
+          type: 'device.deleted',
+          actor,
+          subject: `device:${id}`,
+          ip,
+          data: { node_id: Number(row.node_id) },
+        },
+        trx,
+      );
     });
     deps.announce();
   }
 
   private async nodeById(trx: Knex.Transaction, nodeId: number): Promise<HostNode> {
-    const node = await trx('nodes').where({ id: nodeId, network_id: this.deps.network.id }).first<HostNode | undefined>(HOST_COLUMNS);
-    if (!node) throw new WirefleetError('invalid_request', { errors: [{ path: 'node_id', message: 'no such node' }] });
+    const node = await trx('nodes')
+      .where({ id: nodeId, network_id: this.deps.network.id })
+      .first<HostNode | undefined>(HOST_COLUMNS);
+    if (!node)
+      throw new WirefleetError('invalid_request', { errors: [{ path: 'node_id', message: 'no such node' }] });
     return node;
   }
 
@@ -105,7 +142,10 @@ export class DeviceService {
       .groupBy('n.id')
       .orderByRaw('count(d.id), n.id')
       .first<HostNode | undefined>(HOST_COLUMNS.map((column) => `n.${column}`));
-    if (!node) throw new WirefleetError('no_nodes_available_in_region', { detail: `no online node in region ${region}` });
+    if (!node)
+      throw new WirefleetError('no_nodes_available_in_region', {
+        detail: `no online node in region ${region}`,
+      });
     return node;
   }
 

@@ -2,7 +2,8 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { EnrollRequest } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
-import type { FleetDeps } from '../fleet-deps.js';
+import type { FleetWriteDeps } from '../fleet-deps.js';
+import type { FleetGuard } from '../fleet-guard.js';
 import { claimAddress, nextFreeAddress, wireguardKeyConflict } from '../network/index.js';
 import { bumpRevisions, enqueue } from '../outbox/index.js';
 import type { EnrollmentKeyStore } from './enrollment-key-store.js';
@@ -26,9 +27,15 @@ export function hashNodeSecret(secret: string): Buffer {
  * every other node's revision (the mesh gained a peer) and record the announcements. Any
  * failure — a taken name, a full network — rolls the key's use back with everything else.
  */
+export interface EnrollServiceDeps extends FleetWriteDeps {
+  guard: FleetGuard;
+  /** Handed to the enrolled agent: where it connects. */
+  gatewayPublicUrl: string;
+}
+
 export class EnrollService {
   constructor(
-    private readonly deps: FleetDeps,
+    private readonly deps: EnrollServiceDeps,
     private readonly keys: EnrollmentKeyStore,
   ) {}
 
@@ -53,11 +60,16 @@ export class EnrollService {
       node_secret: secret,
       tunnel_ip: result.address,
       network_cidr: deps.network.cidr,
-      gateway_url: deps.config.gatewayPublicUrl,
+      gateway_url: deps.gatewayPublicUrl,
     };
   }
 
-  private async insertNode(trx: Knex.Transaction, request: EnrollRequest, secret: string, ip: string): Promise<{ nodeId: number; address: string }> {
+  private async insertNode(
+    trx: Knex.Transaction,
+    request: EnrollRequest,
+    secret: string,
+    ip: string,
+  ): Promise<{ nodeId: number; address: string }> {
     const { deps } = this;
     const key = await this.keys.consume(trx, request.enrollment_key);
     if (!key) throw new WirefleetError('invalid_enrollment_key');
@@ -90,10 +102,19 @@ export class EnrollService {
       },
     ]);
     await deps.audit.record(
-      { type: 'node.enrolled', actor: `node:${nodeId}`, subject: `node:${nodeId}`, ip, data: { name: request.name, tunnel_ip: address } },
+      {
+        type: 'node.enrolled',
+        actor: `node:${nodeId}`,
+        subject: `node:${nodeId}`,
+        ip,
+        data: { name: request.name, tunnel_ip: address },
+      },
       trx,
     );
-    await deps.audit.record({ type: 'enrollment_key.used', actor: `node:${nodeId}`, subject: `enrollment_key:${key.id}`, ip }, trx);
+    await deps.audit.record(
+      { type: 'enrollment_key.used', actor: `node:${nodeId}`, subject: `enrollment_key:${key.id}`, ip },
+      trx,
+    );
     return { nodeId, address };
   }
 }

@@ -6,7 +6,7 @@ import { type Authenticator, claimsOf } from '../../http/authenticate.js';
 import { clientIp } from '../../http/client-ip.js';
 import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
 import { createdEnrollmentKey, enrollment, enrollmentKeyPage } from '../../openapi/responses/fleet.js';
-import type { FleetDeps } from '../fleet-deps.js';
+import type { FleetWriteDeps } from '../fleet-deps.js';
 import type { EnrollService } from './enroll-service.js';
 import type { EnrollmentKeyStore } from './enrollment-key-store.js';
 
@@ -20,7 +20,8 @@ function decodeKeyCursor(cursor: string): string {
 }
 
 interface EnrollmentRouteDeps {
-  fleet: FleetDeps;
+  /** Key creation and revocation write here and record the audit event in the same transaction. */
+  fleet: Pick<FleetWriteDeps, 'db' | 'audit'>;
   keys: EnrollmentKeyStore;
   enroll: EnrollService;
 }
@@ -127,7 +128,7 @@ export const enrollmentRouteDefinitions: readonly RouteDefinition<EnrollmentRout
 ];
 
 export function enrollmentRoutes(
-  fleet: FleetDeps,
+  fleet: EnrollmentRouteDeps['fleet'],
   keys: EnrollmentKeyStore,
   enroll: EnrollService,
   auth: Authenticator,

@@ -9,11 +9,13 @@ import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes
 import { node, nodePage, signedNodeConfig } from '../../openapi/responses/fleet.js';
 import { nodeToken } from '../../openapi/responses/identity.js';
 import { buildNodeConfig, signNodeConfig } from '../config/index.js';
-import type { FleetDeps } from '../fleet-deps.js';
+import type { Keyring } from '../../identity/keys/index.js';
+import type { FleetWriteDeps } from '../fleet-deps.js';
 import type { NodeService } from './node-service.js';
 
 interface NodeRouteDeps {
-  fleet: FleetDeps;
+  /** The node config is built from the database and the network, and signed with the keyring. */
+  fleet: Pick<FleetWriteDeps, 'db' | 'network'> & { keyring: Keyring };
   nodes: NodeService;
 }
 
@@ -124,6 +126,6 @@ export const nodeRouteDefinitions: readonly RouteDefinition<NodeRouteDeps>[] = [
   }),
 ];
 
-export function nodeRoutes(fleet: FleetDeps, nodes: NodeService, auth: Authenticator): Router {
+export function nodeRoutes(fleet: NodeRouteDeps['fleet'], nodes: NodeService, auth: Authenticator): Router {
   return routerFor(nodeRouteDefinitions, { fleet, nodes }, auth);
 }

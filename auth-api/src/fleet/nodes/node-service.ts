@@ -4,7 +4,9 @@ import type { PatchNodeRequest } from '@wirefleet/shared/schemas';
 import { nodeRevocation } from '@wirefleet/shared/revocations';
 import { revocationEvent } from '../../identity/revocations/index.js';
 import { hashNodeSecret } from '../enrollment/enroll-service.js';
-import type { FleetDeps } from '../fleet-deps.js';
+import type { AccessTokenIssuer } from '../../identity/tokens/index.js';
+import type { FleetWriteDeps } from '../fleet-deps.js';
+import type { FleetGuard } from '../fleet-guard.js';
 import { freeAddresses } from '../network/index.js';
 import { bumpRevisions, enqueue } from '../outbox/index.js';
 import { checkNoForwardOnListenPort } from '../port-forwards/port-forward-service.js';
@@ -14,17 +16,32 @@ import { checkNodeRoutes } from './route-check.js';
 /** Fields whose change alters other nodes' configs (peers' endpoints, allowed IPs) or its own. */
 const CONFIG_FIELDS = ['endpoint', 'listen_port', 'routes'] as const;
 
+export interface NodeServiceDeps extends FleetWriteDeps {
+  guard: FleetGuard;
+  /** Issues node tokens for a right node secret. */
+  tokens: AccessTokenIssuer;
+}
+
 export class NodeService {
-  constructor(private readonly deps: FleetDeps) {}
+  constructor(private readonly deps: NodeServiceDeps) {}
 
   async get(id: number): Promise<PublicNode> {
-    const row = await this.deps.db('nodes').where({ id, network_id: this.deps.network.id }).first<NodeRow | undefined>();
+    const row = await this.deps
+      .db('nodes')
+      .where({ id, network_id: this.deps.network.id })
+      .first<NodeRow | undefined>();
     if (!row) throw new WirefleetError('not_found');
     return toPublicNode(row);
   }
 
-  async list(options: { afterId?: number | undefined; limit: number; region?: string | undefined; online?: boolean | undefined }): Promise<PublicNode[]> {
-    const rows = await this.deps.db('nodes')
+  async list(options: {
+    afterId?: number | undefined;
+    limit: number;
+    region?: string | undefined;
+    online?: boolean | undefined;
+  }): Promise<PublicNode[]> {
+    const rows = await this.deps
+      .db('nodes')
       .where({ network_id: this.deps.network.id })
       .modify((q) => {
         if (options.afterId !== undefined) q.where('id', '>', options.afterId);
@@ -38,7 +55,11 @@ export class NodeService {
   }
 
   /** Exchanges a node's id and secret for an access token (`sub: node:<id>`, `sid`: its credential). */
-  async issueToken(nodeId: number, secret: string, ip: string): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
+  async issueToken(
+    nodeId: number,
+    secret: string,
+    ip: string,
+  ): Promise<{ access_token: string; token_type: 'Bearer'; expires_in: number }> {
     const { deps } = this;
     // Reserved before the secret is compared, so parallel guesses cannot outrun the limit.
     const ticket = await deps.guard.beforeNodeToken(ip);
@@ -79,9 +100,13 @@ export class NodeService {
       if (changes.exit_node !== undefined) update.exit_node = changes.exit_node;
       let updated: NodeRow | undefined;
       try {
-        [updated] = await trx('nodes').where({ id, network_id: deps.network.id }).update(update).returning<NodeRow[]>('*');
+        [updated] = await trx('nodes')
+          .where({ id, network_id: deps.network.id })
+          .update(update)
+          .returning<NodeRow[]>('*');
       } catch (error) {
-        if ((error as { code?: string }).code === '23505') throw new WirefleetError('conflict', { detail: 'a node with this name exists', cause: error });
+        if ((error as { code?: string }).code === '23505')
+          throw new WirefleetError('conflict', { detail: 'a node with this name exists', cause: error });
         throw error;
       }
       if (!updated) throw new WirefleetError('not_found');
@@ -90,7 +115,10 @@ export class NodeService {
       if (CONFIG_FIELDS.some((field) => changes[field] !== undefined)) {
         await bumpRevisions(trx, { networkId: deps.network.id });
       }
-      await deps.audit.record({ type: 'node.updated', actor, subject: `node:${id}`, ip, data: { fields: Object.keys(changes) } }, trx);
+      await deps.audit.record(
+        { type: 'node.updated', actor, subject: `node:${id}`, ip, data: { fields: Object.keys(changes) } },
+        trx,
+      );
       return (await trx('nodes').where({ id }).first<NodeRow>())!;
     });
     deps.announce();
@@ -105,7 +133,10 @@ export class NodeService {
   async delete(id: number, actor: string, ip: string): Promise<void> {
     const { deps } = this;
     await deps.db.transaction(async (trx) => {
-      const node = await trx('nodes').where({ id, network_id: deps.network.id }).forUpdate().first<NodeRow | undefined>();
+      const node = await trx('nodes')
+        .where({ id, network_id: deps.network.id })
+        .forUpdate()
+        .first<NodeRow | undefined>();
       if (!node) throw new WirefleetError('not_found');
       const devices = await trx('devices').where({ node_id: id }).select<Array<{ id: number }>>('id');
       await freeAddresses(trx, deps.network.id, [
@@ -120,7 +151,16 @@ export class NodeService {
         // Refused at every gateway's upgrade, not only disconnected: its token outlives it.
         revocationEvent(nodeRevocation(id, Date.now())),
       ]);
-      await deps.audit.record({ type: 'node.deleted', actor, subject: `node:${id}`, ip, data: { name: node.name, devices: devices.length } }, trx);
+      await deps.audit.record(
+        {
+          type: 'node.deleted',
+          actor,
+          subject: `node:${id}`,
+          ip,
+          data: { name: node.name, devices: devices.length },
+        },
+        trx,
+      );
     });
     deps.announce();
   }

@@ -6,7 +6,7 @@ import {
   type PatchPortForwardRequest,
 } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
-import type { FleetDeps } from '../fleet-deps.js';
+import type { FleetWriteDeps } from '../fleet-deps.js';
 import { bumpRevisions } from '../outbox/index.js';
 
 export interface PublicPortForward {
@@ -46,9 +46,14 @@ export interface ServiceTemplate {
  * from WireGuard (for traffic from outside the tunnel, which is where peers' handshakes come
  * from), cutting the node off its peers: 409 like any other taken port.
  */
-function checkListenPort(forward: { protocol: 'tcp' | 'udp'; public_port: number }, listenPort: number): void {
+function checkListenPort(
+  forward: { protocol: 'tcp' | 'udp'; public_port: number },
+  listenPort: number,
+): void {
   if (forward.protocol === 'udp' && forward.public_port === listenPort) {
-    throw new WirefleetError('conflict', { detail: `udp ${listenPort} is this node's WireGuard listen port` });
+    throw new WirefleetError('conflict', {
+      detail: `udp ${listenPort} is this node's WireGuard listen port`,
+    });
   }
 }
 
@@ -57,9 +62,16 @@ function checkListenPort(forward: { protocol: 'tcp' | 'udp'; public_port: number
  * forward's public port (the agent would refuse every config from then on). In the caller's
  * transaction, after it locked the node's row, so a forward created meanwhile waits for it.
  */
-export async function checkNoForwardOnListenPort(trx: Knex.Transaction, nodeId: number, listenPort: number): Promise<void> {
-  const taken = await trx('port_forwards').where({ node_id: nodeId, protocol: 'udp', public_port: listenPort }).first('id');
-  if (taken) throw new WirefleetError('conflict', { detail: `a udp port forward of this node uses ${listenPort}` });
+export async function checkNoForwardOnListenPort(
+  trx: Knex.Transaction,
+  nodeId: number,
+  listenPort: number,
+): Promise<void> {
+  const taken = await trx('port_forwards')
+    .where({ node_id: nodeId, protocol: 'udp', public_port: listenPort })
+    .first('id');
+  if (taken)
+    throw new WirefleetError('conflict', { detail: `a udp port forward of this node uses ${listenPort}` });
 }
 
 /**
@@ -68,15 +80,24 @@ export async function checkNoForwardOnListenPort(trx: Knex.Transaction, nodeId: 
  * served verbatim and never leaves the API: the config a node receives has no such field.
  */
 export class PortForwardService {
-  constructor(private readonly deps: FleetDeps) {}
+  constructor(private readonly deps: FleetWriteDeps) {}
 
   async list(nodeId: number): Promise<PublicPortForward[]> {
     await this.requireNode(this.deps.db, nodeId);
-    const rows = await this.deps.db('port_forwards').where({ node_id: nodeId }).orderBy('id').select<ForwardRow[]>('*');
+    const rows = await this.deps
+      .db('port_forwards')
+      .where({ node_id: nodeId })
+      .orderBy('id')
+      .select<ForwardRow[]>('*');
     return rows.map(toPublic);
   }
 
-  async create(nodeId: number, requests: CreatePortForwardRequest[], actor: string, ip: string): Promise<PublicPortForward[]> {
+  async create(
+    nodeId: number,
+    requests: CreatePortForwardRequest[],
+    actor: string,
+    ip: string,
+  ): Promise<PublicPortForward[]> {
     const { deps } = this;
     for (const request of requests) this.checkTarget(request.target_ip);
     const rows = await deps.db.transaction(async (trx) => {
@@ -92,7 +113,13 @@ export class PortForwardService {
         );
         created.push(row!);
         await deps.audit.record(
-          { type: 'port_forward.created', actor, subject: `port_forward:${row!.id}`, ip, data: { node_id: nodeId, protocol: row!.protocol, public_port: row!.public_port } },
+          {
+            type: 'port_forward.created',
+            actor,
+            subject: `port_forward:${row!.id}`,
+            ip,
+            data: { node_id: nodeId, protocol: row!.protocol, public_port: row!.public_port },
+          },
           trx,
         );
       }
@@ -103,7 +130,12 @@ export class PortForwardService {
     return rows.map(toPublic);
   }
 
-  async patch(id: number, changes: PatchPortForwardRequest, actor: string, ip: string): Promise<PublicPortForward> {
+  async patch(
+    id: number,
+    changes: PatchPortForwardRequest,
+    actor: string,
+    ip: string,
+  ): Promise<PublicPortForward> {
     const { deps } = this;
     if (changes.target_ip !== undefined) this.checkTarget(changes.target_ip);
     const row = await deps.db.transaction(async (trx) => {
@@ -111,16 +143,38 @@ export class PortForwardService {
         .join('nodes as n', 'n.id', 'f.node_id')
         .where({ 'f.id': id, 'n.network_id': deps.network.id })
         .forNoKeyUpdate('n')
-        .first<{ protocol: 'tcp' | 'udp'; public_port: number; listen_port: number } | undefined>('f.protocol', 'f.public_port', 'n.listen_port');
+        .first<{ protocol: 'tcp' | 'udp'; public_port: number; listen_port: number } | undefined>(
+          'f.protocol',
+          'f.public_port',
+          'n.listen_port',
+        );
       if (!current) throw new WirefleetError('not_found');
-      checkListenPort({ protocol: changes.protocol ?? current.protocol, public_port: changes.public_port ?? current.public_port }, current.listen_port);
+      checkListenPort(
+        {
+          protocol: changes.protocol ?? current.protocol,
+          public_port: changes.public_port ?? current.public_port,
+        },
+        current.listen_port,
+      );
       if (changes.target_ip !== undefined) await this.checkTargetAllocated(trx, changes.target_ip);
       const [updated] = await this.write(() =>
-        trx('port_forwards').where({ id }).update({ ...changes, updated_at: trx.fn.now() }).returning<ForwardRow[]>('*'),
+        trx('port_forwards')
+          .where({ id })
+          .update({ ...changes, updated_at: trx.fn.now() })
+          .returning<ForwardRow[]>('*'),
       );
       if (!updated) throw new WirefleetError('not_found');
       await bumpRevisions(trx, { nodeIds: [Number(updated.node_id)] });
-      await deps.audit.record({ type: 'port_forward.updated', actor, subject: `port_forward:${id}`, ip, data: { fields: Object.keys(changes) } }, trx);
+      await deps.audit.record(
+        {
+          type: 'port_forward.updated',
+          actor,
+          subject: `port_forward:${id}`,
+          ip,
+          data: { fields: Object.keys(changes) },
+        },
+        trx,
+      );
       return updated;
     });
     deps.announce();
@@ -133,19 +187,42 @@ export class PortForwardService {
       const [row] = await trx('port_forwards').where({ id }).delete().returning<ForwardRow[]>('*');
       if (!row) throw new WirefleetError('not_found');
       await bumpRevisions(trx, { nodeIds: [Number(row.node_id)] });
-      await deps.audit.record({ type: 'port_forward.deleted', actor, subject: `port_forward:${id}`, ip, data: { node_id: Number(row.node_id) } }, trx);
+      await deps.audit.record(
+        {
+          type: 'port_forward.deleted',
+          actor,
+          subject: `port_forward:${id}`,
+          ip,
+          data: { node_id: Number(row.node_id) },
+        },
+        trx,
+      );
     });
     deps.announce();
   }
 
   async templates(): Promise<ServiceTemplate[]> {
-    return this.deps.db('service_templates').orderBy('name').select<ServiceTemplate[]>('name', 'description', 'ports');
+    return this.deps
+      .db('service_templates')
+      .orderBy('name')
+      .select<ServiceTemplate[]>('name', 'description', 'ports');
   }
 
-  async fromTemplate(nodeId: number, templateName: string, targetIp: string, actor: string, ip: string): Promise<PublicPortForward[]> {
-    const template = await this.deps.db('service_templates').where({ name: templateName }).first<ServiceTemplate | undefined>();
+  async fromTemplate(
+    nodeId: number,
+    templateName: string,
+    targetIp: string,
+    actor: string,
+    ip: string,
+  ): Promise<PublicPortForward[]> {
+    const template = await this.deps
+      .db('service_templates')
+      .where({ name: templateName })
+      .first<ServiceTemplate | undefined>();
     if (!template) {
-      throw new WirefleetError('invalid_request', { errors: [{ path: 'template', message: `no template named ${templateName}` }] });
+      throw new WirefleetError('invalid_request', {
+        errors: [{ path: 'template', message: `no template named ${templateName}` }],
+      });
     }
     return this.create(
       nodeId,
@@ -177,7 +254,9 @@ export class PortForwardService {
    * target deleted later takes its forward's traffic nowhere, like any stale forward.
    */
   private async checkTargetAllocated(trx: Knex.Transaction, targetIp: string): Promise<void> {
-    const owner = await trx('ip_allocations').where({ network_id: this.deps.network.id, address: targetIp }).first('owner_kind');
+    const owner = await trx('ip_allocations')
+      .where({ network_id: this.deps.network.id, address: targetIp })
+      .first('owner_kind');
     if (!owner) {
       throw new WirefleetError('invalid_request', {
         errors: [{ path: 'target_ip', message: 'must be the tunnel address of an existing node or device' }],
@@ -206,7 +285,10 @@ export class PortForwardService {
       return await operation();
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
-        throw new WirefleetError('conflict', { detail: 'this node already forwards that protocol and public port', cause: error });
+        throw new WirefleetError('conflict', {
+          detail: 'this node already forwards that protocol and public port',
+          cause: error,
+        });
       }
       throw error;
     }
