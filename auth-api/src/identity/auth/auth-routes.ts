@@ -10,7 +10,7 @@ import type { Keyring } from '../keys/index.js';
 import type { TotpService } from '../totp/totp-service.js';
 import { toPublicUser, type UserRecord, type UserStore } from '../users/user-store.js';
 import type { LoginService } from './login-service.js';
-import type { SessionService } from './session-service.js';
+import type { SessionService } from '../sessions/index.js';
 
 export interface AuthRouteDeps {
   login: LoginService;

@@ -3,32 +3,10 @@ import type { Logger } from '@wirefleet/shared/logging';
 import type { AuditLog } from '../../audit/index.js';
 import type { AttemptTicket, LoginGuard } from '../../rate-limits/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
-import type { SessionStore } from '../sessions/index.js';
+import { type SessionStore, type TokenPair, tokenPair } from '../sessions/index.js';
 import type { AccessTokenIssuer } from '../tokens/index.js';
 import type { TotpVerifier } from '../totp/totp-service.js';
 import type { UserRecord, UserStore } from '../users/user-store.js';
-
-export interface TokenPair {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in: number;
-  refresh_token: string;
-  refresh_expires_in: number;
-}
-
-/** The login/refresh answer: a fresh access token beside the session's newest refresh token. */
-export function tokenPair(
-  access: { token: string; expiresIn: number },
-  refresh: { refreshToken: string; refreshExpiresIn: number },
-): TokenPair {
-  return {
-    access_token: access.token,
-    token_type: 'Bearer',
-    expires_in: access.expiresIn,
-    refresh_token: refresh.refreshToken,
-    refresh_expires_in: refresh.refreshExpiresIn,
-  };
-}
 
 export interface LoginAttempt {
   username: string;
@@ -68,7 +46,12 @@ export class LoginService {
     this.rehashIfOutdated(user, attempt.password);
     await users.update(user.id, { last_login_at: new Date() });
     const pair = await this.startSession(user, attempt);
-    await audit.record({ type: 'auth.login', actor: `user:${user.id}`, subject: `user:${user.id}`, ip: attempt.ip });
+    await audit.record({
+      type: 'auth.login',
+      actor: `user:${user.id}`,
+      subject: `user:${user.id}`,
+      ip: attempt.ip,
+    });
     metrics.loginResult('ok');
     return pair;
   }
@@ -84,7 +67,9 @@ export class LoginService {
     let passwordOk: boolean;
     try {
       user = await users.findByUsername(attempt.username);
-      passwordOk = user ? await hasher.verify(user.passwordHash, attempt.password) : await hasher.verifyDummy(attempt.password);
+      passwordOk = user
+        ? await hasher.verify(user.passwordHash, attempt.password)
+        : await hasher.verifyDummy(attempt.password);
     } catch (error) {
       // 503 from the hash queue or a store error: no guess was checked.
       await ticket.release();
@@ -106,7 +91,11 @@ export class LoginService {
     return user;
   }
 
-  private async checkSecondFactor(user: UserRecord, attempt: LoginAttempt, ticket: AttemptTicket): Promise<void> {
+  private async checkSecondFactor(
+    user: UserRecord,
+    attempt: LoginAttempt,
+    ticket: AttemptTicket,
+  ): Promise<void> {
     if (attempt.totpCode === undefined) {
       // The password was right: asking for the code is not a failed guess.
       await ticket.release();
@@ -134,8 +123,14 @@ export class LoginService {
   }
 
   private async startSession(user: UserRecord, attempt: LoginAttempt): Promise<TokenPair> {
-    const refresh = await this.deps.sessions.create(user.id, { ip: attempt.ip, userAgent: attempt.userAgent });
-    return tokenPair(this.deps.tokens.issue({ sub: `user:${user.id}`, role: user.role, sid: refresh.sid }), refresh);
+    const refresh = await this.deps.sessions.create(user.id, {
+      ip: attempt.ip,
+      userAgent: attempt.userAgent,
+    });
+    return tokenPair(
+      this.deps.tokens.issue({ sub: `user:${user.id}`, role: user.role, sid: refresh.sid }),
+      refresh,
+    );
   }
 
   /**
@@ -148,6 +143,8 @@ export class LoginService {
       .hash(password)
       .then((hash) => this.deps.users.update(user.id, { password_hash: hash }))
       .then(() => this.deps.logger.info({ userId: user.id }, 'password re-hashed with current parameters'))
-      .catch((error: unknown) => this.deps.logger.warn({ err: error, userId: user.id }, 'password re-hash failed'));
+      .catch((error: unknown) =>
+        this.deps.logger.warn({ err: error, userId: user.id }, 'password re-hash failed'),
+      );
   }
 }

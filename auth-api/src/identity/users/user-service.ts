@@ -2,11 +2,10 @@ import { WirefleetError } from '@wirefleet/shared/errors';
 import type { CreateUserRequest, PatchUserRequest } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../../audit/index.js';
-import type { SessionService } from '../auth/session-service.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import { userRevocation } from '@wirefleet/shared/revocations';
 import type { RevocationRecorder } from '../revocations/index.js';
-import type { SessionStore } from '../sessions/index.js';
+import type { SessionService, SessionStore } from '../sessions/index.js';
 import type { UserRecord, UserStore } from './user-store.js';
 
 /** User administration: every change is audited, and losing access ends live sessions. */
@@ -26,9 +25,18 @@ export class UserService {
   async create(input: CreateUserRequest, actor: string, ip?: string): Promise<UserRecord> {
     const passwordHash = await this.deps.hasher.hash(input.password);
     return this.deps.db.transaction(async (trx) => {
-      const user = await this.deps.users.create({ username: input.username, passwordHash, role: input.role }, trx);
+      const user = await this.deps.users.create(
+        { username: input.username, passwordHash, role: input.role },
+        trx,
+      );
       await this.deps.audit.record(
-        { type: 'user.created', actor, subject: `user:${user.id}`, ip, data: { username: user.username, role: user.role } },
+        {
+          type: 'user.created',
+          actor,
+          subject: `user:${user.id}`,
+          ip,
+          data: { username: user.username, role: user.role },
+        },
         trx,
       );
       return user;
@@ -40,7 +48,9 @@ export class UserService {
     if (!before) throw new WirefleetError('not_found');
     const passwordHash = changes.password ? await this.deps.hasher.hash(changes.password) : undefined;
     const demotesAdmin =
-      before.role === 'admin' && !before.disabled && ((changes.role && changes.role !== 'admin') || changes.disabled === true);
+      before.role === 'admin' &&
+      !before.disabled &&
+      ((changes.role && changes.role !== 'admin') || changes.disabled === true);
     const user = await this.deps.db.transaction(async (trx) => {
       if (demotesAdmin) await this.keepOneAdmin(trx);
       const updated = await this.deps.users.update(
@@ -53,7 +63,10 @@ export class UserService {
         trx,
       );
       const fields = Object.keys(changes);
-      await this.deps.audit.record({ type: 'user.updated', actor, subject: `user:${id}`, ip, data: { fields } }, trx);
+      await this.deps.audit.record(
+        { type: 'user.updated', actor, subject: `user:${id}`, ip, data: { fields } },
+        trx,
+      );
       // The gateways refuse the user's older tokens (their role or access is stale) from commit on.
       if (changes.role !== undefined || changes.disabled === true) await this.recordUser(id, trx);
       return updated!;
@@ -78,7 +91,10 @@ export class UserService {
         .update({ revoked_at: trx.fn.now(), revoked_reason: 'user_deleted' })
         .returning<{ id: string }[]>('id');
       await this.deps.users.delete(id, trx);
-      await this.deps.audit.record({ type: 'user.deleted', actor, subject: `user:${id}`, ip, data: { username: before.username } }, trx);
+      await this.deps.audit.record(
+        { type: 'user.deleted', actor, subject: `user:${id}`, ip, data: { username: before.username } },
+        trx,
+      );
       await this.recordUser(id, trx);
       return revoked.map((row) => row.id);
     });
@@ -91,7 +107,9 @@ export class UserService {
     // Serialise admin removals so two concurrent ones cannot both see "another admin is left".
     await trx.raw('SELECT pg_advisory_xact_lock(hashtext(?))', ['wirefleet.users.admins']);
     if ((await this.deps.users.countActiveAdmins(trx)) <= 1) {
-      throw new WirefleetError('conflict', { detail: 'the last enabled admin cannot be removed, demoted or disabled' });
+      throw new WirefleetError('conflict', {
+        detail: 'the last enabled admin cannot be removed, demoted or disabled',
+      });
     }
   }
 

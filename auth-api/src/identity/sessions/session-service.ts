@@ -5,9 +5,9 @@ import type { AuditLog } from '../../audit/index.js';
 import type { LoginGuard } from '../../rate-limits/index.js';
 import { sessionRevocation } from '@wirefleet/shared/revocations';
 import type { RevocationRecorder } from '../revocations/index.js';
-import type { SessionStore } from '../sessions/index.js';
+import type { SessionStore } from './session-store.js';
 import type { AccessTokenIssuer } from '../tokens/index.js';
-import { type TokenPair, tokenPair } from './login-service.js';
+import { type TokenPair, tokenPair } from './token-pair.js';
 
 export interface RefreshMetrics {
   refreshResult(result: string): void;
@@ -33,7 +33,10 @@ export class SessionService {
     const outcome = await this.deps.sessions.rotate(refreshToken);
     this.deps.metrics.refreshResult(outcome.kind);
     if (outcome.kind === 'rotated') {
-      return tokenPair(this.deps.tokens.issue({ sub: `user:${outcome.userId}`, role: outcome.role, sid: outcome.sid }), outcome);
+      return tokenPair(
+        this.deps.tokens.issue({ sub: `user:${outcome.userId}`, role: outcome.role, sid: outcome.sid }),
+        outcome,
+      );
     }
     if (outcome.kind === 'invalid') throw new WirefleetError('invalid_grant');
     if (outcome.familyRevoked) {
@@ -53,7 +56,12 @@ export class SessionService {
   }
 
   /** Revokes the caller's session (and the one a presented refresh token belongs to, if it is theirs). */
-  async logout(claims: { sub: string; sid: string }, userId: number, refreshToken: string | undefined, ip: string): Promise<void> {
+  async logout(
+    claims: { sub: string; sid: string },
+    userId: number,
+    refreshToken: string | undefined,
+    ip: string,
+  ): Promise<void> {
     const sids = new Set([claims.sid]);
     if (refreshToken) {
       const owner = await this.deps.sessions.sessionOfRefreshToken(refreshToken);
@@ -61,7 +69,13 @@ export class SessionService {
     }
     const revoked: string[] = [];
     for (const sid of sids) if (await this.deps.sessions.revoke(sid, 'logout')) revoked.push(sid);
-    await this.deps.audit.record({ type: 'auth.logout', actor: claims.sub, subject: claims.sub, ip, data: { sids: [...sids] } });
+    await this.deps.audit.record({
+      type: 'auth.logout',
+      actor: claims.sub,
+      subject: claims.sub,
+      ip,
+      data: { sids: [...sids] },
+    });
     await this.announceRevoked(userId, [...sids]);
   }
 
