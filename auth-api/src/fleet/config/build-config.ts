@@ -13,6 +13,32 @@ interface PeerNodeRow {
 
 const byKey = (a: { public_key: string }, b: { public_key: string }) => (a.public_key < b.public_key ? -1 : 1);
 
+type DeviceRow = { node_id: number; wg_public_key: string; tunnel_ip: string };
+
+/**
+ * A node's peers: every other node of the network (its tunnel address, its routes and the /32 of
+ * each device attached to it), then this node's own devices. A node behind NAT (no endpoint)
+ * keeps its sessions alive.
+ */
+function peersOf(nodeId: number, behindNat: boolean, others: PeerNodeRow[], devices: DeviceRow[]): NodeConfigPeer[] {
+  const devicesByNode = new Map<number, string[]>();
+  for (const device of devices) {
+    const list = devicesByNode.get(Number(device.node_id)) ?? [];
+    list.push(`${device.tunnel_ip}/32`);
+    devicesByNode.set(Number(device.node_id), list);
+  }
+  const peers: NodeConfigPeer[] = others.map((other) => ({
+    public_key: other.wg_public_key,
+    allowed_ips: [`${other.tunnel_ip}/32`, ...parseTextArray(other.routes), ...(devicesByNode.get(Number(other.id)) ?? []).sort()],
+    ...(other.endpoint ? { endpoint: other.endpoint } : {}),
+    ...(behindNat ? { persistent_keepalive: NAT_KEEPALIVE_SECONDS } : {}),
+  }));
+  for (const device of devices) {
+    if (Number(device.node_id) === nodeId) peers.push({ public_key: device.wg_public_key, allowed_ips: [`${device.tunnel_ip}/32`] });
+  }
+  return peers;
+}
+
 /**
  * Computes a node's configuration from the database, in three queries:
  * - every other node of the network is a peer (a full mesh); its allowed IPs are its tunnel
@@ -40,7 +66,7 @@ export async function buildNodeConfig(db: Knex, network: Network, nodeId: number
       .where({ network_id: network.id })
       .whereNot({ id: nodeId })
       .select<PeerNodeRow[]>('id', 'wg_public_key', 'tunnel_ip', 'routes', 'endpoint'),
-    db('devices').where({ network_id: network.id }).select<Array<{ node_id: number; wg_public_key: string; tunnel_ip: string }>>(
+    db('devices').where({ network_id: network.id }).select<DeviceRow[]>(
       'node_id',
       'wg_public_key',
       'tunnel_ip',
@@ -55,22 +81,7 @@ export async function buildNodeConfig(db: Knex, network: Network, nodeId: number
         'target_port',
       ),
   ]);
-  const devicesByNode = new Map<number, string[]>();
-  for (const device of devices) {
-    const list = devicesByNode.get(Number(device.node_id)) ?? [];
-    list.push(`${device.tunnel_ip}/32`);
-    devicesByNode.set(Number(device.node_id), list);
-  }
-  const behindNat = self.endpoint === null;
-  const peers: NodeConfigPeer[] = others.map((other) => ({
-    public_key: other.wg_public_key,
-    allowed_ips: [`${other.tunnel_ip}/32`, ...parseTextArray(other.routes), ...(devicesByNode.get(Number(other.id)) ?? []).sort()],
-    ...(other.endpoint ? { endpoint: other.endpoint } : {}),
-    ...(behindNat ? { persistent_keepalive: NAT_KEEPALIVE_SECONDS } : {}),
-  }));
-  for (const device of devices) {
-    if (Number(device.node_id) === nodeId) peers.push({ public_key: device.wg_public_key, allowed_ips: [`${device.tunnel_ip}/32`] });
-  }
+  const peers = peersOf(nodeId, self.endpoint === null, others, devices);
   return {
     node_id: nodeId,
     revision: Number(self.desired_revision),
