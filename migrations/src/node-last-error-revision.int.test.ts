@@ -1,20 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { migrateDown, migrateLatest, migrationSource } from './index.js';
+import { migrateUpTo } from './migrate-up-to.test-suite.js';
+import { migrateDown, migrateLatest } from './index.js';
 
 const MIGRATION = '20261205_140_node_last_error_revision';
-const config = { migrationSource, tableName: 'knex_migrations' } as const;
-
-/** Applies migrations one by one until `name` is the next pending one. */
-async function migrateUpTo(db: TestDatabase, name: string): Promise<void> {
-  for (;;) {
-    const [, pending] = (await db.knex.migrate.list(config)) as [unknown[], Array<[string, unknown]>];
-    if (pending[0]?.[0] === name) return;
-    if (pending.length === 0) throw new Error(`${name} is not pending`);
-    await db.knex.migrate.up(config);
-  }
-}
 
 describe(`${MIGRATION} on real Postgres`, () => {
   let db: TestDatabase;

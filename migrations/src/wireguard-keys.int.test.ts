@@ -1,21 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { migrateLatest, migrationSource } from './index.js';
+import { MIGRATION_CONFIG as config, migrateUpTo } from './migrate-up-to.test-suite.js';
+import { migrateLatest } from './index.js';
 
 const MIGRATION = '20261205_130_wireguard_keys';
-const config = { migrationSource, tableName: 'knex_migrations' } as const;
 const wgKey = () => randomBytes(32).toString('base64');
-
-/** Applies migrations one by one until `name` is the next pending one. */
-async function migrateUpTo(db: TestDatabase, name: string): Promise<void> {
-  for (;;) {
-    const [, pending] = (await db.knex.migrate.list(config)) as [unknown[], Array<[string, unknown]>];
-    if (pending[0]?.[0] === name) return;
-    if (pending.length === 0) throw new Error(`${name} is not pending`);
-    await db.knex.migrate.up(config);
-  }
-}
 
 describe(`${MIGRATION} on real Postgres`, () => {
   let db: TestDatabase;

@@ -1,13 +1,12 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../dataplane.js';
 import { EXIT_TABLE } from './exit-routing.js';
 import { LinuxDataplane } from './linux-dataplane.js';
-import { IN_CI, keyPair, missingPrerequisites, prerequisitesReason } from './real-host.test-suite.js';
+import { IN_CI, inNs, keyPair, missingPrerequisites, ping, prerequisitesReason, sh } from './real-host.test-suite.js';
 
 /**
  * Exit routing on a real host, as root, in three network namespaces made for this run:
@@ -20,7 +19,6 @@ import { IN_CI, keyPair, missingPrerequisites, prerequisitesReason } from './rea
  * A's desired state gives B `0.0.0.0/0`. Only TEST-NET addresses, only inside these namespaces;
  * everything (namespaces, veths, daemons, sockets, the listener) is removed in afterAll.
  */
-const exec = promisify(execFile);
 
 
 
@@ -42,11 +40,6 @@ const B_UNDERLAY = '203.0.113.2';
 const PORT = 51820;
 const TCP_PORT = 8443;
 
-async function sh(args: string[]): Promise<string> {
-  const { stdout } = await exec(args[0]!, args.slice(1), { timeout: 15_000 });
-  return stdout;
-}
-const inNs = (ns: string, ...args: string[]) => sh(['ip', 'netns', 'exec', ns, ...args]);
 
 /** Opens a TCP connection from A's namespace and reads the greeting; false when it cannot. */
 async function connectFromA(address: string): Promise<boolean> {
@@ -74,17 +67,6 @@ async function startListener(): Promise<ChildProcess> {
   return child;
 }
 
-async function ping(from: string, to: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      await inNs(from, 'ping', '-c', '1', '-W', '2', to);
-      return true;
-    } catch (error) {
-      if (attempt === 2) console.warn(`ping ${to} from ${from} failed`, (error as Error).message);
-    }
-  }
-  return false;
-}
 
 /** `ip route get` in A, optionally with a mark: the path a packet would take. */
 const routeGet = (address: string, ...extra: string[]) => inNs(NS.a, 'ip', 'route', 'get', address, ...extra);

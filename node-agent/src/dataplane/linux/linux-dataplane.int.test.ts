@@ -1,7 +1,6 @@
-import { execFile } from 'node:child_process';
+
 import { randomBytes, randomInt } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { promisify } from 'node:util';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../dataplane.js';
@@ -9,7 +8,7 @@ import { keyToHex } from '../render/validate.js';
 import { execFileRunner, netnsRunner } from './command-runner.js';
 import { establishLink, syncLink } from './link-sync.js';
 import { LinuxDataplane } from './linux-dataplane.js';
-import { IN_CI, keyPair, missingPrerequisites, prerequisitesReason } from './real-host.test-suite.js';
+import { IN_CI, inNs, keyPair, missingPrerequisites, ping, prerequisitesReason, sh } from './real-host.test-suite.js';
 
 /**
  * Real end-to-end test, as root: two network namespaces joined by a veth pair, a wireguard-go
@@ -17,7 +16,6 @@ import { IN_CI, keyPair, missingPrerequisites, prerequisitesReason } from './rea
  * reconcile must repair. Everything it creates (namespaces, veths, daemons, sockets) is named
  * `wft…` with a random suffix and removed in afterAll; the root namespace is never touched.
  */
-const exec = promisify(execFile);
 
 
 
@@ -38,23 +36,7 @@ const A = side('a', 1);
 const B = side('b', 2);
 const PORT = 51820;
 
-async function sh(args: string[]): Promise<string> {
-  const { stdout } = await exec(args[0]!, args.slice(1), { timeout: 15_000 });
-  return stdout;
-}
-const inNs = (ns: string, ...args: string[]) => sh(['ip', 'netns', 'exec', ns, ...args]);
 
-async function ping(from: string, to: string): Promise<boolean> {
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    try {
-      await inNs(from, 'ping', '-c', '1', '-W', '2', to);
-      return true;
-    } catch (error) {
-      if (attempt === 2) console.warn(`ping ${to} from ${from} failed`, (error as Error).message);
-    }
-  }
-  return false;
-}
 const pingB = () => ping(A.ns, '100.96.0.2');
 
 describe.runIf(missing.length === 0)('LinuxDataplane on a real host (two namespaces, wireguard-go)', () => {

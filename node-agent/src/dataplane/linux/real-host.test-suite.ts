@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const exec = promisify(execFile);
 
 /**
  * What the tests that drive a real host (network namespaces, wireguard-go, nftables) need,
@@ -39,9 +43,32 @@ export function prerequisitesReason(missing: string[]): string {
 /** A WireGuard key pair, base64 as in configs. */
 export function keyPair(): { privateKey: string; publicKey: string } {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const raw = (jwk: { d?: string; x?: string }, field: 'd' | 'x') => Buffer.from(jwk[field] ?? '', 'base64url').toString('base64');
+  const raw = (jwk: { d?: string; x?: string }, field: 'd' | 'x') =>
+    Buffer.from(jwk[field] ?? '', 'base64url').toString('base64');
   return {
     privateKey: raw(privateKey.export({ format: 'jwk' }), 'd'),
     publicKey: raw(publicKey.export({ format: 'jwk' }), 'x'),
   };
+}
+
+/** Runs a program (no shell) and returns its stdout; 15 s at most. */
+export async function sh(args: string[]): Promise<string> {
+  const { stdout } = await exec(args[0]!, args.slice(1), { timeout: 15_000 });
+  return stdout;
+}
+
+/** Runs a program inside network namespace `ns`. */
+export const inNs = (ns: string, ...args: string[]) => sh(['ip', 'netns', 'exec', ns, ...args]);
+
+/** Pings `to` from namespace `from`, three tries (a handshake may be under way); logs the last failure. */
+export async function ping(from: string, to: string): Promise<boolean> {
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    try {
+      await inNs(from, 'ping', '-c', '1', '-W', '2', to);
+      return true;
+    } catch (error) {
+      if (attempt === 2) console.warn(`ping ${to} from ${from} failed`, (error as Error).message);
+    }
+  }
+  return false;
 }
