@@ -59,18 +59,6 @@ function openWss(
   });
 }
 
-async function until(
-  check: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 function runAgent(args: string[], env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', AGENT_MAIN, ...args], {
     env: { ...process.env, WIREFLEET_ENROLLMENT_KEY: '', LOG_LEVEL: 'error', ...env },
@@ -190,10 +178,12 @@ describe('TLS: the auth-api and the gateway terminate it, the agent trusts --ca-
     const after = await openWss(gateway.url, adminToken, caPem);
     const room = String((before.frames[0] as { rooms: string[] }).rooms[0]);
     await t.api.context.bus.publish(room, 'tls.test', { n: 1 });
-    await until(
-      () => [before, after].every((socket) => socket.frames.some((frame) => frame.event === 'tls.test')),
-      'the event on both sockets',
-    );
+    await expect
+      .poll(
+        () => [before, after].every((socket) => socket.frames.some((frame) => frame.event === 'tls.test')),
+        { message: 'the event on both sockets', timeout: 10_000 },
+      )
+      .toBe(true);
     before.ws.close();
     after.ws.close();
   });
@@ -251,9 +241,9 @@ describe('TLS: the auth-api and the gateway terminate it, the agent trusts --ca-
     const stop = reloadTlsOnSignal(reload, logger as never);
     try {
       process.emit('SIGHUP');
-      await until(() => logged.length === 1, 'the first reload');
+      await expect.poll(() => logged.length, { message: 'the first reload', timeout: 10_000 }).toBe(1);
       process.emit('SIGHUP');
-      await until(() => logged.length === 2, 'the second reload');
+      await expect.poll(() => logged.length, { message: 'the second reload', timeout: 10_000 }).toBe(2);
     } finally {
       stop();
     }
@@ -298,19 +288,20 @@ describe('TLS: the auth-api and the gateway terminate it, the agent trusts --ca-
 
     const agent = runAgent(['run', '--config', config, '--backend', 'memory']);
     try {
-      await until(
-        async () => {
-          const node = await request(`${t.url}/v1/nodes/${saved.node_id}`, {
-            headers: { authorization: `Bearer ${adminToken}` },
-            timeoutMs: 5_000,
-            maxBytes: 256 * 1024,
-          });
-          const body = node.body as { online?: boolean; applied_revision?: number | null };
-          return body.online === true && typeof body.applied_revision === 'number';
-        },
-        'the agent online with its config applied',
-        20_000,
-      );
+      await expect
+        .poll(
+          async () => {
+            const node = await request(`${t.url}/v1/nodes/${saved.node_id}`, {
+              headers: { authorization: `Bearer ${adminToken}` },
+              timeoutMs: 5_000,
+              maxBytes: 256 * 1024,
+            });
+            const body = node.body as { online?: boolean; applied_revision?: number | null };
+            return body.online === true && typeof body.applied_revision === 'number';
+          },
+          { message: 'the agent online with its config applied', timeout: 20_000, interval: 100 },
+        )
+        .toBe(true);
     } finally {
       agent.child.kill('SIGTERM');
       await agent.exited;

@@ -13,5 +13,6 @@ export type {
   WelcomeFrame,
 } from './options.js';
 export { RealtimeClient } from './realtime-client.js';
-export { type EventHandler, isNewerOffset } from './subscriptions.js';
+export type { EventHandler } from './subscriptions.js';
+export { isNewerOffset } from '../protocol/offsets.js';
 export type { CloseEventLike, MessageEventLike, WebSocketConstructor, WebSocketLike } from './websocket.js';

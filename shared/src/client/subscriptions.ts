@@ -1,6 +1,4 @@
 import { isNewerOffset } from '../protocol/offsets.js';
-
-export { isNewerOffset };
 import type { EventFrame } from '../protocol/frames.js';
 
 /** Receives the events of one room, each at most once and in offset order. */
