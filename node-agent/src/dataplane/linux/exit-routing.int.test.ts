@@ -1,12 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DesiredState } from '../dataplane.js';
 import { EXIT_TABLE } from './exit-routing.js';
 import { LinuxDataplane } from './linux-dataplane.js';
-import { IN_CI, inNs, keyPair, missingPrerequisites, ping, prerequisitesReason, sh } from './real-host.test-suite.js';
+import { IN_CI, inNs, keyPair, missingPrerequisites, ping, prerequisitesReason, removeHosts, sh } from './real-host.test-suite.js';
 
 /**
  * Exit routing on a real host, as root, in three network namespaces made for this run:
@@ -103,24 +102,7 @@ async function buildTopology(): Promise<void> {
 }
 
 async function destroyTopology(): Promise<void> {
-  const problems: unknown[] = [];
-  for (const ifname of Object.values(WG)) {
-    // Removing the socket makes wireguard-go exit; killing by pid below covers one that hangs.
-    await rm(`/var/run/wireguard/${ifname}.sock`, { force: true }).catch((error: unknown) =>
-      problems.push(error),
-    );
-  }
-  for (const ns of Object.values(NS)) {
-    const pids = await sh(['ip', 'netns', 'pids', ns]).catch(() => '');
-    for (const pid of pids.split('\n').filter((p) => /^\d+$/.test(p))) {
-      try {
-        process.kill(Number(pid), 'SIGTERM');
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') problems.push(error);
-      }
-    }
-    await sh(['ip', 'netns', 'del', ns]).catch((error: unknown) => problems.push(error));
-  }
+  const problems = await removeHosts(Object.values(NS), Object.values(WG));
   if (problems.length > 0) console.warn('exit routing cleanup problems', problems);
 }
 

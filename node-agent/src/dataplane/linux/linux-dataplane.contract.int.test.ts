@@ -1,10 +1,10 @@
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { rm } from 'node:fs/promises';
 import { pino } from 'pino';
 import { describe, it } from 'vitest';
 import { netnsSkipReason, sh } from '../../../../test/support/netns.js';
 import { describeDataplaneContract } from '../dataplane.test-suite.js';
 import { LinuxDataplane } from './linux-dataplane.js';
+import { removeHosts } from './real-host.test-suite.js';
 
 /**
  * The Dataplane contract on a real host: a network namespace of its own (`wftc…`), wireguard-go
@@ -34,16 +34,8 @@ async function openInNamespace() {
     deleteFirewallByHand: async () => void (await inNs('nft', 'delete', 'table', 'inet', 'wirefleet')),
     async close() {
       await dataplane.close().catch(() => undefined);
-      await rm(`/var/run/wireguard/${ifname}.sock`, { force: true });
-      const pids = await sh(['ip', 'netns', 'pids', ns]).catch(() => '');
-      for (const pid of pids.split('\n').filter((line) => /^\d+$/.test(line))) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          // Already gone.
-        }
-      }
-      await sh(['ip', 'netns', 'del', ns]).catch(() => '');
+      const problems = await removeHosts([ns], [ifname]);
+      if (problems.length > 0) console.warn('contract cleanup problems', problems);
     },
   };
 }

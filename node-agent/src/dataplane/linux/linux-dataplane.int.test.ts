@@ -8,7 +8,7 @@ import { keyToHex } from '../render/validate.js';
 import { execFileRunner, netnsRunner } from './command-runner.js';
 import { establishLink, syncLink } from './link-sync.js';
 import { LinuxDataplane } from './linux-dataplane.js';
-import { IN_CI, inNs, keyPair, missingPrerequisites, ping, prerequisitesReason, sh } from './real-host.test-suite.js';
+import { IN_CI, inNs, keyPair, missingPrerequisites, ping, prerequisitesReason, removeHosts, sh } from './real-host.test-suite.js';
 
 /**
  * Real end-to-end test, as root: two network namespaces joined by a veth pair, a wireguard-go
@@ -95,25 +95,7 @@ describe.runIf(missing.length === 0)('LinuxDataplane on a real host (two namespa
   });
 
   afterAll(async () => {
-    const problems: unknown[] = [];
-    for (const { ns, ifname } of [A, B]) {
-      // Removing the socket makes wireguard-go exit; killing by pid covers a daemon that hangs.
-      await rm(`/var/run/wireguard/${ifname}.sock`, { force: true }).catch((error: unknown) =>
-        problems.push(error),
-      );
-      const pids = await sh(['ip', 'netns', 'pids', ns]).catch((error: unknown) => {
-        problems.push(error);
-        return '';
-      });
-      for (const pid of pids.split('\n').filter((p) => /^\d+$/.test(p))) {
-        try {
-          process.kill(Number(pid), 'SIGTERM');
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ESRCH') problems.push(error);
-        }
-      }
-      await sh(['ip', 'netns', 'del', ns]).catch((error: unknown) => problems.push(error));
-    }
+    const problems = await removeHosts([A.ns, B.ns], [A.ifname, B.ifname]);
     if (problems.length > 0) console.warn('integration cleanup problems', problems);
   });
 

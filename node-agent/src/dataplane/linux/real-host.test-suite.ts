@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { accessSync, constants, existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -71,4 +72,33 @@ export async function ping(from: string, to: string): Promise<boolean> {
     }
   }
   return false;
+}
+
+/**
+ * Tears down what a real-host test made: each WireGuard interface's UAPI socket (wireguard-go
+ * exits when it goes), then every process left in each namespace (a daemon that hangs), then the
+ * namespaces. Goes on past failures; returns them, for the test to report.
+ */
+export async function removeHosts(namespaces: string[], interfaces: string[]): Promise<unknown[]> {
+  const problems: unknown[] = [];
+  for (const ifname of interfaces) {
+    await rm(`/var/run/wireguard/${ifname}.sock`, { force: true }).catch((error: unknown) =>
+      problems.push(error),
+    );
+  }
+  for (const ns of namespaces) {
+    const pids = await sh(['ip', 'netns', 'pids', ns]).catch((error: unknown) => {
+      problems.push(error);
+      return '';
+    });
+    for (const pid of pids.split('\n').filter((line) => /^\d+$/.test(line))) {
+      try {
+        process.kill(Number(pid), 'SIGTERM');
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') problems.push(error);
+      }
+    }
+    await sh(['ip', 'netns', 'del', ns]).catch((error: unknown) => problems.push(error));
+  }
+  return problems;
 }
