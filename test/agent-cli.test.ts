@@ -9,7 +9,10 @@ import { createEnrollmentKey } from './support/fleet.js';
 
 const MAIN = fileURLToPath(new URL('../node-agent/src/main.ts', import.meta.url));
 
-function agent(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function agent(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', MAIN, ...args], {
       env: { ...process.env, WIREFLEET_ENROLLMENT_KEY: '', LOG_LEVEL: 'error', ...env },
@@ -45,22 +48,70 @@ describe('wirefleet-agent CLI', () => {
     const missing = await agent(['enroll', '--key', 'k']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--api is required');
-    const badUrl = await agent(['enroll', '--api', 'ftp://example', '--key', 'k', '--config', path.join(dir, 'x.json')]);
+    const badUrl = await agent([
+      'enroll',
+      '--api',
+      'ftp://example',
+      '--key',
+      'k',
+      '--config',
+      path.join(dir, 'x.json'),
+    ]);
     expect(badUrl.code).toBe(2);
     expect(badUrl.stderr).toContain('--api: expected an http(s) URL');
     const unknown = await agent(['run', '--frobnicate']);
     expect(unknown.code).toBe(2);
-    const badBackend = await agent(['run', '--backend', 'kernel-magic', '--config', path.join(dir, 'x.json')]);
+    const badBackend = await agent([
+      'run',
+      '--backend',
+      'kernel-magic',
+      '--config',
+      path.join(dir, 'x.json'),
+    ]);
     expect(badBackend.stderr).toContain('--backend');
+    const badCa = await agent(
+      [
+        'enroll',
+        '--api',
+        'http://127.0.0.1:1',
+        '--ca-file',
+        path.join(dir, 'no-such-ca.pem'),
+        '--config',
+        path.join(dir, 'x.json'),
+      ],
+      {
+        WIREFLEET_ENROLLMENT_KEY: 'k',
+      },
+    );
+    expect(badCa.code).toBe(2);
+    expect(badCa.stderr).toContain('--ca-file: cannot read');
   });
 
   it('a refused key and an unreachable API exit 1 and write nothing', async () => {
     const config = path.join(dir, 'refused', 'agent.json');
-    const refused = await agent(['enroll', '--api', t.url, '--key', 'wfek_nope', '--config', config, '--name', 'refused']);
+    const refused = await agent([
+      'enroll',
+      '--api',
+      t.url,
+      '--key',
+      'wfek_nope',
+      '--config',
+      config,
+      '--name',
+      'refused',
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('enrollment refused: 401 invalid_enrollment_key');
     expect(fs.existsSync(config)).toBe(false);
-    const unreachable = await agent(['enroll', '--api', 'http://127.0.0.1:65530', '--key', 'k', '--config', config]);
+    const unreachable = await agent([
+      'enroll',
+      '--api',
+      'http://127.0.0.1:65530',
+      '--key',
+      'k',
+      '--config',
+      config,
+    ]);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toContain('cannot reach the API');
   });
@@ -69,7 +120,21 @@ describe('wirefleet-agent CLI', () => {
     const admin = (await login(t.url)).access_token;
     const { key } = await createEnrollmentKey(t.url, admin);
     const config = path.join(dir, 'node1', 'agent.json');
-    const enrolled = await agent(['enroll', '--api', t.url, '--key', key, '--config', config, '--name', 'cli-node', '--endpoint', 'vpn.example.com:51820', '--region', 'eu']);
+    const enrolled = await agent([
+      'enroll',
+      '--api',
+      t.url,
+      '--key',
+      key,
+      '--config',
+      config,
+      '--name',
+      'cli-node',
+      '--endpoint',
+      'vpn.example.com:51820',
+      '--region',
+      'eu',
+    ]);
     expect(enrolled.code).toBe(0);
     expect(enrolled.stdout).toMatch(/enrolled as node \d+ \(cli-node\)/);
     for (const file of ['agent.json', 'wireguard.key', 'node.secret']) {
@@ -95,25 +160,67 @@ describe('wirefleet-agent CLI', () => {
     const admin = (await login(t.url)).access_token;
     const keyFile = path.join(dir, 'enrollment.key');
     fs.writeFileSync(keyFile, `${(await createEnrollmentKey(t.url, admin)).key}\n`, { mode: 0o600 });
-    const fromFile = await agent(['enroll', '--api', t.url, '--key-file', keyFile, '--config', path.join(dir, 'kf', 'agent.json'), '--name', 'from-file']);
+    const fromFile = await agent([
+      'enroll',
+      '--api',
+      t.url,
+      '--key-file',
+      keyFile,
+      '--config',
+      path.join(dir, 'kf', 'agent.json'),
+      '--name',
+      'from-file',
+    ]);
     expect({ code: fromFile.code, stderr: fromFile.stderr }).toEqual({ code: 0, stderr: '' });
     const envKey = (await createEnrollmentKey(t.url, admin)).key;
-    const fromEnv = await agent(['enroll', '--api', t.url, '--config', path.join(dir, 'env', 'agent.json'), '--name', 'from-env'], { WIREFLEET_ENROLLMENT_KEY: envKey });
+    const fromEnv = await agent(
+      ['enroll', '--api', t.url, '--config', path.join(dir, 'env', 'agent.json'), '--name', 'from-env'],
+      { WIREFLEET_ENROLLMENT_KEY: envKey },
+    );
     expect({ code: fromEnv.code, stderr: fromEnv.stderr }).toEqual({ code: 0, stderr: '' });
     const flagKey = (await createEnrollmentKey(t.url, admin)).key;
-    const fromFlag = await agent(['enroll', '--api', t.url, '--key', flagKey, '--config', path.join(dir, 'flag', 'agent.json'), '--name', 'from-flag']);
+    const fromFlag = await agent([
+      'enroll',
+      '--api',
+      t.url,
+      '--key',
+      flagKey,
+      '--config',
+      path.join(dir, 'flag', 'agent.json'),
+      '--name',
+      'from-flag',
+    ]);
     expect(fromFlag.code).toBe(0);
     expect(fromFlag.stderr).toMatch(/warning: --key .*ps.*--key-file/);
     expect(fromFlag.stderr).not.toContain(flagKey);
-    for (const name of ['from-file', 'from-env', 'from-flag']) expect(await t.db.knex('nodes').where({ name }).first()).toBeDefined();
+    for (const name of ['from-file', 'from-env', 'from-flag'])
+      expect(await t.db.knex('nodes').where({ name }).first()).toBeDefined();
 
     const none = await agent(['enroll', '--api', t.url, '--config', path.join(dir, 'none', 'agent.json')]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('WIREFLEET_ENROLLMENT_KEY');
-    const missingFile = await agent(['enroll', '--api', t.url, '--key-file', path.join(dir, 'nope.key'), '--config', path.join(dir, 'none', 'agent.json')]);
+    const missingFile = await agent([
+      'enroll',
+      '--api',
+      t.url,
+      '--key-file',
+      path.join(dir, 'nope.key'),
+      '--config',
+      path.join(dir, 'none', 'agent.json'),
+    ]);
     expect(missingFile.code).toBe(2);
     expect(missingFile.stderr).toContain('--key-file: cannot read');
-    const both = await agent(['enroll', '--api', t.url, '--key', 'k', '--key-file', keyFile, '--config', path.join(dir, 'none', 'agent.json')]);
+    const both = await agent([
+      'enroll',
+      '--api',
+      t.url,
+      '--key',
+      'k',
+      '--key-file',
+      keyFile,
+      '--config',
+      path.join(dir, 'none', 'agent.json'),
+    ]);
     expect(both.code).toBe(2);
     expect(both.stderr).not.toContain(fs.readFileSync(keyFile, 'utf8').trim());
   });
