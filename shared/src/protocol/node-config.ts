@@ -8,6 +8,24 @@ const base64Key = z.string().regex(/^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/, 'a 
 const cidrText = z.string().regex(/^[0-9A-Fa-f:.]+\/\d{1,3}$/, 'a CIDR');
 const portNumber = z.number().int().min(1).max(65535);
 
+/**
+ * One inbound allow of the node's filter. Without `to` it admits traffic addressed to the node's
+ * own tunnel address; with `to` (addresses of devices attached to this node, an addition to
+ * CONTRACT §8) traffic this node forwards to them. `ports` (inclusive ranges) only with tcp/udp;
+ * absent means every port.
+ */
+export const filterEntrySchema = z.object({
+  from: z.array(cidrText).min(1).max(100_000),
+  to: z.array(cidrText).min(1).max(10_000).optional(),
+  proto: z.enum(['tcp', 'udp', 'icmp', 'any']),
+  ports: z
+    .array(z.tuple([portNumber, portNumber]))
+    .min(1)
+    .max(64)
+    .optional(),
+});
+export type FilterEntry = z.infer<typeof filterEntrySchema>;
+
 export const nodeConfigSchema = z.object({
   node_id: z.number().int().min(1),
   revision: z.number().int().min(0),
@@ -34,6 +52,12 @@ export const nodeConfigSchema = z.object({
     )
     .max(10_000),
   masquerade: z.boolean(),
+  // Present once an access policy is set (CONTRACT §8); absent, nothing from the tunnel is filtered.
+  filter: z
+    .object({
+      inbound: z.array(filterEntrySchema).max(100_000),
+    })
+    .optional(),
 });
 
 export type NodeConfigPayload = z.infer<typeof nodeConfigSchema>;

@@ -2,3 +2,4 @@ export * from './common.js';
 export * from './identity.js';
 export * from './net.js';
 export * from './fleet.js';
+export * from './policy.js';
