@@ -1,18 +1,18 @@
 import express, { type Express } from 'express';
 import { subsystemLogger } from '@wirefleet/shared/logging';
 import helmet from 'helmet';
-import { auditRoutes } from './audit/index.js';
+import { auditRoutes } from './platform/audit/index.js';
 import type { AuthApiContext } from './context.js';
 import { dashboardRoutes, helmetOptions } from './dashboard/index.js';
-import { cors } from './http/cors.js';
-import { errorHandler, notFoundHandler } from './http/error-handler.js';
-import { checkResponses, responseChecksEnabled } from './http/routes/index.js';
-import { requestLog } from './http/request-log.js';
-import { rejectMalformedPath } from './http/validate.js';
+import { cors } from './platform/http/cors.js';
+import { errorHandler, notFoundHandler } from './platform/http/error-handler.js';
+import { checkResponses, responseChecksEnabled } from './platform/http/routes/index.js';
+import { requestLog } from './platform/http/request-log.js';
+import { rejectMalformedPath } from './platform/http/validate.js';
 import { authRoutes } from './identity/auth/index.js';
 import { userRoutes } from './identity/users/index.js';
 import { openApiRoutes, routeTable } from './openapi/index.js';
-import { opsRoutes } from './ops/index.js';
+import { opsRoutes } from './platform/ops/index.js';
 
 /** Contract limit for every request body; larger ones get 413. */
 const BODY_LIMIT = '64kb';

@@ -7,7 +7,7 @@ import { cidr, parseCidr } from '@wirefleet/shared/schemas';
 import { type TlsFiles, tlsFilesFromEnv } from '@wirefleet/shared/tls';
 import { z } from 'zod';
 import type { FleetLimits } from './fleet/fleet-guard.js';
-import type { LoginLimits } from './rate-limits/index.js';
+import type { LoginLimits } from './platform/rate-limits/index.js';
 
 const DAY = 24 * 60 * 60;
 

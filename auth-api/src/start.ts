@@ -20,12 +20,12 @@ import { RedisIngestSource } from './fleet/ingest/index.js';
 import { buildApp } from './app.js';
 import type { AuthApiConfig, AuthApiSecrets } from './config.js';
 import { type AuthApiContext, createContext } from './context.js';
-import { databaseStartupError, openDatabase } from './db/index.js';
-import { applyServerLimits } from './http/server-limits.js';
+import { databaseStartupError, openDatabase } from './platform/db/index.js';
+import { applyServerLimits } from './platform/http/server-limits.js';
 import { Keyring, loadOrCreateDataKey } from './identity/keys/index.js';
 import { SecretBox } from './identity/totp/secret-box.js';
 import { type BootstrapAdmin, ensureBootstrapAdmin } from './identity/users/bootstrap-admin.js';
-import { memoryLimiterFactory, redisLimiterFactory } from './rate-limits/index.js';
+import { memoryLimiterFactory, redisLimiterFactory } from './platform/rate-limits/index.js';
 
 export interface RunningAuthApi {
   url: string;

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { errorHandler } from '../../auth-api/src/http/error-handler.js';
-import { parseBody } from '../../auth-api/src/http/validate.js';
+import { errorHandler } from '../../auth-api/src/platform/http/error-handler.js';
+import { parseBody } from '../../auth-api/src/platform/http/validate.js';
 import { buildOpenApiDocument } from '../../auth-api/src/openapi/build-document.js';
 import { routeTable } from '../../auth-api/src/openapi/route-table.js';
 import { WirefleetError } from '@wirefleet/shared/errors';

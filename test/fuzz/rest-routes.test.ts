@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { RouteDefinition } from '../../auth-api/src/http/routes/index.js';
+import type { RouteDefinition } from '../../auth-api/src/platform/http/routes/index.js';
 import { routeTable } from '../../auth-api/src/openapi/route-table.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -10,7 +10,7 @@ import {
   startAuthApi,
 } from '@wirefleet/auth-api';
 import { createLogger } from '@wirefleet/shared/logging';
-import { RESPONSE_VIOLATION_MESSAGE } from '../../auth-api/src/http/routes/index.js';
+import { RESPONSE_VIOLATION_MESSAGE } from '../../auth-api/src/platform/http/routes/index.js';
 import { createTestDatabase, type TestDatabase } from './db.js';
 import { createTestRedis, type TestRedis } from './redis.js';
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { AuditLog } from '../audit/index.js';
+import type { AuditLog } from '../platform/audit/index.js';
 import type { Network } from './network/index.js';
 
 /**

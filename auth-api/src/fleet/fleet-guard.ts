@@ -4,7 +4,7 @@ import {
   type LimiterFactory,
   refundOnSuccess,
   reserveOrThrow,
-} from '../rate-limits/index.js';
+} from '../platform/rate-limits/index.js';
 
 /** The fleet's guess limits, per client IP (settings in config.ts, documented in docs/fleet.md). */
 export interface FleetLimits {

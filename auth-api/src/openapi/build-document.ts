@@ -1,6 +1,6 @@
 import { strictId, uuidId } from '@wirefleet/shared/schemas';
 import { z } from 'zod';
-import type { ResponseSpec, RouteDefinition } from '../http/routes/route-definition.js';
+import type { ResponseSpec, RouteDefinition } from '../platform/http/routes/route-definition.js';
 import type { JsonSchema } from './json-schema.js';
 import { errorResponses, problemSchema } from './problem-responses.js';
 import { responseRegistry } from './responses/registry.js';

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Router } from 'express';
 import { z } from 'zod';
-import { type RouteDefinition, routeDefiner, routerFor } from '../http/routes/index.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../platform/http/routes/index.js';
 import { buildOpenApiDocument, type OpenApiOptions } from './build-document.js';
 import { responseRegistry } from './responses/registry.js';
 

@@ -2,7 +2,7 @@ import { errorCatalogue, errorCodes } from '@wirefleet/shared/errors';
 import { idParams, uuidParams } from '@wirefleet/shared/schemas';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { RouteDefinition } from '../http/routes/index.js';
+import type { RouteDefinition } from '../platform/http/routes/index.js';
 import { buildOpenApiDocument } from './build-document.js';
 import type { JsonSchema } from './json-schema.js';
 import { problemCodesByStatus } from './problem-responses.js';

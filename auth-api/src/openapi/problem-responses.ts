@@ -6,7 +6,7 @@ import {
   toProblem,
   WirefleetError,
 } from '@wirefleet/shared/errors';
-import type { RouteDefinition } from '../http/routes/route-definition.js';
+import type { RouteDefinition } from '../platform/http/routes/route-definition.js';
 import type { JsonSchema } from './json-schema.js';
 
 export const PROBLEM_REF = '#/components/schemas/Problem';

@@ -1,13 +1,13 @@
-import { auditRouteDefinitions } from '../audit/audit-routes.js';
+import { auditRouteDefinitions } from '../platform/audit/audit-routes.js';
 import { commandRouteDefinitions } from '../fleet/commands/command-routes.js';
 import { deviceRouteDefinitions } from '../fleet/devices/device-routes.js';
 import { enrollmentRouteDefinitions } from '../fleet/enrollment/enrollment-routes.js';
 import { nodeRouteDefinitions } from '../fleet/nodes/node-routes.js';
 import { portForwardRouteDefinitions } from '../fleet/port-forwards/port-forward-routes.js';
-import type { RouteDefinition } from '../http/routes/route-definition.js';
+import type { RouteDefinition } from '../platform/http/routes/route-definition.js';
 import { authRouteDefinitions } from '../identity/auth/auth-routes.js';
 import { userRouteDefinitions } from '../identity/users/user-routes.js';
-import { opsRouteDefinitions } from '../ops/ops-routes.js';
+import { opsRouteDefinitions } from '../platform/ops/ops-routes.js';
 import { openApiRouteDefinitions } from './openapi-routes.js';
 
 /**

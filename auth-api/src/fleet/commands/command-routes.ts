@@ -1,9 +1,9 @@
 import { createCommandRequest, idParams, listQuery, uuidParams } from '@wirefleet/shared/schemas';
 import { parseSubject } from '@wirefleet/shared/tokens';
 import type { Router } from 'express';
-import { type Authenticator, claimsOf } from '../../http/authenticate.js';
-import { clientIp } from '../../http/client-ip.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
+import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { clientIp } from '../../platform/http/client-ip.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
 import { command, commandDeliveryList, commandPage } from '../../openapi/responses/fleet.js';
 import type { CommandService } from './command-service.js';
 

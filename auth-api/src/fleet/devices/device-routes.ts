@@ -1,9 +1,9 @@
 import { createDeviceRequest, deviceListQuery, idParams } from '@wirefleet/shared/schemas';
 import type { Router } from 'express';
-import { type Authenticator, claimsOf } from '../../http/authenticate.js';
-import { clientIp } from '../../http/client-ip.js';
-import { decodeCursor, page } from '../../http/pagination.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
+import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { clientIp } from '../../platform/http/client-ip.js';
+import { decodeCursor, page } from '../../platform/http/pagination.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
 import { createdDevice, devicePage } from '../../openapi/responses/fleet.js';
 import type { DeviceService } from './device-service.js';
 

@@ -5,9 +5,9 @@ import {
   patchPortForwardRequest,
 } from '@wirefleet/shared/schemas';
 import type { Router } from 'express';
-import { type Authenticator, claimsOf } from '../../http/authenticate.js';
-import { clientIp } from '../../http/client-ip.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../http/routes/index.js';
+import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { clientIp } from '../../platform/http/client-ip.js';
+import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
 import { portForward, portForwardList, serviceTemplateList } from '../../openapi/responses/fleet.js';
 import type { PortForwardService } from './port-forward-service.js';
 

@@ -1,7 +1,7 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { Logger } from '@wirefleet/shared/logging';
-import type { AuditLog } from '../../audit/index.js';
-import type { AttemptTicket, LoginGuard } from '../../rate-limits/index.js';
+import type { AuditLog } from '../../platform/audit/index.js';
+import type { AttemptTicket, LoginGuard } from '../../platform/rate-limits/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import { type SessionStore, type TokenPair, tokenPair } from '../sessions/index.js';
 import type { AccessTokenIssuer } from '../tokens/index.js';

@@ -1,8 +1,8 @@
 import type { Bus } from '@wirefleet/shared/bus';
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { Logger } from '@wirefleet/shared/logging';
-import type { AuditLog } from '../../audit/index.js';
-import type { LoginGuard } from '../../rate-limits/index.js';
+import type { AuditLog } from '../../platform/audit/index.js';
+import type { LoginGuard } from '../../platform/rate-limits/index.js';
 import { sessionRevocation } from '@wirefleet/shared/revocations';
 import type { RevocationRecorder } from '../revocations/index.js';
 import type { SessionStore } from './session-store.js';

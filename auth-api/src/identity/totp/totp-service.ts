@@ -1,6 +1,6 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
-import type { AuditLog } from '../../audit/index.js';
-import type { LoginGuard } from '../../rate-limits/index.js';
+import type { AuditLog } from '../../platform/audit/index.js';
+import type { LoginGuard } from '../../platform/rate-limits/index.js';
 import type { UserRecord, UserStore } from '../users/user-store.js';
 import type { SecretBox } from './secret-box.js';
 import { generateTotpSecret, otpauthUri, verifyTotp } from './totp.js';

@@ -1,7 +1,7 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { CreateUserRequest, PatchUserRequest } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
-import type { AuditLog } from '../../audit/index.js';
+import type { AuditLog } from '../../platform/audit/index.js';
 import type { PasswordHasher } from '../passwords/index.js';
 import { userRevocation } from '@wirefleet/shared/revocations';
 import type { RevocationRecorder } from '../revocations/index.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, login, startTestAuthApi, type TestAuthApi } from '../../../test/support/auth-api.js';
-import { createTokenFactory, forgedTokens } from '../../../test/support/forged-tokens.js';
+import { call, login, startTestAuthApi, type TestAuthApi } from '../../../../test/support/auth-api.js';
+import { createTokenFactory, forgedTokens } from '../../../../test/support/forged-tokens.js';
 
 /**
  * The shared negative token suite, driven through the auth-api's Bearer middleware. The

@@ -6,9 +6,9 @@ import {
   login,
   startTestAuthApi,
   type TestAuthApi,
-} from '../../../test/support/auth-api.js';
-import { createEnrollmentKey, enrollNode, wgKeyPair } from '../../../test/support/fleet.js';
-import { base32Decode, timeStep, totpCode } from '../identity/totp/totp.js';
+} from '../../../../test/support/auth-api.js';
+import { createEnrollmentKey, enrollNode, wgKeyPair } from '../../../../test/support/fleet.js';
+import { base32Decode, timeStep, totpCode } from '../../identity/totp/totp.js';
 
 /**
  * Each limiter under N attempts fired at once, on Redis and on the in-memory limiter: at most

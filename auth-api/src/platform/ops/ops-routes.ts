@@ -11,7 +11,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { REQUEST_LOG_LEVEL } from '../http/request-log.js';
 import { type RouteDefinition, routeDefiner, routerFor } from '../http/routes/index.js';
-import { health, readiness } from '../openapi/responses/identity.js';
+import { health, readiness } from '../../openapi/responses/identity.js';
 import type { AuthApiMetrics } from './metrics.js';
 
 export type { ReadinessCheck } from '@wirefleet/shared/health';

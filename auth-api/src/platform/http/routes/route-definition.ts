@@ -1,7 +1,7 @@
 import type { ErrorCode } from '@wirefleet/shared/errors';
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
-import type { Tag } from '../../openapi/tags.js';
+import type { Tag } from '../../../openapi/tags.js';
 
 export type HttpMethod = 'get' | 'post' | 'patch' | 'put' | 'delete';
 

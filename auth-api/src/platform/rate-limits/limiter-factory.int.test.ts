@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestRedis, type TestRedis } from '../../../test/support/redis.js';
+import { createTestRedis, type TestRedis } from '../../../../test/support/redis.js';
 import { redisLimiterFactory } from './limiter-factory.js';
 import { limiterContractSuite } from './limiter-factory.test-suite.js';
 

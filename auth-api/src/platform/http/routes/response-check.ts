@@ -2,7 +2,7 @@ import { errorCodes, PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE } from '@wirefleet/
 import type { Logger } from '@wirefleet/shared/logging';
 import type { RequestHandler, Response } from 'express';
 import { z } from 'zod';
-import { problemCodesByStatus } from '../../openapi/problem-responses.js';
+import { problemCodesByStatus } from '../../../openapi/problem-responses.js';
 import type { RouteDefinition, SuccessStatus } from './route-definition.js';
 
 /** Where a registered route leaves its definition for the response check (`res.locals`). */

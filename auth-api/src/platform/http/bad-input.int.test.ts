@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, login, startTestAuthApi, type TestAuthApi } from '../../../test/support/auth-api.js';
+import { call, login, startTestAuthApi, type TestAuthApi } from '../../../../test/support/auth-api.js';
 
 describe('bad input gets problem JSON with stable codes', () => {
   let t: TestAuthApi;

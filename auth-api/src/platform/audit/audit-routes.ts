@@ -3,7 +3,7 @@ import type { Router } from 'express';
 import type { Authenticator } from '../http/authenticate.js';
 import { decodeCursor, page } from '../http/pagination.js';
 import { type RouteDefinition, routeDefiner, routerFor } from '../http/routes/index.js';
-import { auditEventPage } from '../openapi/responses/identity.js';
+import { auditEventPage } from '../../openapi/responses/identity.js';
 import type { AuditLog } from './audit-log.js';
 
 const route = routeDefiner<AuditLog>();

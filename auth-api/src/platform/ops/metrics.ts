@@ -1,5 +1,5 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import type { ConcurrencyStats } from '../identity/passwords/index.js';
+import type { ConcurrencyStats } from '../../identity/passwords/index.js';
 
 /**
  * The auth-api's Prometheus metrics, on a registry of its own (not prom-client's global one),

@@ -4,16 +4,16 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '@wirefleet/shared/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADMIN_PASSWORD, ADMIN_USERNAME, call, login, TEST_ISSUER } from '../../../test/support/auth-api.js';
+import { ADMIN_PASSWORD, ADMIN_USERNAME, call, login, TEST_ISSUER } from '../../../../test/support/auth-api.js';
 import {
   postgresPrerequisiteProblem,
   type PrivatePostgres,
   startPrivatePostgres,
-} from '../../../test/support/pg-cluster.js';
-import { IN_CI } from '../../../test/support/services.js';
-import { loadAuthApiConfig } from '../config.js';
-import { type RunningAuthApi, startAuthApi } from '../start.js';
-import { freePort } from '../../../test/support/free-port.js';
+} from '../../../../test/support/pg-cluster.js';
+import { IN_CI } from '../../../../test/support/services.js';
+import { loadAuthApiConfig } from '../../config.js';
+import { type RunningAuthApi, startAuthApi } from '../../start.js';
+import { freePort } from '../../../../test/support/free-port.js';
 
 const missing = postgresPrerequisiteProblem();
 if (missing && !IN_CI) console.warn(`database outage test skipped: it needs ${missing}`);
