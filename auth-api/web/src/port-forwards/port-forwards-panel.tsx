@@ -1,8 +1,9 @@
 import { useState } from 'preact/hooks';
 import type { FleetNode, PortForward } from '../api/resources.js';
 import { useServices } from '../app/services.js';
-import { Badge, Button, ConfirmButton, Empty, ErrorNotice, Loading, ReadError } from '../ui/components.js';
+import { Badge, Button, ConfirmButton, ErrorNotice } from '../ui/components.js';
 import { useAsync } from '../ui/hooks.js';
+import { ListStatus } from '../ui/list-status.js';
 import { CreateForwardForm } from './create-forward-form.js';
 import { type ApplyFailure, forwardSyncState } from './forward-sync-state.js';
 
@@ -19,88 +20,167 @@ interface Props {
  * (live from its status) reaches it: then "applied", or the node's apply error.
  */
 export function PortForwardsPanel({ node, canWrite, failure, onChanged }: Props) {
-  const { http, fleet } = useServices();
-  const [forwards, reload] = useAsync(() => http.get<{ items: PortForward[] }>(`/v1/nodes/${node.id}/port-forwards`).then((r) => r.items), [node.id]);
-  const [changedAt, setChangedAt] = useState<Record<number, number>>({});
+  const { http } = useServices();
+  const [forwards, reload] = useAsync(
+    () => http.get<{ items: PortForward[] }>(`/v1/nodes/${node.id}/port-forwards`).then((r) => r.items),
+    [node.id],
+  );
+  const changes = useForwardChanges(node, () => {
+    reload();
+    onChanged();
+  });
   const [creating, setCreating] = useState(false);
-  const [actionError, setActionError] = useState<unknown>();
+  const create = async (action: () => Promise<PortForward[]>) => {
+    await changes.change('new', action);
+    setCreating(false);
+  };
+  const items = forwards.value ?? [];
+  return (
+    <section class="card" aria-labelledby="forwards-title">
+      <div class="card-header">
+        <h2 id="forwards-title">Port forwards</h2>
+        {canWrite && !creating ? (
+          <Button variant="primary" onClick={() => setCreating(true)}>
+            New port forward
+          </Button>
+        ) : null}
+      </div>
+      {creating ? (
+        <CreateForwardForm node={node} onCancel={() => setCreating(false)} onCreate={create} />
+      ) : null}
+      {changes.error ? <ErrorNotice error={changes.error} /> : null}
+      <ListStatus list={forwards} what="port forwards" empty="No port forwards on this node." />
+      {items.length > 0 ? (
+        <ForwardsTable items={items} node={node} canWrite={canWrite} failure={failure} changes={changes} />
+      ) : null}
+    </section>
+  );
+}
 
-  /** Runs a change, then notes the revision the node must reach for the touched forwards. */
+type ForwardChanges = ReturnType<typeof useForwardChanges>;
+
+/**
+ * The panel's writes. Each runs its request, then notes the revision the node must reach for
+ * the forwards it touched; `afterChange` reads the list again. A failure is kept in `error`.
+ */
+function useForwardChanges(node: FleetNode, afterChange: () => void) {
+  const { http, fleet } = useServices();
+  const [changedAt, setChangedAt] = useState<Record<number, number>>({});
+  const [error, setError] = useState<unknown>();
   const change = async (ids: number[] | 'new', action: () => Promise<PortForward[]>) => {
-    setActionError(undefined);
+    setError(undefined);
     try {
       const touched = await action();
       const fresh = await fleet.reloadNode(node.id);
       const revision = fresh?.desired_revision ?? node.desired_revision;
       const keys = ids === 'new' ? touched.map((forward) => forward.id) : ids;
       setChangedAt((current) => ({ ...current, ...Object.fromEntries(keys.map((id) => [id, revision])) }));
-      reload();
-      onChanged();
-    } catch (error) {
-      setActionError(error);
-      throw error;
+      afterChange();
+    } catch (failure) {
+      setError(failure);
+      throw failure;
     }
   };
   const toggle = (forward: PortForward) =>
-    change([forward.id], async () => [await http.patch<PortForward>(`/v1/port-forwards/${forward.id}`, { enabled: !forward.enabled })]).catch(() => undefined);
+    change([forward.id], async () => [
+      await http.patch<PortForward>(`/v1/port-forwards/${forward.id}`, { enabled: !forward.enabled }),
+    ]).catch(() => undefined);
   const remove = (forward: PortForward) =>
     change([forward.id], async () => {
       await http.delete(`/v1/port-forwards/${forward.id}`);
       return [];
     });
+  return { changedAt, error, change, toggle, remove };
+}
 
-  const items = forwards.value ?? [];
+interface TableProps {
+  items: PortForward[];
+  node: FleetNode;
+  canWrite: boolean;
+  failure: ApplyFailure | undefined;
+  changes: ForwardChanges;
+}
+
+function ForwardsTable({ items, node, canWrite, failure, changes }: TableProps) {
   return (
-    <section class="card" aria-labelledby="forwards-title">
-      <div class="card-header">
-        <h2 id="forwards-title">Port forwards</h2>
-        {canWrite && !creating ? <Button variant="primary" onClick={() => setCreating(true)}>New port forward</Button> : null}
-      </div>
-      {creating ? (
-        <CreateForwardForm node={node} onCancel={() => setCreating(false)} onCreate={async (create) => { await change('new', create); setCreating(false); }} />
-      ) : null}
-      {actionError ? <ErrorNotice error={actionError} /> : null}
-      {forwards.status === 'error' ? <ReadError error={forwards.error} what="port forwards" /> : null}
-      {forwards.status === 'loading' && !forwards.value ? <Loading what="port forwards" /> : null}
-      {forwards.value && items.length === 0 ? <Empty>No port forwards on this node.</Empty> : null}
-      {items.length > 0 ? (
-        <table class="table" data-testid="forwards-table">
-          <thead>
-            <tr>
-              <th scope="col">Public port</th>
-              <th scope="col">Target</th>
-              <th scope="col">Description</th>
-              <th scope="col">Enabled</th>
-              <th scope="col">On the node</th>
-              {canWrite ? <th scope="col"><span class="visually-hidden">Actions</span></th> : null}
-            </tr>
-          </thead>
-          <tbody>
-            {items.map((forward) => (
-              <tr key={forward.id} data-forward-id={forward.id}>
-                <th scope="row" class="mono">{forward.public_port}/{forward.protocol}</th>
-                <td class="mono">{forward.target_ip}:{forward.target_port}</td>
-                <td>{forward.description ?? ''}</td>
-                <td>{forward.enabled ? 'yes' : 'no'}</td>
-                <td><SyncBadge node={node} changedAt={changedAt[forward.id]} failure={failure} /></td>
-                {canWrite ? (
-                  <td class="actions">
-                    <Button onClick={() => toggle(forward)}>{forward.enabled ? 'Disable' : 'Enable'}</Button>
-                    <ConfirmButton label="Delete" question={`Delete the forward of ${forward.public_port}/${forward.protocol}?`} confirmLabel="Delete forward" onConfirm={() => remove(forward)} />
-                  </td>
-                ) : null}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      ) : null}
-    </section>
+    <table class="table" data-testid="forwards-table">
+      <thead>
+        <tr>
+          <th scope="col">Public port</th>
+          <th scope="col">Target</th>
+          <th scope="col">Description</th>
+          <th scope="col">Enabled</th>
+          <th scope="col">On the node</th>
+          {canWrite ? (
+            <th scope="col">
+              <span class="visually-hidden">Actions</span>
+            </th>
+          ) : null}
+        </tr>
+      </thead>
+      <tbody>
+        {items.map((forward) => (
+          <tr key={forward.id} data-forward-id={forward.id}>
+            <th scope="row" class="mono">
+              {forward.public_port}/{forward.protocol}
+            </th>
+            <td class="mono">
+              {forward.target_ip}:{forward.target_port}
+            </td>
+            <td>{forward.description ?? ''}</td>
+            <td>{forward.enabled ? 'yes' : 'no'}</td>
+            <td>
+              <SyncBadge node={node} changedAt={changes.changedAt[forward.id]} failure={failure} />
+            </td>
+            {canWrite ? <ForwardActions forward={forward} changes={changes} /> : null}
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
-function SyncBadge({ node, changedAt, failure }: { node: FleetNode; changedAt: number | undefined; failure: ApplyFailure | undefined }) {
+function ForwardActions({ forward, changes }: { forward: PortForward; changes: ForwardChanges }) {
+  return (
+    <td class="actions">
+      <Button onClick={() => changes.toggle(forward)}>{forward.enabled ? 'Disable' : 'Enable'}</Button>
+      <ConfirmButton
+        label="Delete"
+        question={`Delete the forward of ${forward.public_port}/${forward.protocol}?`}
+        confirmLabel="Delete forward"
+        onConfirm={() => changes.remove(forward)}
+      />
+    </td>
+  );
+}
+
+function SyncBadge({
+  node,
+  changedAt,
+  failure,
+}: {
+  node: FleetNode;
+  changedAt: number | undefined;
+  failure: ApplyFailure | undefined;
+}) {
   const state = forwardSyncState(node, changedAt, failure);
-  if (state.kind === 'applied') return <Badge tone="ok" title={`The node runs revision ${node.applied_revision}`}>applied</Badge>;
-  if (state.kind === 'error') return <Badge tone="bad" title={state.error}>error: {state.error}</Badge>;
-  return <Badge tone="info" title={`Waiting for the node to apply revision ${state.waitingFor}`}>pending (rev {state.waitingFor})</Badge>;
+  if (state.kind === 'applied') {
+    return (
+      <Badge tone="ok" title={`The node runs revision ${node.applied_revision}`}>
+        applied
+      </Badge>
+    );
+  }
+  if (state.kind === 'error') {
+    return (
+      <Badge tone="bad" title={state.error}>
+        error: {state.error}
+      </Badge>
+    );
+  }
+  return (
+    <Badge tone="info" title={`Waiting for the node to apply revision ${state.waitingFor}`}>
+      pending (rev {state.waitingFor})
+    </Badge>
+  );
 }
