@@ -1,0 +1,89 @@
+import type { FilterEntry } from '@wirefleet/shared/protocol';
+import { bitIndexes } from './bitset.js';
+import { nodeFilter } from './node-filter.js';
+import { peerSlots } from './node-peers.js';
+import { compileRules, PolicyIndex } from './policy-index.js';
+import { InvertedLookup, MatchingLookup, type RuleLookup } from './rule-lookup.js';
+import type { CompiledNode, PolicyInputs } from './types.js';
+
+/** One node's result in the compiler's own terms: peers as ascending node ids. */
+export interface NodeResult {
+  peers: readonly number[] | 'all';
+  /** Undefined when there is no policy. */
+  inbound: FilterEntry[] | undefined;
+}
+
+const FULL_MESH: NodeResult = { peers: 'all', inbound: undefined };
+
+/** The index of `inputs`, and how to look rules up in it: eagerly for many nodes, by matching for one. */
+export function indexInputs(
+  inputs: PolicyInputs,
+  eager: boolean,
+): { index: PolicyIndex; lookup: RuleLookup } | undefined {
+  if (!inputs.document) return undefined;
+  const index = new PolicyIndex(inputs.members, compileRules(inputs.document), inputs.forwards);
+  return { index, lookup: eager ? new InvertedLookup(index) : new MatchingLookup(index) };
+}
+
+export function resultForSlot(index: PolicyIndex, lookup: RuleLookup, slot: number): NodeResult {
+  const peers = peerSlots(index, lookup, slot);
+  return {
+    peers: peers === 'all' ? 'all' : bitIndexes(peers).map((peer) => index.table.nodeIds[peer]!),
+    inbound: nodeFilter(index, lookup, slot),
+  };
+}
+
+export function toCompiledNode(result: NodeResult): CompiledNode {
+  const peerNodeIds = result.peers === 'all' ? 'all' : new Set(result.peers);
+  return result.inbound ? { peerNodeIds, filter: { inbound: result.inbound } } : { peerNodeIds };
+}
+
+/** Node ids of `inputs`, ascending. */
+export function nodeIdsOf(inputs: PolicyInputs): number[] {
+  const ids = new Set(inputs.members.filter((member) => member.kind === 'node').map((member) => member.id));
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** Every node's result, by ascending node id. */
+export function resultsForAll(inputs: PolicyInputs): Map<number, NodeResult> {
+  const indexed = indexInputs(inputs, true);
+  if (!indexed) return new Map(nodeIdsOf(inputs).map((id) => [id, FULL_MESH]));
+  const { index, lookup } = indexed;
+  return new Map(index.table.nodeIds.map((id, slot) => [id, resultForSlot(index, lookup, slot)]));
+}
+
+/**
+ * One node's result. A node id that is not among the members (a caller's race with a delete)
+ * gets what a member without tags would: no sources, only the nodes with routes as peers.
+ */
+export function resultForNode(inputs: PolicyInputs, nodeId: number): NodeResult {
+  if (!inputs.document) return FULL_MESH;
+  const known = inputs.members.some((member) => member.kind === 'node' && member.id === nodeId);
+  const members = known
+    ? inputs.members
+    : [
+        ...inputs.members,
+        { kind: 'node' as const, id: nodeId, address: '', tags: [], homeNodeId: nodeId, hasRoutes: false },
+      ];
+  const { index, lookup } = indexInputs({ ...inputs, members }, false)!;
+  return resultForSlot(index, lookup, index.table.slotOfNode.get(nodeId)!);
+}
+
+export function compileNode(inputs: PolicyInputs, nodeId: number): CompiledNode {
+  return toCompiledNode(resultForNode(inputs, nodeId));
+}
+
+export function compileAll(inputs: PolicyInputs): Map<number, CompiledNode> {
+  const compiled = new Map<number, CompiledNode>();
+  for (const [id, result] of resultsForAll(inputs)) compiled.set(id, toCompiledNode(result));
+  return compiled;
+}
+
+/**
+ * Stable text of a compiled node: equal iff the same peers and the same filter. Filters come
+ * out of the compiler in one canonical order, so their JSON is compared as it is.
+ */
+export function compiledKey(node: CompiledNode): string {
+  const peers = node.peerNodeIds === 'all' ? 'all' : [...node.peerNodeIds].sort((a, b) => a - b);
+  return JSON.stringify({ peers, inbound: node.filter?.inbound ?? null });
+}

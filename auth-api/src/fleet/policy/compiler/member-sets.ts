@@ -1,0 +1,141 @@
+import { hasBit, newBits, setBit } from './bitset.js';
+import type { MemberTable } from './member-table.js';
+import type { Selector } from './selectors.js';
+
+/** murmur3's finaliser: spreads member numbers over 32 bits for the sets' fingerprints. */
+function mix(value: number): number {
+  let hash = Math.imul(value ^ (value >>> 16), 0x85ebca6b);
+  hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
+}
+
+/**
+ * A set of members, interned: two sets with the same members are the same object, so filter
+ * entries can be grouped by `id` ("same from-set") without comparing address lists.
+ */
+export class MemberSet {
+  private bitsCache: Uint32Array | undefined;
+  private homesCache: Uint32Array | undefined;
+  private cidrsCache: string[] | undefined;
+
+  constructor(
+    readonly id: number,
+    /** Ascending member numbers, hence ascending addresses. */
+    readonly members: Int32Array,
+    readonly fingerprint: string,
+    private readonly table: MemberTable,
+  ) {}
+
+  has(member: number): boolean {
+    this.bitsCache ??= this.buildBits();
+    return hasBit(this.bitsCache, member);
+  }
+
+  /** The slots of the members' home nodes. */
+  get homes(): Uint32Array {
+    if (!this.homesCache) {
+      this.homesCache = newBits(this.table.nodeIds.length);
+      for (const member of this.members) {
+        const slot = this.table.homeSlot[member]!;
+        if (slot >= 0) setBit(this.homesCache, slot);
+      }
+    }
+    return this.homesCache;
+  }
+
+  /** The members' `/32`s, sorted: a filter entry's `from`, shared by every entry that uses this set. */
+  get cidrs(): string[] {
+    this.cidrsCache ??= Array.from(this.members, (member) => this.table.cidrs[member]!);
+    return this.cidrsCache;
+  }
+
+  private buildBits(): Uint32Array {
+    const bits = newBits(this.table.size);
+    for (const member of this.members) setBit(bits, member);
+    return bits;
+  }
+}
+
+/** Resolves selector lists to interned member sets, and derives "this set minus one member". */
+export class MemberSets {
+  private readonly byFingerprint = new Map<string, MemberSet[]>();
+  private readonly bySelectors = new Map<string, MemberSet>();
+  private readonly withoutCache = new Map<number, Map<number, MemberSet | undefined>>();
+  private readonly low: Uint32Array;
+  private readonly high: Uint32Array;
+  private nextId = 0;
+
+  constructor(private readonly table: MemberTable) {
+    this.low = Uint32Array.from(table.members, (_, index) => mix(2 * index + 1));
+    this.high = Uint32Array.from(table.members, (_, index) => mix(2 * index + 2));
+  }
+
+  /** The members any of `selectors` matches; `key` is the selector list's text, a cache key. */
+  resolve(key: string, selectors: readonly Selector[]): MemberSet {
+    const cached = this.bySelectors.get(key);
+    if (cached) return cached;
+    const set = this.intern(this.matching(selectors));
+    this.bySelectors.set(key, set);
+    return set;
+  }
+
+  /** The set of exactly these members (ascending member numbers). */
+  ofMembers(members: readonly number[]): MemberSet {
+    return this.intern(Int32Array.from(members));
+  }
+
+  /** `set` without `member`; undefined when that leaves it empty. */
+  without(set: MemberSet, member: number): MemberSet | undefined {
+    if (!set.has(member)) return set;
+    let perSet = this.withoutCache.get(set.id);
+    if (!perSet) {
+      perSet = new Map();
+      this.withoutCache.set(set.id, perSet);
+    }
+    if (perSet.has(member)) return perSet.get(member);
+    const rest = set.members.length === 1 ? undefined : this.intern(set.members.filter((m) => m !== member));
+    perSet.set(member, rest);
+    return rest;
+  }
+
+  private matching(selectors: readonly Selector[]): Int32Array {
+    if (selectors.some((selector) => selector.kind === 'all'))
+      return Int32Array.from(this.table.members, (_, i) => i);
+    const bits = newBits(this.table.size);
+    for (const selector of selectors) {
+      if (selector.kind === 'tag')
+        for (const member of this.table.byTag.get(selector.tag) ?? []) setBit(bits, member);
+      else if (selector.kind !== 'all') {
+        const member = this.table.byRef.get(`${selector.kind}:${selector.id}`);
+        if (member !== undefined) setBit(bits, member);
+      }
+    }
+    const members: number[] = [];
+    for (let member = 0; member < this.table.size; member++) if (hasBit(bits, member)) members.push(member);
+    return Int32Array.from(members);
+  }
+
+  private intern(members: Int32Array): MemberSet {
+    let low = 0;
+    let high = 0;
+    for (const member of members) {
+      low ^= this.low[member]!;
+      high ^= this.high[member]!;
+    }
+    const fingerprint = `${members.length}:${low >>> 0}:${high >>> 0}`;
+    const candidates = this.byFingerprint.get(fingerprint) ?? [];
+    // A fingerprint match is checked member by member: a collision must never merge two sets.
+    const same = candidates.find((candidate) => sameMembers(candidate.members, members));
+    if (same) return same;
+    const set = new MemberSet(this.nextId++, members, fingerprint, this.table);
+    candidates.push(set);
+    this.byFingerprint.set(fingerprint, candidates);
+    return set;
+  }
+}
+
+function sameMembers(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

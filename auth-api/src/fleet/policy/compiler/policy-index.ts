@@ -1,0 +1,102 @@
+import type { PolicyDocument } from '@wirefleet/shared/schemas';
+import { MemberSet, MemberSets } from './member-sets.js';
+import { MemberTable } from './member-table.js';
+import { type PortGrant, parsePortSpec } from './ports.js';
+import { parseSelector, type Selector } from './selectors.js';
+import type { PolicyForward, PolicyMember } from './types.js';
+
+/** One rule of the document, parsed once. `srcKey`/`dstKey` are its selector lists' text (set cache keys). */
+export interface CompiledRule {
+  index: number;
+  src: Selector[];
+  dst: Selector[];
+  srcKey: string;
+  dstKey: string;
+  grants: PortGrant[];
+}
+
+/** A port forward whose node and target are both members: an implied allow node → target. */
+export interface ResolvedForward {
+  nodeSlot: number;
+  /** The forwarding node's member number: the connection's source address. */
+  source: number;
+  target: number;
+  grant: PortGrant;
+}
+
+export function compileRules(document: PolicyDocument): CompiledRule[] {
+  return document.rules.map((rule, index) => ({
+    index,
+    src: rule.src.map(parseSelector),
+    dst: rule.dst.map(parseSelector),
+    srcKey: [...rule.src].sort().join(' '),
+    dstKey: [...rule.dst].sort().join(' '),
+    grants: rule.ports.map(parsePortSpec),
+  }));
+}
+
+function resolveForwards(table: MemberTable, forwards: readonly PolicyForward[]): ResolvedForward[] {
+  const resolved: ResolvedForward[] = [];
+  for (const forward of forwards) {
+    const nodeSlot = table.slotOfNode.get(forward.nodeId);
+    const target = table.byAddress.get(forward.targetIp);
+    // A target outside the tunnel (a LAN host behind the node) is not the policy's concern.
+    if (nodeSlot === undefined || target === undefined) continue;
+    const port = forward.targetPort;
+    const source = table.nodeIndexes[nodeSlot]!;
+    resolved.push({ nodeSlot, source, target, grant: { proto: forward.protocol, low: port, high: port } });
+  }
+  return resolved;
+}
+
+function groupBy<T>(items: readonly T[], key: (item: T) => number): Map<number, T[]> {
+  const groups = new Map<number, T[]>();
+  for (const item of items) {
+    const list = groups.get(key(item));
+    if (list) list.push(item);
+    else groups.set(key(item), [item]);
+  }
+  return groups;
+}
+
+/**
+ * The members, rules and forwards of one `PolicyInputs`, indexed, with each rule's member sets
+ * resolved on first use and shared by every node that needs them.
+ */
+export class PolicyIndex {
+  readonly table: MemberTable;
+  readonly sets: MemberSets;
+  readonly forwardsByTarget: Map<number, ResolvedForward[]>;
+  readonly forwardsBySourceSlot: Map<number, ResolvedForward[]>;
+  readonly forwardsByTargetSlot: Map<number, ResolvedForward[]>;
+  private readonly srcSets: (MemberSet | undefined)[] = [];
+  private readonly dstSets: (MemberSet | undefined)[] = [];
+
+  constructor(
+    members: readonly PolicyMember[],
+    readonly rules: readonly CompiledRule[],
+    forwards: readonly PolicyForward[],
+  ) {
+    this.table = new MemberTable(members);
+    this.sets = new MemberSets(this.table);
+    const resolved = resolveForwards(this.table, forwards);
+    this.forwardsByTarget = groupBy(resolved, (forward) => forward.target);
+    this.forwardsBySourceSlot = groupBy(resolved, (forward) => forward.nodeSlot);
+    this.forwardsByTargetSlot = groupBy(resolved, (forward) => this.table.homeSlot[forward.target]!);
+  }
+
+  srcSet(rule: CompiledRule): MemberSet {
+    this.srcSets[rule.index] ??= this.sets.resolve(rule.srcKey, rule.src);
+    return this.srcSets[rule.index]!;
+  }
+
+  dstSet(rule: CompiledRule): MemberSet {
+    this.dstSets[rule.index] ??= this.sets.resolve(rule.dstKey, rule.dst);
+    return this.dstSets[rule.index]!;
+  }
+
+  /** The set holding just `member`: the source of a forward's implied allow. */
+  single(member: number): MemberSet {
+    return this.sets.ofMembers([member]);
+  }
+}
