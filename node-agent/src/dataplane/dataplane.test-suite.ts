@@ -7,6 +7,8 @@ export interface DataplaneUnderTest {
   dataplane: Dataplane;
   removePeerByHand(publicKey: string): Promise<void>;
   deleteFirewallByHand(): Promise<void>;
+  /** Deletes the access-policy filter's input chain from the agent's table, leaving the rest. */
+  deleteFilterByHand(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -99,6 +101,56 @@ export function describeDataplaneContract(name: string, open: () => Promise<Data
       expect(await peerKeys(under.dataplane)).toEqual([b, c].sort());
       expect((await under.dataplane.digest()).drift).toBe(false);
       expect((await under.dataplane.reconcile()).corrected).toEqual([]);
+    });
+
+    const filter: DesiredState['filter'] = {
+      inbound: [
+        { from: ['100.96.0.2/32'], proto: 'tcp', ports: [[80, 80]] },
+        { from: ['100.96.0.0/16'], to: ['100.96.1.9/32'], proto: 'icmp' },
+      ],
+    };
+    const unchanged = { peersAdded: 0, peersUpdated: 0, peersRemoved: 0 };
+
+    it('a filter replaces the firewall once, and applying it again changes nothing', async () => {
+      expect(await under.dataplane.apply(desired({ revision: 6, filter }))).toEqual({
+        ...unchanged,
+        firewallReplaced: true,
+      });
+      const again = desired({ revision: 7, filter: structuredClone(filter) });
+      expect(await under.dataplane.apply(again)).toEqual({ ...unchanged, firewallReplaced: false });
+      expect((await under.dataplane.digest()).drift).toBe(false);
+    });
+
+    it('a filter with an invalid value fails the apply, naming the field, and changes nothing', async () => {
+      const bad = (entry: object) =>
+        desired({ revision: 8, filter: { inbound: [entry] } as DesiredState['filter'] });
+      const before = await under.dataplane.digest();
+      await expect(under.dataplane.apply(bad({ from: ['100.96.0.2/33'], proto: 'any' }))).rejects.toThrow(
+        /filter\.inbound\[0\]\.from\[0\]/,
+      );
+      await expect(under.dataplane.apply(bad({ from: ['fd00::1/128'], proto: 'any' }))).rejects.toThrow(
+        /from\[0\]/,
+      );
+      await expect(
+        under.dataplane.apply(bad({ from: ['10.0.0.0/8'], proto: 'tcp', ports: [[90, 80]] })),
+      ).rejects.toThrow(/ports\[0\]/);
+      await expect(under.dataplane.apply(bad({ from: ['10.0.0.0/8'], proto: 'gre' }))).rejects.toThrow(
+        /proto/,
+      );
+      expect(await under.dataplane.digest()).toEqual(before);
+    });
+
+    it('reconcile restores filter chains deleted by hand; without a filter they go', async () => {
+      await under.deleteFilterByHand();
+      expect((await under.dataplane.digest()).drift).toBe(true);
+      const repaired = await under.dataplane.reconcile();
+      expect(repaired.corrected.length).toBeGreaterThan(0);
+      expect(repaired).toMatchObject({ ...unchanged, firewallReplaced: true });
+      expect((await under.dataplane.digest()).drift).toBe(false);
+      expect(await under.dataplane.apply(desired({ revision: 9 }))).toEqual({
+        ...unchanged,
+        firewallReplaced: true,
+      });
     });
   });
 }

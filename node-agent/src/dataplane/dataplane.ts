@@ -20,6 +20,23 @@ export interface DesiredForward {
   targetPort: number;
 }
 
+/**
+ * One allow of the inbound filter, as the signed config carries it (CONTRACT §8): without `to`,
+ * traffic from the tunnel addressed to this node; with `to` (this node's devices), traffic it
+ * forwards to them. `ports` are inclusive ranges, only with tcp and udp; absent, every port.
+ */
+export interface DesiredFilterEntry {
+  from: string[];
+  to?: string[];
+  proto: 'tcp' | 'udp' | 'icmp' | 'any';
+  ports?: [number, number][];
+}
+
+/** What the node accepts from the tunnel; everything else from it is dropped. */
+export interface DesiredFilter {
+  inbound: DesiredFilterEntry[];
+}
+
 export interface DesiredState {
   revision: number;
   /** e.g. `100.96.0.5/16` */
@@ -28,6 +45,8 @@ export interface DesiredState {
   peers: DesiredPeer[];
   forwards: DesiredForward[];
   masquerade: boolean;
+  /** Absent: nothing from the tunnel is filtered (no access policy is set). */
+  filter?: DesiredFilter;
 }
 
 export interface PeerStatus {

@@ -8,6 +8,7 @@ describeDataplaneContract('memory', async () => {
     dataplane,
     removePeerByHand: async (publicKey) => dataplane.host.removePeer(publicKey),
     deleteFirewallByHand: async () => dataplane.host.deleteFirewall(),
+    deleteFilterByHand: async () => dataplane.host.deleteFilter(),
     close: () => dataplane.close(),
   };
 });

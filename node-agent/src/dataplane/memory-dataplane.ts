@@ -1,11 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@wirefleet/shared/logging';
 import { ipv4InCidr, parseCidr } from '@wirefleet/shared/schemas';
-import type { ApplyReport, Dataplane, DesiredPeer, DesiredState, PeerStatus, PingResult, ReconcileReport } from './dataplane.js';
-import { MemoryHost } from './memory-host.js';
+import type {
+  ApplyReport,
+  Dataplane,
+  DesiredPeer,
+  DesiredState,
+  PeerStatus,
+  PingResult,
+  ReconcileReport,
+} from './dataplane.js';
+import { firewallOf, MemoryHost } from './memory-host.js';
+import { checkFilter, summarizeFilter } from './render/nft-filter.js';
 
 /** Counts what changes between two peer lists, by public key. */
-export function countPeerChanges(previous: DesiredPeer[], next: DesiredPeer[]): Omit<ApplyReport, 'firewallReplaced'> {
+export function countPeerChanges(
+  previous: DesiredPeer[],
+  next: DesiredPeer[],
+): Omit<ApplyReport, 'firewallReplaced'> {
   const before = new Map(previous.map((peer) => [peer.publicKey, JSON.stringify(peer)]));
   const after = new Map(next.map((peer) => [peer.publicKey, JSON.stringify(peer)]));
   let peersAdded = 0;
@@ -40,12 +52,26 @@ export class MemoryDataplane implements Dataplane {
     this.startedAt = this.now();
   }
 
+  /**
+   * The filter is validated as the linux backend validates it, so a filter it would refuse
+   * fails here too (fail closed, nothing changed), and dry-run logs the rules it would render.
+   */
   async apply(desired: DesiredState): Promise<ApplyReport> {
+    const filter = desired.filter === undefined ? undefined : summarizeFilter(checkFilter(desired.filter));
     const changes = countPeerChanges(this.applied?.peers ?? [], desired.peers);
     const firewallReplaced =
-      JSON.stringify([this.applied?.forwards, this.applied?.masquerade]) !== JSON.stringify([desired.forwards, desired.masquerade]);
+      this.applied === undefined ||
+      JSON.stringify(firewallOf(this.applied)) !== JSON.stringify(firewallOf(desired));
     this.logger.info(
-      { backend: this.kind, revision: desired.revision, address: desired.address, ...changes, firewallReplaced, forwards: desired.forwards.length },
+      {
+        backend: this.kind,
+        revision: desired.revision,
+        address: desired.address,
+        ...changes,
+        firewallReplaced,
+        forwards: desired.forwards.length,
+        ...(filter === undefined ? {} : { filter }),
+      },
       this.kind === 'dry-run' ? 'dry-run: would apply (nothing touched)' : 'applied (in memory)',
     );
     this.applied = structuredClone(desired);
@@ -57,7 +83,8 @@ export class MemoryDataplane implements Dataplane {
   async reconcile(): Promise<ReconcileReport> {
     const applied = this.applied;
     const corrected = applied ? this.host.differences(applied) : [];
-    if (!applied || corrected.length === 0) return { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false, corrected };
+    if (!applied || corrected.length === 0)
+      return { peersAdded: 0, peersUpdated: 0, peersRemoved: 0, firewallReplaced: false, corrected };
     const changes = countPeerChanges([...this.host.peers.values()], applied.peers);
     const firewallReplaced = corrected.includes('firewall table differs');
     this.host.write(applied);
@@ -87,19 +114,27 @@ export class MemoryDataplane implements Dataplane {
 
   async digest(): Promise<{ stateDigest: string; drift: boolean }> {
     const digest = createHash('sha256').update(this.host.canonical()).digest('hex');
-    return { stateDigest: `sha256:${digest}`, drift: this.applied ? this.host.differences(this.applied).length > 0 : false };
+    return {
+      stateDigest: `sha256:${digest}`,
+      drift: this.applied ? this.host.differences(this.applied).length > 0 : false,
+    };
   }
 
   /** Laid out like `wg show`, with the interface line saying the host is simulated. */
   async show(): Promise<string> {
     const applied = this.applied;
     if (!applied) return `interface: (simulated by the ${this.kind} backend; nothing applied yet)`;
-    const lines = [`interface: (simulated by the ${this.kind} backend)`, `  address: ${applied.address}`, `  listening port: ${applied.listenPort}`];
+    const lines = [
+      `interface: (simulated by the ${this.kind} backend)`,
+      `  address: ${applied.address}`,
+      `  listening port: ${applied.listenPort}`,
+    ];
     for (const peer of this.host.peers.values()) {
       lines.push('', `peer: ${peer.publicKey}`);
       if (peer.endpoint) lines.push(`  endpoint: ${peer.endpoint}`);
       lines.push(`  allowed ips: ${peer.allowedIps.join(', ') || '(none)'}`);
-      if (peer.persistentKeepalive) lines.push(`  persistent keepalive: every ${peer.persistentKeepalive} seconds`);
+      if (peer.persistentKeepalive)
+        lines.push(`  persistent keepalive: every ${peer.persistentKeepalive} seconds`);
     }
     return lines.join('\n');
   }
@@ -113,15 +148,24 @@ export class MemoryDataplane implements Dataplane {
     const header = `PING ${targetIp} (${targetIp}): simulated by the ${this.kind} backend, no packet sent`;
     if (!this.routes(targetIp)) {
       const output = `${header}\n\n--- ${targetIp} ping statistics ---\n${count} packets transmitted, 0 received, 100% packet loss`;
-      return { ok: false, output, error: `ping failed: ${targetIp} is not reachable through this node's tunnel` };
+      return {
+        ok: false,
+        output,
+        error: `ping failed: ${targetIp} is not reachable through this node's tunnel`,
+      };
     }
     const rtts = Array.from({ length: count }, (_, i) => 0.4 + ((i * 7) % 5) / 10);
-    const lines = rtts.map((rtt, i) => `64 bytes from ${targetIp}: icmp_seq=${i + 1} ttl=64 time=${rtt.toFixed(3)} ms`);
+    const lines = rtts.map(
+      (rtt, i) => `64 bytes from ${targetIp}: icmp_seq=${i + 1} ttl=64 time=${rtt.toFixed(3)} ms`,
+    );
     const min = Math.min(...rtts).toFixed(3);
     const max = Math.max(...rtts).toFixed(3);
     const avg = (rtts.reduce((sum, rtt) => sum + rtt, 0) / count).toFixed(3);
     const summary = `${count} packets transmitted, ${count} received, 0% packet loss\nrtt min/avg/max = ${min}/${avg}/${max} ms`;
-    return { ok: true, output: [header, ...lines, '', `--- ${targetIp} ping statistics ---`, summary].join('\n') };
+    return {
+      ok: true,
+      output: [header, ...lines, '', `--- ${targetIp} ping statistics ---`, summary].join('\n'),
+    };
   }
 
   private routes(targetIp: string): boolean {

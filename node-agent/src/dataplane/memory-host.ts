@@ -1,8 +1,19 @@
-import type { DesiredForward, DesiredPeer, DesiredState } from './dataplane.js';
+import type { DesiredFilter, DesiredForward, DesiredPeer, DesiredState } from './dataplane.js';
 
 interface Firewall {
   forwards: DesiredForward[];
   masquerade: boolean;
+  /** The access-policy filter's chains; null when the table has none. */
+  filter: DesiredFilter | null;
+}
+
+/** The firewall table `desired` makes. */
+export function firewallOf(desired: DesiredState): Firewall {
+  return {
+    forwards: structuredClone(desired.forwards),
+    masquerade: desired.masquerade,
+    filter: desired.filter === undefined ? null : structuredClone(desired.filter),
+  };
 }
 
 /**
@@ -20,6 +31,11 @@ export class MemoryHost {
     this.peers.delete(publicKey);
   }
 
+  /** By hand: the filter's chains deleted from the agent's table (`nft delete chain …`). */
+  deleteFilter(): void {
+    if (this.firewall) this.firewall = { ...this.firewall, filter: null };
+  }
+
   /** By hand: the agent's firewall table deleted. */
   deleteFirewall(): void {
     this.firewall = undefined;
@@ -29,7 +45,7 @@ export class MemoryHost {
   write(desired: DesiredState): void {
     this.peers.clear();
     for (const peer of desired.peers) this.peers.set(peer.publicKey, structuredClone(peer));
-    this.firewall = { forwards: structuredClone(desired.forwards), masquerade: desired.masquerade };
+    this.firewall = firewallOf(desired);
   }
 
   /** What differs from `desired`, one line per difference (empty: the host is as desired). */
@@ -42,8 +58,8 @@ export class MemoryHost {
     }
     const wanted = new Set(desired.peers.map((peer) => peer.publicKey));
     for (const key of this.peers.keys()) if (!wanted.has(key)) found.push(`unknown peer ${key}`);
-    const firewall = { forwards: desired.forwards, masquerade: desired.masquerade };
-    if (JSON.stringify(this.firewall) !== JSON.stringify(firewall)) found.push('firewall table differs');
+    if (JSON.stringify(this.firewall) !== JSON.stringify(firewallOf(desired)))
+      found.push('firewall table differs');
     return found;
   }
 

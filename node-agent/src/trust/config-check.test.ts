@@ -25,15 +25,28 @@ const forward = fc.record({
   target_ip: fc.constantFrom('100.96.0.2', 'x'.repeat(45), ''),
   target_port: port,
 });
-const config = fc.record({
-  node_id: fc.constantFrom(1, 7, Number.MAX_SAFE_INTEGER),
-  revision: fc.constantFrom(0, 3, Number.MAX_SAFE_INTEGER),
-  issued_at: fc.constantFrom('2026-11-23T00:00:00.000Z', ''),
-  interface: fc.record({ address: cidr, listen_port: port }),
-  peers: fc.array(peer, { maxLength: 5 }),
-  port_forwards: fc.array(forward, { maxLength: 2 }),
-  masquerade: fc.boolean(),
-});
+const filterEntry = fc.record(
+  {
+    from: fc.array(cidr, { minLength: 1, maxLength: 3 }),
+    to: fc.array(cidr, { minLength: 1, maxLength: 2 }),
+    proto: fc.constantFrom('tcp', 'udp', 'icmp', 'any'),
+    ports: fc.array(fc.tuple(port, port), { minLength: 1, maxLength: 3 }),
+  },
+  { requiredKeys: ['from', 'proto'] },
+);
+const config = fc.record(
+  {
+    node_id: fc.constantFrom(1, 7, Number.MAX_SAFE_INTEGER),
+    revision: fc.constantFrom(0, 3, Number.MAX_SAFE_INTEGER),
+    issued_at: fc.constantFrom('2026-11-23T00:00:00.000Z', ''),
+    interface: fc.record({ address: cidr, listen_port: port }),
+    peers: fc.array(peer, { maxLength: 5 }),
+    port_forwards: fc.array(forward, { maxLength: 2 }),
+    masquerade: fc.boolean(),
+    filter: fc.record({ inbound: fc.array(filterEntry, { maxLength: 3 }) }),
+  },
+  { requiredKeys: ['node_id', 'revision', 'issued_at', 'interface', 'peers', 'port_forwards', 'masquerade'] },
+);
 
 /** For each field, values on either side of its rules (and of other types); `DELETE` removes it. */
 const DELETE = Symbol('delete');
@@ -49,42 +62,97 @@ const NEAR_MISSES: Record<string, unknown[]> = {
   port_forwards: [{}, null, DELETE],
   masquerade: ['true', 0, null, DELETE],
   public_key: ['', 'x\n[Peer]', `${'A'.repeat(43)}B`, `${'A'.repeat(42)}A==`, 7, DELETE],
-  allowed_ips: [[], ['10.0.0.0/8'], {}, 'a', null, ['10.0.0.0'], ['10.0.0.0/8', 12], Array(1025).fill('10.0.0.0/8'), DELETE],
+  allowed_ips: [
+    [],
+    ['10.0.0.0/8'],
+    {},
+    'a',
+    null,
+    ['10.0.0.0'],
+    ['10.0.0.0/8', 12],
+    Array(1025).fill('10.0.0.0/8'),
+    DELETE,
+  ],
   endpoint: ['vpn.example.com:2', 'x'.repeat(301), 7, null, DELETE],
   persistent_keepalive: [1, -1, 65536, ...NOT_INTEGERS, DELETE],
   protocol: ['TCP', 'sctp', '', DELETE],
   public_port: [0, 65536, ...NOT_INTEGERS, DELETE],
   target_ip: ['x'.repeat(46), 4, DELETE],
   target_port: [0, 65536, ...NOT_INTEGERS, DELETE],
+  filter: [null, [], {}, { inbound: null }, 'x', DELETE],
+  inbound: [null, {}, [null], [{}], 'x', DELETE],
+  from: [[], ['10.0.0.0'], ['10.0.0.0/8', 7], 'x', null, DELETE],
+  to: [[], ['x'], null, Array(10_001).fill('10.0.0.0/8'), DELETE],
+  proto: ['TCP', 'sctp', null, DELETE],
+  ports: [
+    [],
+    [[80]],
+    [[80, 80, 80]],
+    [[0, 1]],
+    [['80', 80]],
+    [[1, 2.5]],
+    null,
+    Array(65).fill([1, 2]),
+    DELETE,
+  ],
   unknown: ['an unknown key is stripped'],
 };
 const nearMiss = (field: string) => fc.constantFrom(...NEAR_MISSES[field]!);
 
-type Patch = { where: 'config' | 'interface' | 'peer' | 'forward'; index: number; field: string; value: unknown };
+type Patch = {
+  where: 'config' | 'interface' | 'peer' | 'forward' | 'filter' | 'entry';
+  index: number;
+  field: string;
+  value: unknown;
+};
 
 const patch: fc.Arbitrary<Patch> = fc.oneof(
-  ...['node_id', 'revision', 'issued_at', 'interface', 'peers', 'port_forwards', 'masquerade', 'unknown'].map((field) =>
-    nearMiss(field).map((value): Patch => ({ where: 'config', index: 0, field, value })),
-  ),
+  ...[
+    'node_id',
+    'revision',
+    'issued_at',
+    'interface',
+    'peers',
+    'port_forwards',
+    'masquerade',
+    'filter',
+    'unknown',
+  ].map((field) => nearMiss(field).map((value): Patch => ({ where: 'config', index: 0, field, value }))),
   ...['address', 'listen_port'].map((field) =>
     nearMiss(field).map((value): Patch => ({ where: 'interface', index: 0, field, value })),
   ),
   ...['public_key', 'allowed_ips', 'endpoint', 'persistent_keepalive', 'unknown'].map((field) =>
-    fc.tuple(fc.nat(), nearMiss(field)).map(([index, value]): Patch => ({ where: 'peer', index, field, value })),
+    fc
+      .tuple(fc.nat(), nearMiss(field))
+      .map(([index, value]): Patch => ({ where: 'peer', index, field, value })),
   ),
   ...['protocol', 'public_port', 'target_ip', 'target_port', 'unknown'].map((field) =>
-    fc.tuple(fc.nat(), nearMiss(field)).map(([index, value]): Patch => ({ where: 'forward', index, field, value })),
+    fc
+      .tuple(fc.nat(), nearMiss(field))
+      .map(([index, value]): Patch => ({ where: 'forward', index, field, value })),
+  ),
+  ...['inbound', 'unknown'].map((field) =>
+    nearMiss(field).map((value): Patch => ({ where: 'filter', index: 0, field, value })),
+  ),
+  ...['from', 'to', 'proto', 'ports', 'unknown'].map((field) =>
+    fc
+      .tuple(fc.nat(), nearMiss(field))
+      .map(([index, value]): Patch => ({ where: 'entry', index, field, value })),
   ),
 );
 
 function applyPatch(payload: Record<string, unknown>, { where, index, field, value }: Patch): void {
   const pick = (list: unknown) => (Array.isArray(list) ? list[index % Math.max(1, list.length)] : undefined);
+  const filter = payload.filter as { inbound?: unknown } | undefined;
+  const lists = { peer: payload.peers, forward: payload.port_forwards, entry: filter?.inbound };
   const target: unknown =
     where === 'config'
       ? payload
       : where === 'interface'
         ? payload.interface
-        : pick(where === 'peer' ? payload.peers : payload.port_forwards);
+        : where === 'filter'
+          ? filter
+          : pick(lists[where]);
   if (typeof target !== 'object' || target === null) return;
   if (value === DELETE) delete (target as Record<string, unknown>)[field];
   else (target as Record<string, unknown>)[field] = value;
@@ -127,7 +195,8 @@ describe('ConfigChecker (nodeConfigSchema without zod)', () => {
             const edit = edits[i] ?? 'keep';
             if (edit === 'keep') return value;
             if (!('where' in edit)) return edit;
-            if (typeof value === 'object' && value !== null) applyPatch({ peers: [value] }, { ...edit, where: 'peer', index: 0 });
+            if (typeof value === 'object' && value !== null)
+              applyPatch({ peers: [value] }, { ...edit, where: 'peer', index: 0 });
             return value;
           });
           const next = { ...structuredClone(first), peers };

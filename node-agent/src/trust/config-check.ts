@@ -2,6 +2,8 @@ import type { NodeConfigPayload } from '@wirefleet/shared/protocol';
 
 export type ConfigPeer = NodeConfigPayload['peers'][number];
 type ConfigForward = NodeConfigPayload['port_forwards'][number];
+type ConfigFilter = NonNullable<NodeConfigPayload['filter']>;
+type ConfigFilterEntry = ConfigFilter['inbound'][number];
 
 // nodeConfigSchema's rules (shared/src/protocol/node-config.ts), written out by hand. The unit
 // tests check, property by property, that this module and the schema agree on every input.
@@ -12,6 +14,11 @@ const MAX_ALLOWED_IPS = 1024;
 const MAX_ENDPOINT_LENGTH = 300;
 const MAX_FORWARDS = 10_000;
 const MAX_TARGET_IP_LENGTH = 45;
+const MAX_FILTER_ENTRIES = 100_000;
+const MAX_FILTER_FROM = 100_000;
+const MAX_FILTER_TO = 10_000;
+const MAX_FILTER_PORT_RANGES = 64;
+const FILTER_PROTOCOLS: readonly unknown[] = ['tcp', 'udp', 'icmp', 'any'];
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -83,6 +90,58 @@ function checkForward(value: unknown): ConfigForward | undefined {
   return { protocol, public_port, target_ip, target_port };
 }
 
+/** A list of CIDR texts of min..max items, copied; undefined when the schema would refuse it. */
+function checkCidrList(value: unknown, min: number, max: number): string[] | undefined {
+  if (!Array.isArray(value) || value.length < min || value.length > max || !value.every(isCidrText))
+    return undefined;
+  return value.slice();
+}
+
+function checkPortRanges(value: unknown): [number, number][] | undefined {
+  if (!Array.isArray(value) || value.length < 1 || value.length > MAX_FILTER_PORT_RANGES) return undefined;
+  const ranges: [number, number][] = [];
+  for (const range of value) {
+    if (!Array.isArray(range) || range.length !== 2 || !isPort(range[0]) || !isPort(range[1]))
+      return undefined;
+    ranges.push([range[0], range[1]]);
+  }
+  return ranges;
+}
+
+function checkFilterEntry(value: unknown): ConfigFilterEntry | undefined {
+  if (!isRecord(value) || !FILTER_PROTOCOLS.includes(value.proto)) return undefined;
+  const from = checkCidrList(value.from, 1, MAX_FILTER_FROM);
+  if (from === undefined) return undefined;
+  const entry: ConfigFilterEntry = { from, proto: value.proto as ConfigFilterEntry['proto'] };
+  if (value.to !== undefined) {
+    const to = checkCidrList(value.to, 1, MAX_FILTER_TO);
+    if (to === undefined) return undefined;
+    entry.to = to;
+  }
+  if (value.ports !== undefined) {
+    const ports = checkPortRanges(value.ports);
+    if (ports === undefined) return undefined;
+    entry.ports = ports;
+  }
+  return entry;
+}
+
+/**
+ * The filter as the schema checks it: shapes and limits only. What the values mean (IPv4, low
+ * ≤ high, ports only with tcp/udp) is the renderer's check, which fails the apply and says why.
+ */
+function checkFilter(value: unknown): ConfigFilter | undefined {
+  if (!isRecord(value) || !Array.isArray(value.inbound) || value.inbound.length > MAX_FILTER_ENTRIES)
+    return undefined;
+  const inbound: ConfigFilterEntry[] = [];
+  for (const item of value.inbound) {
+    const entry = checkFilterEntry(item);
+    if (entry === undefined) return undefined;
+    inbound.push(entry);
+  }
+  return { inbound };
+}
+
 /**
  * nodeConfigSchema.safeParse(payload) without zod, for the hot path: `check` returns the config
  * with unknown keys stripped, or undefined when the schema would refuse it — the caller then
@@ -95,7 +154,16 @@ export class ConfigChecker {
 
   check(payload: unknown): NodeConfigPayload | undefined {
     if (!isRecord(payload)) return undefined;
-    const { node_id, revision, issued_at, interface: iface, peers: rawPeers, port_forwards, masquerade } = payload;
+    const {
+      node_id,
+      revision,
+      issued_at,
+      interface: iface,
+      peers: rawPeers,
+      port_forwards,
+      masquerade,
+      filter,
+    } = payload;
     if (!isInteger(node_id, 1) || !isInteger(revision, 0) || typeof issued_at !== 'string') return undefined;
     if (!isRecord(iface) || !isCidrText(iface.address) || !isPort(iface.listen_port)) return undefined;
     if (typeof masquerade !== 'boolean') return undefined;
@@ -106,6 +174,8 @@ export class ConfigChecker {
       if (forward === undefined) return undefined;
       forwards.push(forward);
     }
+    const checkedFilter = filter === undefined ? undefined : checkFilter(filter);
+    if (filter !== undefined && checkedFilter === undefined) return undefined;
     const peers = checkPeers(rawPeers, this.previous);
     if (peers === undefined) return undefined;
     this.previous = peers;
@@ -117,6 +187,7 @@ export class ConfigChecker {
       peers,
       port_forwards: forwards,
       masquerade,
+      ...(checkedFilter === undefined ? {} : { filter: checkedFilter }),
     };
   }
 }

@@ -5,7 +5,13 @@ import { ConfigChecker } from './config-check.js';
 import { DesiredStateConverter, toDesiredState } from './desired-state.js';
 
 const key = (n: number) => Buffer.alloc(32, n).toString('base64');
-const ENDPOINTS = ['198.51.100.1:51820', '[2001:db8::1]:51820', 'vpn.example.com:51820', '300.1.1.1:1', undefined];
+const ENDPOINTS = [
+  '198.51.100.1:51820',
+  '[2001:db8::1]:51820',
+  'vpn.example.com:51820',
+  '300.1.1.1:1',
+  undefined,
+];
 
 function config(revision: number, peers: NodeConfigPayload['peers']): NodeConfigPayload {
   return {
@@ -84,5 +90,14 @@ describe('DesiredStateConverter', () => {
     const unchecked = await converter.convert(config(3, structuredClone(peers)));
     expect(unchecked.peers[0]).not.toBe(first.peers[0]);
     expect(unchecked.peers[0]).toEqual(first.peers[0]);
+  });
+
+  it('carries a signed filter through the checker to the state, and adds none when there is none', async () => {
+    const filter = {
+      inbound: [{ from: ['100.96.0.6/32'], proto: 'tcp' as const, ports: [[80, 80]] as [number, number][] }],
+    };
+    const checked = new ConfigChecker().check({ ...config(1, []), filter })!;
+    expect((await toDesiredState(checked)).filter).toEqual(filter);
+    expect('filter' in (await toDesiredState(config(1, [])))).toBe(false);
   });
 });

@@ -96,11 +96,16 @@ export class DesiredStateConverter {
         targetPort: forward.target_port,
       })),
       masquerade: config.masquerade,
+      // Only when the config has one: without a policy the state (and the table) is as before.
+      ...(config.filter === undefined ? {} : { filter: config.filter }),
     };
   }
 }
 
 /** One config converted on its own (DesiredStateConverter without a memory of earlier configs). */
-export function toDesiredState(config: NodeConfigPayload, resolve: Resolve = resolveWithDns): Promise<DesiredState> {
+export function toDesiredState(
+  config: NodeConfigPayload,
+  resolve: Resolve = resolveWithDns,
+): Promise<DesiredState> {
   return new DesiredStateConverter(resolve).convert(config);
 }

@@ -30,7 +30,7 @@ function target(overrides: Partial<ApplyTarget> = {}): ApplyTarget {
     routes: ['10.9.0.0/24'],
     exitRoutes: [],
     nftScript: SCRIPT,
-    firewall: { forwards: [], masquerade: true, listenPort: 51820, exitRouting: false },
+    firewall: { forwards: [], masquerade: true, listenPort: 51820, exitRouting: false, filter: undefined },
     forwarding: true,
     ...overrides,
   };

@@ -57,6 +57,30 @@ describe('ApplyTargetBuilder', () => {
     );
   });
 
+  it('renders the filter into the script, and again exactly when the filter changes', () => {
+    const builder = new ApplyTargetBuilder(IF, b64(1));
+    const filter: DesiredState['filter'] = {
+      inbound: [{ from: ['100.96.0.2/32'], proto: 'tcp', ports: [[80, 80]] }],
+    };
+    const first = builder.build(desired({ filter }), undefined);
+    expect(first.nftScript).toContain(`iifname "${IF}" ip saddr { 100.96.0.2 } tcp dport 80 accept`);
+    const applied = { firewall: first.firewall, nftScript: 'the script applied' };
+    // The same filter in new objects (as every config brings it): the applied script stands.
+    expect(builder.build(desired({ revision: 2, filter: structuredClone(filter) }), applied).nftScript).toBe(
+      'the script applied',
+    );
+    // A changed filter was copied when applied: changing the caller's object cannot hide it.
+    filter.inbound[0]!.ports = [[81, 81]];
+    expect(builder.build(desired({ revision: 3, filter }), applied).nftScript).toContain(
+      'tcp dport 81 accept',
+    );
+    expect(builder.build(desired({ revision: 4 }), applied).nftScript).not.toContain('tunnel_in');
+    const malformed = { inbound: [{ from: 'x', proto: 'any' }] } as unknown as DesiredState['filter'];
+    expect(() => builder.build(desired({ filter: malformed }), applied)).toThrow(
+      /filter\.inbound\[0\]\.from/,
+    );
+  });
+
   it('throws on invalid input before anything else', () => {
     const builder = new ApplyTargetBuilder(IF, b64(1));
     expect(() => builder.build(desired({ address: '100.96.0.1/16; rm -rf /' }), undefined)).toThrow(

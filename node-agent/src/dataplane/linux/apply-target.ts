@@ -1,4 +1,4 @@
-import type { DesiredForward, DesiredState } from '../dataplane.js';
+import type { DesiredFilter, DesiredFilterEntry, DesiredForward, DesiredState } from '../dataplane.js';
 import { renderNftScript } from '../render/nft-script.js';
 import { checkPort, formatCidr, type ParsedCidr, parseCidr } from '../render/validate.js';
 import { EXIT_FWMARK, splitExitRoutes } from './exit-routing.js';
@@ -13,6 +13,8 @@ export interface FirewallInputs {
   listenPort: number;
   /** Exit routing adds the chains that mark replies to WireGuard's packets (renderNftScript). */
   exitRouting: boolean;
+  /** The access-policy filter (its own chains in the table); undefined: none. */
+  filter: DesiredFilter | undefined;
 }
 
 /** A DesiredState validated and rendered: everything a plan needs, before the host is touched. */
@@ -41,7 +43,37 @@ function firewallInputs(desired: DesiredState, exitRouting: boolean): FirewallIn
     masquerade: desired.masquerade,
     listenPort: desired.listenPort,
     exitRouting,
+    filter: desired.filter === undefined ? undefined : structuredClone(desired.filter),
   };
+}
+
+/**
+ * Whether two lists hold the same items. Anything that is not a list (a malformed filter) is
+ * never the same, so it goes on to the renderer, which refuses it and says why.
+ */
+function sameList(a: unknown, b: unknown, same: (x: unknown, y: unknown) => boolean): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return a === undefined && b === undefined;
+  return a.length === b.length && a.every((x, i) => same(x, b[i]));
+}
+
+const sameValue = (x: unknown, y: unknown) => x === y;
+const samePorts = (p: unknown, q: unknown) => sameList(p, q, sameValue);
+
+function sameEntry(x: unknown, y: unknown): boolean {
+  if (typeof x !== 'object' || typeof y !== 'object' || x === null || y === null) return false;
+  const [a, b] = [x as DesiredFilterEntry, y as DesiredFilterEntry];
+  return (
+    a.proto === b.proto &&
+    sameList(a.from, b.from, sameValue) &&
+    sameList(a.to, b.to, sameValue) &&
+    sameList(a.ports, b.ports, samePorts)
+  );
+}
+
+/** The filters compared item by item: a config re-sent with the same filter is not rendered again. */
+function sameFilter(a: DesiredFilter | undefined, b: DesiredFilter | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return sameList(a.inbound, b.inbound, sameEntry);
 }
 
 function sameFirewall(a: FirewallInputs, b: FirewallInputs): boolean {
@@ -49,6 +81,7 @@ function sameFirewall(a: FirewallInputs, b: FirewallInputs): boolean {
     a.masquerade === b.masquerade &&
     a.exitRouting === b.exitRouting &&
     a.listenPort === b.listenPort &&
+    sameFilter(a.filter, b.filter) &&
     a.forwards.length === b.forwards.length &&
     a.forwards.every((x, i) => {
       const y = b.forwards[i]!;

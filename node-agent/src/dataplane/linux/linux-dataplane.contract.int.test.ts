@@ -32,6 +32,8 @@ async function openInNamespace() {
     removePeerByHand: async (publicKey: string) =>
       void (await inNs('wg', 'set', ifname, 'peer', publicKey, 'remove')),
     deleteFirewallByHand: async () => void (await inNs('nft', 'delete', 'table', 'inet', 'wirefleet')),
+    deleteFilterByHand: async () =>
+      void (await inNs('nft', 'delete', 'chain', 'inet', 'wirefleet', 'tunnel_in')),
     async close() {
       await dataplane.close().catch(() => undefined);
       const problems = await removeHosts([ns], [ifname]);

@@ -49,6 +49,42 @@ function hostileNumber(valid: fc.Arbitrary<number>): fc.Arbitrary<unknown> {
   );
 }
 
+const ipv4Cidr = fc.tuple(ipv4, fc.integer({ min: 0, max: 32 })).map(([ip, len]) => `${ip}/${len}`);
+const portRange = fc.tuple(port, port).map(([a, b]): [number, number] => [Math.min(a, b), Math.max(a, b)]);
+const filterProtocol = fc.constantFrom('tcp' as const, 'udp' as const, 'icmp' as const, 'any' as const);
+
+/** A filter entry the renderer must accept: IPv4 CIDRs, ports only with tcp and udp, low ≤ high. */
+const validFilterEntry = fc
+  .record(
+    {
+      from: fc.array(ipv4Cidr, { minLength: 1, maxLength: 4 }),
+      to: fc.array(ipv4Cidr, { minLength: 1, maxLength: 3 }),
+      proto: filterProtocol,
+      ports: fc.array(portRange, { minLength: 1, maxLength: 4 }),
+    },
+    { requiredKeys: ['from', 'proto'] },
+  )
+  .map((entry) => {
+    if (entry.proto === 'tcp' || entry.proto === 'udp') return entry;
+    const { ports: _ports, ...rest } = entry;
+    return rest;
+  });
+
+/** Every field of an entry valid or hostile: IPv6 and host names too, ports out of order or range. */
+const hostileFilterEntry = fc.record(
+  {
+    from: fc.oneof(
+      fc.array(withHostile(ipv4Cidr), { minLength: 1, maxLength: 3 }),
+      hostileText,
+      fc.constant([]),
+    ),
+    to: fc.array(withHostile(fc.oneof(ipv4Cidr, cidr)), { minLength: 1, maxLength: 3 }),
+    proto: withHostile(filterProtocol),
+    ports: fc.array(fc.tuple(hostileNumber(port), hostileNumber(port)), { minLength: 1, maxLength: 3 }),
+  },
+  { requiredKeys: ['from', 'proto'] },
+);
+
 export const arb = {
   interfaceName: withHostile(validInterfaceName),
   ip: withHostile(fc.oneof(ipv4, ipv6)),
@@ -64,6 +100,12 @@ export const arb = {
   listenPort: hostileNumber(fc.oneof(port, fc.constantFrom(51820, 51821))),
   forwardPort: hostileNumber(fc.oneof(port, fc.constantFrom(51820, 51821))),
   keepalive: hostileNumber(fc.integer({ min: 0, max: 65535 })),
+  validFilter: fc.record({ inbound: fc.array(validFilterEntry, { maxLength: 6 }) }),
+  hostileFilter: fc.record({
+    inbound: fc.array(fc.oneof({ weight: 3, arbitrary: validFilterEntry }, hostileFilterEntry), {
+      maxLength: 4,
+    }),
+  }),
 };
 
 /** Counts occurrences of `needle` in `text`. */

@@ -1,4 +1,5 @@
 import type { DesiredForward, DesiredState } from '../dataplane.js';
+import { checkFilter, renderFilterLines } from './nft-filter.js';
 import { checkInteger, checkInterfaceName, checkPort, checkProtocol, parseIp, formatIp } from './validate.js';
 
 /** The only table the agent owns; it never touches rules outside it. */
@@ -6,7 +7,7 @@ export const NFT_FAMILY = 'inet';
 export const NFT_TABLE = 'wirefleet';
 
 /** The parts of a DesiredState the firewall depends on. */
-export type FirewallState = Pick<DesiredState, 'forwards' | 'masquerade' | 'listenPort'>;
+export type FirewallState = Pick<DesiredState, 'forwards' | 'masquerade' | 'listenPort' | 'filter'>;
 
 /**
  * The chains that let replies to WireGuard's own marked packets carry the mark too (wg-quick's
@@ -48,10 +49,11 @@ function dnatRule(forward: DesiredForward, ifname: string): string {
  * keep sets and chains a hand edit added, and deleting a table that does not exist would fail.
  *
  * Pure; every value is re-validated here and anything invalid throws, so the output always has
- * exactly 15 lines + one per forward + 2 when masquerading + 8 with a `replyMark`, and no value
- * can add a statement. A udp forward on the WireGuard listen port throws too: it would take the
- * tunnel's own port. `replyMark` is WireGuard's fwmark while exit routing is on (see
- * replyMarkChains).
+ * exactly 15 lines + one per forward + 2 when masquerading + 8 with a `replyMark` + the filter's
+ * lines (renderFilterLines), and no value can add a statement. A udp forward on the WireGuard
+ * listen port throws too: it would take the tunnel's own port. `replyMark` is WireGuard's fwmark
+ * while exit routing is on (see replyMarkChains). Without a `filter` the table is exactly what
+ * it was before access policies existed.
  */
 export function renderNftScript(
   interfaceName: string,
@@ -78,6 +80,7 @@ export function renderNftScript(
     seen.add(slot);
     return rule;
   });
+  const filter = desired.filter === undefined ? [] : renderFilterLines(ifname, checkFilter(desired.filter));
   const masquerade = desired.masquerade
     ? [
         // DNAT'ed connections must answer back through this node, not straight from the target.
@@ -103,6 +106,7 @@ export function renderNftScript(
     `\t\tiifname "${ifname}" accept`,
     `\t\toifname "${ifname}" accept`,
     '\t}',
+    ...filter,
     ...replyMark,
     '}',
   ];

@@ -13,10 +13,12 @@ const HEX_KEY = /^[0-9a-f]{64}$/;
 /** Four decimal octets without leading zeros (each also checked to be at most 255). */
 const IPV4 = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})$/;
 /** The same with a prefix length spelt as parseCidr accepts it: canonicalCidr's common case. */
-const IPV4_CIDR = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\/(0|[1-9][0-9]{0,2})$/;
+const IPV4_CIDR =
+  /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\/(0|[1-9][0-9]{0,2})$/;
 const IPV6_GROUP = /^[0-9A-Fa-f]{1,4}$/;
 /** An IPv4 endpoint in canonical form (no leading zeros in octets or port): checkEndpoint's common case. */
-const IPV4_ENDPOINT = /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2}):([1-9][0-9]{0,4})$/;
+const IPV4_ENDPOINT =
+  /^(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2})\.(0|[1-9][0-9]{0,2}):([1-9][0-9]{0,4})$/;
 
 /** Thrown for any value a renderer refuses; the message names the field, never echoes raw bytes. */
 export class RenderValidationError extends Error {
@@ -114,6 +116,21 @@ function ipv4Mask(prefixLength: number): number {
   return prefixLength === 0 ? 0 : (0xffffffff << (32 - prefixLength)) >>> 0;
 }
 
+/**
+ * An IPv4 CIDR with its prefix length required, host bits cleared (the network it denotes, as
+ * canonicalCidr prints it); IPv6, a bare address and every other spelling throw.
+ */
+export function checkIpv4Cidr(value: unknown, what: string): Ipv4Cidr {
+  const cidr = parseIpv4Cidr(value);
+  if (cidr === undefined) fail(what, value);
+  return { address: (cidr.address & ipv4Mask(cidr.prefixLength)) >>> 0, prefixLength: cidr.prefixLength };
+}
+
+/** Dotted-quad text of an unsigned 32-bit IPv4 address. */
+export function formatIpv4(address: number): string {
+  return `${address >>> 24}.${(address >>> 16) & 255}.${(address >>> 8) & 255}.${address & 255}`;
+}
+
 /** A parsed IPv4 CIDR as an Ipv4Cidr; undefined for IPv6. */
 export function toIpv4Cidr(cidr: ParsedCidr): Ipv4Cidr | undefined {
   if (cidr.family !== 4) return undefined;
@@ -123,7 +140,10 @@ export function toIpv4Cidr(cidr: ParsedCidr): Ipv4Cidr | undefined {
 
 /** cidrContains for two IPv4 CIDRs. */
 export function ipv4CidrContains(outer: Ipv4Cidr, inner: Ipv4Cidr): boolean {
-  return inner.prefixLength >= outer.prefixLength && ((inner.address ^ outer.address) & ipv4Mask(outer.prefixLength)) === 0;
+  return (
+    inner.prefixLength >= outer.prefixLength &&
+    ((inner.address ^ outer.address) & ipv4Mask(outer.prefixLength)) === 0
+  );
 }
 
 function parseIpv4(text: string): number[] | undefined {
