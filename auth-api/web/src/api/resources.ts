@@ -2,7 +2,7 @@
  * The API's resources as the dashboard reads them (the auth-api's OpenAPI components, see
  * /openapi.json). Requests are validated with the shared zod schemas instead.
  */
-import type { CommandType } from '@wirefleet/shared/schemas';
+import type { CommandType, PolicyDocument, PolicyIssue } from '@wirefleet/shared/schemas';
 
 export type Role = 'admin' | 'operator' | 'viewer';
 
@@ -66,6 +66,8 @@ export interface Device {
   node_id: number;
   wg_public_key: string;
   tunnel_ip: string;
+  /** Names the access policy matches (`tag:<name>`); absent from an auth-api older than the policy. */
+  tags?: string[];
   created_at: string;
 }
 
@@ -136,6 +138,37 @@ export interface AuditEvent {
   subject: string | null;
   ip: string | null;
   data: Record<string, unknown>;
+}
+
+/** `GET /v1/policy`: version 0 and `policy: null` until the first `PUT` (everything reaches everything). */
+export interface PolicyState {
+  policy: PolicyDocument | null;
+  version: number;
+  updated_at: string | null;
+  updated_by: string | null;
+}
+
+/** One stored version, as `GET /v1/policy/versions` lists them (newest first). */
+export interface PolicyVersion extends PolicyDocument {
+  version: number;
+  created_at: string;
+  created_by: string;
+}
+
+/** `PUT /v1/policy`'s answer: the document passed, its tests passed, and it is in force. */
+export interface PolicyUpdate {
+  version: number;
+  /** Accepted, but probably not what was meant (a tag nobody carries yet, a duplicate rule). */
+  warnings: PolicyIssue[];
+  nodes_updated?: number;
+}
+
+/** `POST /v1/policy/check`: allowed or not, and what decided it. */
+export interface PolicyCheckAnswer {
+  allow: boolean;
+  /** The first rule that allows it, when `reason` is `rule`. */
+  rule_index?: number;
+  reason: 'rule' | 'port_forward' | 'no_policy' | 'no_rule';
 }
 
 export interface Page<T> {

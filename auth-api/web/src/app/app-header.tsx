@@ -48,6 +48,7 @@ export function AppHeader({ user, route }: { user: User; route: Route }) {
       <nav aria-label="Main">
         <NavLink href="/" current={route.view === 'overview' || route.view === 'node'}>Fleet</NavLink>
         <NavLink href="/devices" current={route.view === 'devices'}>Devices</NavLink>
+        <NavLink href="/policy" current={route.view === 'policy'}>Policy</NavLink>
         {admin ? <NavLink href="/enrollment-keys" current={route.view === 'enrollment-keys'}>Enrollment keys</NavLink> : null}
         {admin ? <NavLink href="/users" current={route.view === 'users'}>Users</NavLink> : null}
         {admin ? <NavLink href="/audit" current={route.view === 'audit'}>Audit log</NavLink> : null}

@@ -14,6 +14,7 @@ const DevicesView = lazyView('devices', () => import('../devices/devices-view.js
 const EnrollmentKeysView = lazyView('enrollment keys', () =>
   import('../enrollment/enrollment-keys-view.js').then((m) => m.EnrollmentKeysView),
 );
+const PolicyView = lazyView('access policy', () => import('../policy/policy-view.js').then((m) => m.PolicyView));
 const UsersView = lazyView('users', () => import('../users/users-view.js').then((m) => m.UsersView));
 const AuditView = lazyView('audit log', () => import('../audit/audit-view.js').then((m) => m.AuditView));
 
@@ -65,6 +66,8 @@ function RouteView({ route, user }: { route: Route; user: User }) {
       return <NodeDetailView nodeId={route.nodeId} canWrite={canOperate(user.role)} />;
     case 'devices':
       return <DevicesView canWrite={canOperate(user.role)} />;
+    case 'policy':
+      return <PolicyView canWrite={isAdmin(user.role)} />;
     case 'enrollment-keys':
       return isAdmin(user.role) ? <EnrollmentKeysView /> : <NotAllowed />;
     case 'users':

@@ -18,6 +18,7 @@ export type Route =
   | { view: 'overview' }
   | { view: 'node'; nodeId: number }
   | { view: 'devices' }
+  | { view: 'policy' }
   | { view: 'enrollment-keys' }
   | { view: 'users' }
   | { view: 'audit' }
@@ -32,6 +33,8 @@ export function matchRoute(path: string): Route {
   switch (clean) {
     case '/devices':
       return { view: 'devices' };
+    case '/policy':
+      return { view: 'policy' };
     case '/enrollment-keys':
       return { view: 'enrollment-keys' };
     case '/users':
