@@ -1,7 +1,6 @@
 import express, { type Express } from 'express';
 import { subsystemLogger } from '@wirefleet/shared/logging';
 import helmet from 'helmet';
-import { auditRoutes } from './platform/audit/index.js';
 import type { AuthApiContext } from './context.js';
 import { dashboardRoutes, helmetOptions } from './dashboard/index.js';
 import { cors } from './platform/http/cors.js';
@@ -9,10 +8,7 @@ import { errorHandler, notFoundHandler } from './platform/http/error-handler.js'
 import { checkResponses, responseChecksEnabled } from './platform/http/routes/index.js';
 import { requestLog } from './platform/http/request-log.js';
 import { rejectMalformedPath } from './platform/http/validate.js';
-import { authRoutes } from './identity/auth/index.js';
-import { userRoutes } from './identity/users/index.js';
-import { openApiRoutes, routeTable } from './openapi/index.js';
-import { opsRoutes } from './platform/ops/index.js';
+import { routeGroups } from './routes.js';
 
 /** Contract limit for every request body; larger ones get 413. */
 const BODY_LIMIT = '64kb';
@@ -48,21 +44,7 @@ export function buildApp(ctx: AuthApiContext): Express {
   // Under test, every answer of a registered route is checked against its declared schemas.
   if (responseChecksEnabled()) app.use(checkResponses(subsystemLogger(ctx.logger, 'response-check')));
 
-  app.use(opsRoutes(ctx.readiness, ctx.metrics, subsystemLogger(ctx.logger, 'readiness')));
-  app.use(
-    authRoutes({
-      login: ctx.login,
-      sessions: ctx.sessions,
-      totp: ctx.totp,
-      users: ctx.users,
-      keyring: ctx.keyring,
-      auth: ctx.auth,
-    }),
-  );
-  app.use(userRoutes({ users: ctx.users, service: ctx.userService, auth: ctx.auth }));
-  app.use(auditRoutes(ctx.audit, ctx.auth));
-  for (const router of ctx.fleet.routers(ctx.auth)) app.use(router);
-  app.use(openApiRoutes(routeTable));
+  for (const group of routeGroups) app.use(group.router(ctx, ctx.auth));
   // Last before the 404: the app's own paths; API paths pass through to the problem answer.
   app.use(
     dashboardRoutes({ dir: ctx.config.dashboardDir, gatewayPublicUrl: ctx.config.fleet.gatewayPublicUrl }),

@@ -1,8 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/db.js';
-import { migrateUpTo } from './migrate-up-to.test-suite.js';
-import { migrateDown, migrateLatest } from './index.js';
+import { MIGRATION_CONFIG, migrateUpTo } from './migrate-up-to.test-suite.js';
+import { migrateDown, } from './index.js';
 
 const MIGRATION = '20261205_140_node_last_error_revision';
 
@@ -49,7 +49,8 @@ describe(`${MIGRATION} on real Postgres`, () => {
       noSuffix: await addNode('apply failed'),
       healthy: await addNode(null),
     };
-    await migrateLatest(db.knex);
+    // This migration alone, so the rollback below takes back exactly it.
+    await db.knex.migrate.up(MIGRATION_CONFIG);
     expect(await revisionOf(nodes.failed)).toBe('7');
     expect(await revisionOf(nodes.quoting)).toBe('12');
     expect(await revisionOf(nodes.midMessage)).toBeNull();

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { errorHandler } from '../../auth-api/src/platform/http/error-handler.js';
 import { parseBody } from '../../auth-api/src/platform/http/validate.js';
 import { buildOpenApiDocument } from '../../auth-api/src/openapi/build-document.js';
-import { routeTable } from '../../auth-api/src/openapi/route-table.js';
+import { routeTable } from '../../auth-api/src/routes.js';
 import { WirefleetError } from '@wirefleet/shared/errors';
 import { createLogger } from '@wirefleet/shared/logging';
 import type { Request, Response } from 'express';

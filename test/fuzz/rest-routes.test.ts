@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { RouteDefinition } from '../../auth-api/src/platform/http/routes/index.js';
-import { routeTable } from '../../auth-api/src/openapi/route-table.js';
+import { routeTable } from '../../auth-api/src/routes.js';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, login, startTestAuthApi, type TestAuthApi } from '../support/auth-api.js';

@@ -1,30 +1,24 @@
 import type { Bus } from '@wirefleet/shared/bus';
 import type { IngestSource } from '@wirefleet/shared/ingest';
 import { type Logger, subsystemLogger } from '@wirefleet/shared/logging';
-import type { Router } from 'express';
 import type { Knex } from 'knex';
 import type { AuditLog } from '../platform/audit/index.js';
 import type { AuthApiConfig } from '../config.js';
-import type { Authenticator } from '../platform/http/authenticate.js';
 import type { Keyring } from '../identity/keys/index.js';
 import type { AccessTokenIssuer } from '../identity/tokens/index.js';
 import type { LimiterFactory } from '../platform/rate-limits/index.js';
 import { CommandService } from './commands/command-service.js';
-import { commandRoutes } from './commands/command-routes.js';
 import { DeviceService } from './devices/device-service.js';
-import { deviceRoutes } from './devices/device-routes.js';
 import { EnrollService } from './enrollment/enroll-service.js';
 import { EnrollmentKeyStore } from './enrollment/enrollment-key-store.js';
-import { enrollmentRoutes } from './enrollment/enrollment-routes.js';
 import type { FleetWriteDeps } from './fleet-deps.js';
 import { FleetGuard } from './fleet-guard.js';
 import { IngestProcessor, OfflineSweeper } from './ingest/index.js';
 import type { Network } from './network/index.js';
 import { NodeService } from './nodes/node-service.js';
-import { nodeRoutes } from './nodes/node-routes.js';
 import { OutboxRelay } from './outbox/index.js';
+import { PolicyService } from './policy/policy-service.js';
 import { PortForwardService } from './port-forwards/port-forward-service.js';
-import { portForwardRoutes } from './port-forwards/port-forward-routes.js';
 
 /** What the fleet needs from the platform, and from identity the issuer of node tokens. */
 export interface FleetDeps {
@@ -42,12 +36,15 @@ export interface FleetDeps {
 }
 
 export interface Fleet {
+  network: Network;
+  keys: EnrollmentKeyStore;
+  enroll: EnrollService;
   nodes: NodeService;
   devices: DeviceService;
   forwards: PortForwardService;
   commands: CommandService;
+  policy: PolicyService;
   relay: OutboxRelay;
-  routers(auth: Authenticator): Router[];
   /** Starts the relay, the ingest consumer and the offline sweeper. */
   start(): void;
   stop(): Promise<void>;
@@ -66,6 +63,7 @@ function fleetServices(deps: FleetDeps, announce: () => void) {
     devices: new DeviceService(writes),
     forwards: new PortForwardService(writes),
     commands: new CommandService({ ...writes, commandTtlSeconds: config.commandTtlSeconds }),
+    policy: new PolicyService(writes),
   };
 }
 
@@ -81,7 +79,7 @@ export function createFleet(
   const { db, bus, logger } = deps;
   const relay = new OutboxRelay(db, bus, subsystemLogger(logger, 'outbox'), 1_000, beforePublish);
   const announce = () => relay.poke();
-  const { keys, enroll, nodes, devices, forwards, commands } = fleetServices(deps, announce);
+  const { keys, enroll, nodes, devices, forwards, commands, policy } = fleetServices(deps, announce);
   const processor = new IngestProcessor({
     db,
     bus,
@@ -91,18 +89,15 @@ export function createFleet(
   const sweeper = new OfflineSweeper({ db, logger: subsystemLogger(logger, 'sweeper'), onChange: announce });
   let consumer: { stop(): Promise<void> } | undefined;
   return {
+    network: deps.network,
+    keys,
+    enroll,
     nodes,
     devices,
     forwards,
     commands,
+    policy,
     relay,
-    routers: (auth) => [
-      enrollmentRoutes({ db, audit: deps.audit }, keys, enroll, auth),
-      nodeRoutes({ db, network: deps.network, keyring: deps.keyring }, nodes, auth),
-      deviceRoutes(devices, auth),
-      portForwardRoutes(forwards, auth),
-      commandRoutes(commands, auth),
-    ],
     start() {
       relay.start();
       sweeper.start();

@@ -88,7 +88,7 @@ describe('GET /openapi.json covers every route of the running API', () => {
     const documentedRoutes = documented()
       .map(({ path, method }) => `${method} ${path}`)
       .sort();
-    expect(served, 'register routes with routerFor and list them in openapi/route-table.ts').toEqual(
+    expect(served, 'register routes with routerFor and list their file in routes.ts').toEqual(
       documentedRoutes,
     );
   });

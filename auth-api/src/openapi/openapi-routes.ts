@@ -1,7 +1,6 @@
 import fs from 'node:fs';
-import type { Router } from 'express';
 import { z } from 'zod';
-import { type RouteDefinition, routeDefiner, routerFor } from '../platform/http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../platform/http/routes/index.js';
 import { buildOpenApiDocument, type OpenApiOptions } from './build-document.js';
 import { responseRegistry } from './responses/registry.js';
 
@@ -16,7 +15,7 @@ function packageVersion(): string {
 const openApiDocument = z.looseObject({});
 responseRegistry.add(openApiDocument, { description: 'An OpenAPI 3.1 document.' });
 
-interface OpenApiRouteDeps {
+export interface OpenApiRouteDeps {
   /** Built on first request and cached: the body is serialised once. */
   body(): string;
 }
@@ -49,15 +48,15 @@ export const openApiRouteDefinitions: readonly RouteDefinition<OpenApiRouteDeps>
  * `GET /openapi.json`: public, like the JWKS, since it documents nothing a client could not
  * learn by calling the API. Generated from `routes`, the definitions the app registers.
  */
-export function openApiRoutes(
+export function openApiRouteDeps(
   routes: readonly RouteDefinition[],
   options: Partial<OpenApiOptions> = {},
-): Router {
+): OpenApiRouteDeps {
   let body: string | undefined;
   const document = () =>
     buildOpenApiDocument(routes, {
       version: options.version ?? packageVersion(),
       serverUrl: options.serverUrl,
     });
-  return routerFor(openApiRouteDefinitions, { body: () => (body ??= JSON.stringify(document())) });
+  return { body: () => (body ??= JSON.stringify(document())) };
 }

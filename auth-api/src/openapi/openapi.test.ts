@@ -6,7 +6,7 @@ import type { RouteDefinition } from '../platform/http/routes/index.js';
 import { buildOpenApiDocument } from './build-document.js';
 import type { JsonSchema } from './json-schema.js';
 import { problemCodesByStatus } from './problem-responses.js';
-import { routeTable } from './route-table.js';
+import { routeTable } from '../routes.js';
 
 type Json = { [key: string]: unknown };
 const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];

@@ -8,6 +8,7 @@ export const TAGS = {
   devices: 'Plain WireGuard peers attached to a node',
   'port-forwards': 'DNAT rules on a node and the named service templates',
   commands: 'Commands sent to a node through the gateway',
+  policy: 'Access policy between nodes and devices: rules, tests, versions, checks',
   ops: 'Health, readiness, metrics and this document',
 } as const;
 export type Tag = keyof typeof TAGS;

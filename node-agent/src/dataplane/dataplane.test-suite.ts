@@ -7,7 +7,7 @@ export interface DataplaneUnderTest {
   dataplane: Dataplane;
   removePeerByHand(publicKey: string): Promise<void>;
   deleteFirewallByHand(): Promise<void>;
-  /** Deletes the access-policy filter's input chain from the agent's table, leaving the rest. */
+  /** Deletes the base chain that sends tunnel traffic through the filter, leaving the rest of the table. */
   deleteFilterByHand(): Promise<void>;
   close(): Promise<void>;
 }

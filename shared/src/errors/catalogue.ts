@@ -7,6 +7,7 @@
  */
 export const errorCatalogue = {
   invalid_request: { status: 400, title: 'The request is invalid' },
+  invalid_policy: { status: 400, title: 'The access policy is invalid or one of its tests fails' },
   unauthorized: { status: 401, title: 'Authentication is required' },
   invalid_token: { status: 401, title: 'The access token is invalid or expired' },
   invalid_credentials: { status: 401, title: 'Invalid username or password' },

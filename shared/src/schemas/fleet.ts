@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { cidr, endpoint, hostname, ipAddress, port, region, resourceName, tag, wgPublicKey } from './net.js';
 
+/** A member's tags: each at most once, kept sorted so equal sets compare equal. */
+const tagList = z
+  .array(tag)
+  .max(32)
+  .transform((tags) => [...new Set(tags)].sort());
+
 export const createEnrollmentKeyRequest = z
   .strictObject({
     reusable: z.boolean().default(false),
@@ -41,6 +47,8 @@ export const patchNodeRequest = z
     listen_port: port.optional(),
     region: region.nullable().optional(),
     routes: z.array(cidr).max(64).optional(),
+    // Names the access policy matches (CONTRACT §8); the list replaces the node's tags.
+    tags: tagList.optional(),
     // Admin only (the route answers 403 to an operator): it allows default routes (CONTRACT §4).
     exit_node: z.boolean().optional(),
   })
@@ -48,10 +56,20 @@ export const patchNodeRequest = z
 export type PatchNodeRequest = z.infer<typeof patchNodeRequest>;
 
 export const createDeviceRequest = z.union([
-  z.strictObject({ name: resourceName, wg_public_key: wgPublicKey, node_id: z.number().int().min(1) }),
-  z.strictObject({ name: resourceName, wg_public_key: wgPublicKey, region }),
+  z.strictObject({
+    name: resourceName,
+    wg_public_key: wgPublicKey,
+    node_id: z.number().int().min(1),
+    tags: tagList.default([]),
+  }),
+  z.strictObject({ name: resourceName, wg_public_key: wgPublicKey, region, tags: tagList.default([]) }),
 ]);
 export type CreateDeviceRequest = z.infer<typeof createDeviceRequest>;
+
+export const patchDeviceRequest = z
+  .strictObject({ name: resourceName.optional(), tags: tagList.optional() })
+  .refine((body) => Object.keys(body).length > 0, { message: 'nothing to change' });
+export type PatchDeviceRequest = z.infer<typeof patchDeviceRequest>;
 
 export const PROTOCOLS = ['tcp', 'udp'] as const;
 

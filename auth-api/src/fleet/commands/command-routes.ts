@@ -1,9 +1,8 @@
 import { createCommandRequest, idParams, listQuery, uuidParams } from '@wirefleet/shared/schemas';
 import { parseSubject } from '@wirefleet/shared/tokens';
-import type { Router } from 'express';
-import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { claimsOf } from '../../platform/http/authenticate.js';
 import { clientIp } from '../../platform/http/client-ip.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../../platform/http/routes/index.js';
 import { command, commandDeliveryList, commandPage } from '../../openapi/responses/fleet.js';
 import type { CommandService } from './command-service.js';
 
@@ -77,7 +76,3 @@ export const commandRouteDefinitions: readonly RouteDefinition<CommandService>[]
     },
   }),
 ];
-
-export function commandRoutes(commands: CommandService, auth: Authenticator): Router {
-  return routerFor(commandRouteDefinitions, commands, auth);
-}

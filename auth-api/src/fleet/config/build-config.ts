@@ -1,6 +1,9 @@
 import type { Knex } from 'knex';
 import type { Network } from '../network/index.js';
 import { parseTextArray } from '../nodes/node-view.js';
+import { compileNode } from '../policy/compiler/index.js';
+import { loadPolicyInputs } from '../policy/policy-inputs.js';
+import { currentPolicy } from '../policy/policy-store.js';
 import { NAT_KEEPALIVE_SECONDS, type NodeConfig, type NodeConfigPeer } from './node-config.js';
 
 interface PeerNodeRow {
@@ -47,7 +50,9 @@ function peersOf(nodeId: number, behindNat: boolean, others: PeerNodeRow[], devi
  * - a node without an endpoint of its own (behind NAT) keeps its peers' tunnels open with a
  *   keepalive;
  * - the devices attached to this node are peers with their /32;
- * - its enabled port forwards.
+ * - its enabled port forwards;
+ * - with an access policy in force, only the peers the policy lets it reach or be reached
+ *   from, and the inbound filter its agent enforces (fleet/policy, docs/policy.md).
  * Output is sorted, so the same state always yields the same config.
  */
 export async function buildNodeConfig(db: Knex, network: Network, nodeId: number): Promise<NodeConfig | undefined> {
@@ -61,7 +66,7 @@ export async function buildNodeConfig(db: Knex, network: Network, nodeId: number
       'desired_revision',
     );
   if (!self) return undefined;
-  const [others, devices, forwards] = await Promise.all([
+  const [others, devices, forwards, policy] = await Promise.all([
     db('nodes')
       .where({ network_id: network.id })
       .whereNot({ id: nodeId })
@@ -80,8 +85,16 @@ export async function buildNodeConfig(db: Knex, network: Network, nodeId: number
         'target_ip',
         'target_port',
       ),
+    currentPolicy(db, network.id),
   ]);
-  const peers = peersOf(nodeId, self.endpoint === null, others, devices);
+  const compiled = policy && compileNode(await loadPolicyInputs(db, network, policy.document), nodeId);
+  const reachable = compiled?.peerNodeIds ?? 'all';
+  const peers = peersOf(
+    nodeId,
+    self.endpoint === null,
+    reachable === 'all' ? others : others.filter((other) => reachable.has(Number(other.id))),
+    devices,
+  );
   return {
     node_id: nodeId,
     revision: Number(self.desired_revision),
@@ -95,5 +108,6 @@ export async function buildNodeConfig(db: Knex, network: Network, nodeId: number
       target_port: forward.target_port,
     })),
     masquerade: true,
+    ...(compiled?.filter ? { filter: compiled.filter } : {}),
   };
 }

@@ -1,3 +1,5 @@
+import type { FilterEntry } from '@wirefleet/shared/protocol';
+
 /**
  * The signed desired state of one node (CONTRACT §6). The agent applies the payload of the
  * verified JWS and nothing else, so this type is the whole contract between the control
@@ -11,6 +13,8 @@ export interface NodeConfig {
   peers: NodeConfigPeer[];
   port_forwards: NodeConfigForward[];
   masquerade: boolean;
+  /** With an access policy in force: what the node accepts from the tunnel (CONTRACT §8). */
+  filter?: { inbound: FilterEntry[] };
 }
 
 export interface NodeConfigPeer {

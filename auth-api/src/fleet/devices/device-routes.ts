@@ -1,10 +1,9 @@
-import { createDeviceRequest, deviceListQuery, idParams } from '@wirefleet/shared/schemas';
-import type { Router } from 'express';
-import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { createDeviceRequest, deviceListQuery, idParams, patchDeviceRequest } from '@wirefleet/shared/schemas';
+import { claimsOf } from '../../platform/http/authenticate.js';
 import { clientIp } from '../../platform/http/client-ip.js';
 import { decodeCursor, page } from '../../platform/http/pagination.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
-import { createdDevice, devicePage } from '../../openapi/responses/fleet.js';
+import { type RouteDefinition, routeDefiner, } from '../../platform/http/routes/index.js';
+import { createdDevice, device, devicePage } from '../../openapi/responses/fleet.js';
 import type { DeviceService } from './device-service.js';
 
 const route = routeDefiner<DeviceService>();
@@ -41,6 +40,21 @@ export const deviceRouteDefinitions: readonly RouteDefinition<DeviceService>[] =
     },
   }),
   route({
+    method: 'patch',
+    path: '/v1/devices/{id}',
+    operationId: 'updateDevice',
+    summary: "Rename a device or replace its tags",
+    description: 'Tags are what access-policy selectors match (`tag:<name>`); only nodes whose compiled policy changes get a new configuration.',
+    tags: ['devices'],
+    auth: 'operator',
+    request: { params: idParams, body: patchDeviceRequest },
+    responses: { 200: { description: 'The device.', schema: device } },
+    errors: ['not_found'],
+    async handler({ params, body, req, res, deps: devices }) {
+      res.json(await devices.patch(params.id, body, claimsOf(req).sub, clientIp(req)));
+    },
+  }),
+  route({
     method: 'delete',
     path: '/v1/devices/{id}',
     operationId: 'deleteDevice',
@@ -56,7 +70,3 @@ export const deviceRouteDefinitions: readonly RouteDefinition<DeviceService>[] =
     },
   }),
 ];
-
-export function deviceRoutes(devices: DeviceService, auth: Authenticator): Router {
-  return routerFor(deviceRouteDefinitions, devices, auth);
-}

@@ -1,9 +1,11 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
-import type { CreateDeviceRequest } from '@wirefleet/shared/schemas';
+import type { CreateDeviceRequest, PatchDeviceRequest } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
 import type { FleetWriteDeps } from '../fleet-deps.js';
 import { claimAddress, freeAddresses, nextFreeAddress, wireguardKeyConflict } from '../network/index.js';
 import { bumpRevisions } from '../outbox/index.js';
+import { withPolicyBumps } from '../policy/policy-bumps.js';
+import { lockPolicy } from '../policy/policy-store.js';
 
 export interface PublicDevice {
   id: number;
@@ -11,6 +13,7 @@ export interface PublicDevice {
   node_id: number;
   wg_public_key: string;
   tunnel_ip: string;
+  tags: string[];
   created_at: string;
 }
 
@@ -20,6 +23,7 @@ interface DeviceRow {
   node_id: number;
   wg_public_key: string;
   tunnel_ip: string;
+  tags: string[];
   created_at: Date;
 }
 
@@ -29,6 +33,7 @@ const toPublic = (row: DeviceRow): PublicDevice => ({
   node_id: Number(row.node_id),
   wg_public_key: row.wg_public_key,
   tunnel_ip: row.tunnel_ip,
+  tags: row.tags,
   created_at: row.created_at.toISOString(),
 });
 
@@ -63,6 +68,8 @@ export class DeviceService {
   ): Promise<PublicDevice & { client_config: string }> {
     const { deps } = this;
     const { device, node } = await deps.db.transaction(async (trx) => {
+      // Every node is bumped below; taken first like every multi-node bump (policy-bumps.ts).
+      await lockPolicy(trx, deps.network.id);
       const host =
         'node_id' in request
           ? await this.nodeById(trx, request.node_id)
@@ -77,6 +84,7 @@ export class DeviceService {
             name: request.name,
             wg_public_key: request.wg_public_key,
             tunnel_ip: address,
+            tags: request.tags,
           })
           .returning<DeviceRow[]>('*');
       } catch (error) {
@@ -101,9 +109,32 @@ export class DeviceService {
     return { ...toPublic(device), client_config: this.clientConfig(device, node) };
   }
 
+  /** A new name or new tags; tags bump exactly the nodes whose compiled policy changes. */
+  async patch(id: number, changes: PatchDeviceRequest, actor: string, ip: string): Promise<PublicDevice> {
+    const { deps } = this;
+    const row = await deps.db.transaction(async (trx) => {
+      const result = await withPolicyBumps(trx, deps.network, async () => {
+        const [updated] = await trx('devices')
+          .where({ id, network_id: deps.network.id })
+          .update({ ...changes })
+          .returning<DeviceRow[]>('*');
+        if (!updated) throw new WirefleetError('not_found');
+        return { result: updated };
+      });
+      await deps.audit.record(
+        { type: 'device.updated', actor, subject: `device:${id}`, ip, data: { fields: Object.keys(changes) } },
+        trx,
+      );
+      return result;
+    });
+    deps.announce();
+    return toPublic(row);
+  }
+
   async delete(id: number, actor: string, ip: string): Promise<void> {
     const { deps } = this;
     await deps.db.transaction(async (trx) => {
+      await lockPolicy(trx, deps.network.id);
       const row = await trx('devices')
         .where({ id, network_id: deps.network.id })
         .first<DeviceRow | undefined>();

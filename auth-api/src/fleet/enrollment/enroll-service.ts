@@ -6,6 +6,7 @@ import type { FleetWriteDeps } from '../fleet-deps.js';
 import type { FleetGuard } from '../fleet-guard.js';
 import { claimAddress, nextFreeAddress, wireguardKeyConflict } from '../network/index.js';
 import { bumpRevisions, enqueue } from '../outbox/index.js';
+import { lockPolicy } from '../policy/policy-store.js';
 import type { EnrollmentKeyStore } from './enrollment-key-store.js';
 
 export interface EnrollResult {
@@ -71,6 +72,8 @@ export class EnrollService {
     ip: string,
   ): Promise<{ nodeId: number; address: string }> {
     const { deps } = this;
+    // Every other node is bumped below; taken first like every multi-node bump (policy-bumps.ts).
+    await lockPolicy(trx, deps.network.id);
     const key = await this.keys.consume(trx, request.enrollment_key);
     if (!key) throw new WirefleetError('invalid_enrollment_key');
     const address = await nextFreeAddress(trx, deps.network.id);

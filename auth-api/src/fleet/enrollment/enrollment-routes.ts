@@ -1,10 +1,9 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import { createEnrollmentKeyRequest, enrollRequest, listQuery, uuidParams } from '@wirefleet/shared/schemas';
-import type { Router } from 'express';
 import { z } from 'zod';
-import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { claimsOf } from '../../platform/http/authenticate.js';
 import { clientIp } from '../../platform/http/client-ip.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../../platform/http/routes/index.js';
 import { createdEnrollmentKey, enrollment, enrollmentKeyPage } from '../../openapi/responses/fleet.js';
 import type { FleetWriteDeps } from '../fleet-deps.js';
 import type { EnrollService } from './enroll-service.js';
@@ -126,12 +125,3 @@ export const enrollmentRouteDefinitions: readonly RouteDefinition<EnrollmentRout
     },
   }),
 ];
-
-export function enrollmentRoutes(
-  fleet: EnrollmentRouteDeps['fleet'],
-  keys: EnrollmentKeyStore,
-  enroll: EnrollService,
-  auth: Authenticator,
-): Router {
-  return routerFor(enrollmentRouteDefinitions, { fleet, keys, enroll }, auth);
-}

@@ -1,11 +1,10 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import { idParams, nodeListQuery, nodeTokenRequest, patchNodeRequest } from '@wirefleet/shared/schemas';
 import { parseSubject } from '@wirefleet/shared/tokens';
-import type { Router } from 'express';
-import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { claimsOf } from '../../platform/http/authenticate.js';
 import { clientIp } from '../../platform/http/client-ip.js';
 import { decodeCursor, page } from '../../platform/http/pagination.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../../platform/http/routes/index.js';
 import { node, nodePage, signedNodeConfig } from '../../openapi/responses/fleet.js';
 import { nodeToken } from '../../openapi/responses/identity.js';
 import { buildNodeConfig, signNodeConfig } from '../config/index.js';
@@ -125,7 +124,3 @@ export const nodeRouteDefinitions: readonly RouteDefinition<NodeRouteDeps>[] = [
     },
   }),
 ];
-
-export function nodeRoutes(fleet: NodeRouteDeps['fleet'], nodes: NodeService, auth: Authenticator): Router {
-  return routerFor(nodeRouteDefinitions, { fleet, nodes }, auth);
-}

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { WirefleetError } from '@wirefleet/shared/errors';
 import type { PatchNodeRequest } from '@wirefleet/shared/schemas';
+import type { Knex } from 'knex';
 import { nodeRevocation } from '@wirefleet/shared/revocations';
 import { revocationEvent } from '../../identity/revocations/index.js';
 import { hashNodeSecret } from '../enrollment/enroll-service.js';
@@ -12,6 +13,8 @@ import { bumpRevisions, enqueue } from '../outbox/index.js';
 import { checkNoForwardOnListenPort } from '../port-forwards/port-forward-service.js';
 import { type NodeRow, type PublicNode, toPublicNode } from './node-view.js';
 import { checkNodeRoutes } from './route-check.js';
+import { withPolicyBumps } from '../policy/policy-bumps.js';
+import { lockPolicy } from '../policy/policy-store.js';
 
 /** Fields whose change alters other nodes' configs (peers' endpoints, allowed IPs) or its own. */
 const CONFIG_FIELDS = ['endpoint', 'listen_port', 'routes'] as const;
@@ -91,30 +94,15 @@ export class NodeService {
     const { deps } = this;
     const row = await deps.db.transaction(async (trx) => {
       await checkNodeRoutes(trx, deps.network, id, changes);
-      const update: Record<string, unknown> = { updated_at: trx.fn.now() };
-      if (changes.name !== undefined) update.name = changes.name;
-      if (changes.endpoint !== undefined) update.endpoint = changes.endpoint;
-      if (changes.listen_port !== undefined) update.listen_port = changes.listen_port;
-      if (changes.region !== undefined) update.region = changes.region;
-      if (changes.routes !== undefined) update.routes = trx.raw('?::cidr[]', [changes.routes]);
-      if (changes.exit_node !== undefined) update.exit_node = changes.exit_node;
-      let updated: NodeRow | undefined;
-      try {
-        [updated] = await trx('nodes')
-          .where({ id, network_id: deps.network.id })
-          .update(update)
-          .returning<NodeRow[]>('*');
-      } catch (error) {
-        if ((error as { code?: string }).code === '23505')
-          throw new WirefleetError('conflict', { detail: 'a node with this name exists', cause: error });
-        throw error;
-      }
-      if (!updated) throw new WirefleetError('not_found');
-      // After the UPDATE, which holds the node's row: a forward being created waits or is seen.
-      if (changes.listen_port !== undefined) await checkNoForwardOnListenPort(trx, id, changes.listen_port);
-      if (CONFIG_FIELDS.some((field) => changes[field] !== undefined)) {
-        await bumpRevisions(trx, { networkId: deps.network.id });
-      }
+      // Tags and the exit-node mark change only what the access policy compiles to: they bump
+      // exactly the nodes whose peers or filter change (none while no policy is set).
+      await withPolicyBumps(trx, deps.network, async () => {
+        await this.update(trx, id, changes);
+        // After the UPDATE, which holds the node's row: a forward being created waits or is seen.
+        if (changes.listen_port !== undefined) await checkNoForwardOnListenPort(trx, id, changes.listen_port);
+        const seenByOthers = CONFIG_FIELDS.some((field) => changes[field] !== undefined);
+        return { result: undefined, bump: seenByOthers ? 'network' : [] };
+      });
       await deps.audit.record(
         { type: 'node.updated', actor, subject: `node:${id}`, ip, data: { fields: Object.keys(changes) } },
         trx,
@@ -125,6 +113,23 @@ export class NodeService {
     return toPublicNode(row);
   }
 
+  private async update(trx: Knex.Transaction, id: number, changes: PatchNodeRequest): Promise<void> {
+    const update: Record<string, unknown> = { updated_at: trx.fn.now() };
+    for (const field of ['name', 'endpoint', 'listen_port', 'region', 'exit_node'] as const) {
+      if (changes[field] !== undefined) update[field] = changes[field];
+    }
+    if (changes.routes !== undefined) update.routes = trx.raw('?::cidr[]', [changes.routes]);
+    if (changes.tags !== undefined) update.tags = changes.tags;
+    try {
+      const updated = await trx('nodes').where({ id, network_id: this.deps.network.id }).update(update);
+      if (updated === 0) throw new WirefleetError('not_found');
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505')
+        throw new WirefleetError('conflict', { detail: 'a node with this name exists', cause: error });
+      throw error;
+    }
+  }
+
   /**
    * Offboards a node: its row (and with it its secret, devices, forwards and commands) goes,
    * its addresses are freed, every other node drops it from its peers, and `node.deleted` in
@@ -133,6 +138,7 @@ export class NodeService {
   async delete(id: number, actor: string, ip: string): Promise<void> {
     const { deps } = this;
     await deps.db.transaction(async (trx) => {
+      await lockPolicy(trx, deps.network.id);
       const node = await trx('nodes')
         .where({ id, network_id: deps.network.id })
         .forUpdate()

@@ -4,10 +4,9 @@ import {
   idParams,
   patchPortForwardRequest,
 } from '@wirefleet/shared/schemas';
-import type { Router } from 'express';
-import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
+import { claimsOf } from '../../platform/http/authenticate.js';
 import { clientIp } from '../../platform/http/client-ip.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../../platform/http/routes/index.js';
 import { portForward, portForwardList, serviceTemplateList } from '../../openapi/responses/fleet.js';
 import type { PortForwardService } from './port-forward-service.js';
 
@@ -109,7 +108,3 @@ export const portForwardRouteDefinitions: readonly RouteDefinition<PortForwardSe
     },
   }),
 ];
-
-export function portForwardRoutes(forwards: PortForwardService, auth: Authenticator): Router {
-  return routerFor(portForwardRouteDefinitions, forwards, auth);
-}

@@ -7,7 +7,7 @@ import {
 } from '@wirefleet/shared/schemas';
 import type { Knex } from 'knex';
 import type { FleetWriteDeps } from '../fleet-deps.js';
-import { bumpRevisions } from '../outbox/index.js';
+import { withPolicyBumps } from '../policy/policy-bumps.js';
 
 export interface PublicPortForward {
   id: number;
@@ -100,7 +100,8 @@ export class PortForwardService {
   ): Promise<PublicPortForward[]> {
     const { deps } = this;
     for (const request of requests) this.checkTarget(request.target_ip);
-    const rows = await deps.db.transaction(async (trx) => {
+    const rows = await deps.db.transaction((trx) =>
+      withPolicyBumps(trx, deps.network, async () => {
       const listenPort = await this.requireNode(trx, nodeId);
       const created: ForwardRow[] = [];
       for (const request of requests) {
@@ -123,9 +124,9 @@ export class PortForwardService {
           trx,
         );
       }
-      await bumpRevisions(trx, { nodeIds: [nodeId] });
-      return created;
-    });
+      // Its node renders the DNAT; with a policy, the target's node also admits the forward.
+      return { result: created, bump: [nodeId] };
+    }));
     deps.announce();
     return rows.map(toPublic);
   }
@@ -138,7 +139,8 @@ export class PortForwardService {
   ): Promise<PublicPortForward> {
     const { deps } = this;
     if (changes.target_ip !== undefined) this.checkTarget(changes.target_ip);
-    const row = await deps.db.transaction(async (trx) => {
+    const row = await deps.db.transaction((trx) =>
+      withPolicyBumps(trx, deps.network, async () => {
       const current = await trx('port_forwards as f')
         .join('nodes as n', 'n.id', 'f.node_id')
         .where({ 'f.id': id, 'n.network_id': deps.network.id })
@@ -164,7 +166,6 @@ export class PortForwardService {
           .returning<ForwardRow[]>('*'),
       );
       if (!updated) throw new WirefleetError('not_found');
-      await bumpRevisions(trx, { nodeIds: [Number(updated.node_id)] });
       await deps.audit.record(
         {
           type: 'port_forward.updated',
@@ -175,18 +176,18 @@ export class PortForwardService {
         },
         trx,
       );
-      return updated;
-    });
+      return { result: updated, bump: [Number(updated.node_id)] };
+    }));
     deps.announce();
     return toPublic(row);
   }
 
   async delete(id: number, actor: string, ip: string): Promise<void> {
     const { deps } = this;
-    await deps.db.transaction(async (trx) => {
+    await deps.db.transaction((trx) =>
+      withPolicyBumps(trx, deps.network, async () => {
       const [row] = await trx('port_forwards').where({ id }).delete().returning<ForwardRow[]>('*');
       if (!row) throw new WirefleetError('not_found');
-      await bumpRevisions(trx, { nodeIds: [Number(row.node_id)] });
       await deps.audit.record(
         {
           type: 'port_forward.deleted',
@@ -197,7 +198,8 @@ export class PortForwardService {
         },
         trx,
       );
-    });
+      return { result: undefined, bump: [Number(row.node_id)] };
+    }));
     deps.announce();
   }
 

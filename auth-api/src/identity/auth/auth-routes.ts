@@ -1,10 +1,10 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import { loginRequest, logoutRequest, refreshRequest, totpCodeRequest } from '@wirefleet/shared/schemas';
 import { parseSubject } from '@wirefleet/shared/tokens';
-import type { Request, RequestHandler, Router } from 'express';
+import type { Request, RequestHandler, } from 'express';
 import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
 import { clientIp } from '../../platform/http/client-ip.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../../platform/http/routes/index.js';
 import { jwks, tokenPair, totpSetup, user } from '../../openapi/responses/identity.js';
 import type { Keyring } from '../keys/index.js';
 import type { TotpService } from '../totp/totp-service.js';
@@ -173,7 +173,3 @@ export const authRouteDefinitions: readonly RouteDefinition<AuthRouteDeps>[] = [
     },
   }),
 ];
-
-export function authRoutes(deps: AuthRouteDeps): Router {
-  return routerFor(authRouteDefinitions, deps, deps.auth);
-}

@@ -1,2 +1,2 @@
 export { LoginService, type LoginAttempt } from './login-service.js';
-export { authRoutes } from './auth-routes.js';
+export { authRouteDefinitions } from './auth-routes.js';

@@ -1,3 +1,3 @@
 export { UserStore, toPublicUser, type UserRecord, type PublicUser } from './user-store.js';
 export { UserService } from './user-service.js';
-export { userRoutes } from './user-routes.js';
+export { userRouteDefinitions } from './user-routes.js';

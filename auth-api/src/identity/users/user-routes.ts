@@ -1,10 +1,9 @@
 import { WirefleetError } from '@wirefleet/shared/errors';
 import { createUserRequest, idParams, listQuery, patchUserRequest } from '@wirefleet/shared/schemas';
-import type { Router } from 'express';
 import { type Authenticator, claimsOf } from '../../platform/http/authenticate.js';
 import { clientIp } from '../../platform/http/client-ip.js';
 import { decodeCursor, page } from '../../platform/http/pagination.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../../platform/http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../../platform/http/routes/index.js';
 import { user, userPage } from '../../openapi/responses/identity.js';
 import type { UserService } from './user-service.js';
 import { toPublicUser, type UserStore } from './user-store.js';
@@ -98,7 +97,3 @@ export const userRouteDefinitions: readonly RouteDefinition<UserRouteDeps>[] = [
     },
   }),
 ];
-
-export function userRoutes(deps: UserRouteDeps): Router {
-  return routerFor(userRouteDefinitions, deps, deps.auth);
-}

@@ -1,4 +1,4 @@
-import { statusEventData } from '@wirefleet/shared/protocol';
+import { nodeConfigSchema, statusEventData } from '@wirefleet/shared/protocol';
 import { COMMAND_TYPES, PROTOCOLS } from '@wirefleet/shared/schemas';
 import { z } from 'zod';
 import { component, count, list, numericId, page, port, resource, timestamp } from './registry.js';
@@ -99,6 +99,7 @@ export const signedNodeConfig = component(
       ),
       port_forwards: z.array(resource(forwardRule)),
       masquerade: z.boolean(),
+      filter: nodeConfigSchema.shape.filter,
     }),
     signature: z.string(),
   }),
@@ -110,6 +111,7 @@ const deviceFields = {
   node_id: numericId(),
   wg_public_key: z.string(),
   tunnel_ip: z.string(),
+  tags: z.array(z.string()),
   created_at: timestamp(),
 };
 

@@ -1,8 +1,6 @@
 import { auditQuery } from '@wirefleet/shared/schemas';
-import type { Router } from 'express';
-import type { Authenticator } from '../http/authenticate.js';
 import { decodeCursor, page } from '../http/pagination.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../http/routes/index.js';
 import { auditEventPage } from '../../openapi/responses/identity.js';
 import type { AuditLog } from './audit-log.js';
 
@@ -30,7 +28,3 @@ export const auditRouteDefinitions: readonly RouteDefinition<AuditLog>[] = [
     },
   }),
 ];
-
-export function auditRoutes(audit: AuditLog, auth: Authenticator): Router {
-  return routerFor(auditRouteDefinitions, audit, auth);
-}

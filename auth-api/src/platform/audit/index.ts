@@ -1,2 +1,2 @@
 export { AuditLog, type AuditEvent, type AuditEventType, type AuditRecord } from './audit-log.js';
-export { auditRoutes } from './audit-routes.js';
+export { auditRouteDefinitions } from './audit-routes.js';

@@ -1,4 +1,4 @@
-import { type FieldError, WirefleetError } from '@wirefleet/shared/errors';
+import { type ErrorCode, type FieldError, WirefleetError } from '@wirefleet/shared/errors';
 import type { Request, RequestHandler } from 'express';
 import type { z } from 'zod';
 
@@ -50,7 +50,12 @@ function unstorableTextPath(value: unknown): string | undefined {
   return undefined;
 }
 
-function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+function parse<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  what: string,
+  code: ErrorCode = 'invalid_request',
+): z.infer<S> {
   const badText = unstorableTextPath(value);
   if (badText !== undefined) {
     throw new WirefleetError('invalid_request', {
@@ -60,20 +65,20 @@ function parse<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
   }
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  throw new WirefleetError('invalid_request', { detail: `the ${what} is invalid`, errors: toFieldErrors(result.error) });
+  throw new WirefleetError(code, { detail: `the ${what} is invalid`, errors: toFieldErrors(result.error) });
 }
 
 /**
  * Validates the JSON body; an absent or non-object body is a 400 like any other bad field. A body
  * of another media type is a 415: express.json leaves it unparsed, and it must not pass for `{}`.
  */
-export function parseBody<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {
+export function parseBody<S extends z.ZodType>(schema: S, req: Request, code?: ErrorCode): z.infer<S> {
   // An empty body (`Content-Length: 0`, as fetch sends for a bodiless POST) is no body at all.
   const hasContent = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
   if (hasContent && !req.is('application/json')) {
     throw new WirefleetError('unsupported_media_type', { detail: 'send the request body as application/json' });
   }
-  return parse(schema, req.body ?? {}, 'request body');
+  return parse(schema, req.body ?? {}, 'request body', code);
 }
 
 export function parseQuery<S extends z.ZodType>(schema: S, req: Request): z.infer<S> {

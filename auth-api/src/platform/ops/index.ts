@@ -1,2 +1,2 @@
 export { AuthApiMetrics } from './metrics.js';
-export { opsRoutes, type ReadinessCheck } from './ops-routes.js';
+export { opsRouteDefinitions, opsRouteDeps, type ReadinessCheck } from './ops-routes.js';

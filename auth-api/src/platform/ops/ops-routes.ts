@@ -7,16 +7,15 @@ import {
   ReadinessLog,
 } from '@wirefleet/shared/health';
 import type { Logger } from '@wirefleet/shared/logging';
-import type { Router } from 'express';
 import { z } from 'zod';
 import { REQUEST_LOG_LEVEL } from '../http/request-log.js';
-import { type RouteDefinition, routeDefiner, routerFor } from '../http/routes/index.js';
+import { type RouteDefinition, routeDefiner, } from '../http/routes/index.js';
 import { health, readiness } from '../../openapi/responses/identity.js';
 import type { AuthApiMetrics } from './metrics.js';
 
 export type { ReadinessCheck } from '@wirefleet/shared/health';
 
-interface OpsRouteDeps {
+export interface OpsRouteDeps {
   checks: Record<string, ReadinessCheck>;
   metrics: AuthApiMetrics;
   readinessLog: ReadinessLog;
@@ -89,10 +88,10 @@ export const opsRouteDefinitions: readonly RouteDefinition<OpsRouteDeps>[] = [
  * Readiness changes are logged by `ReadinessLog`, once per change; the probes themselves only
  * at debug.
  */
-export function opsRoutes(
+export function opsRouteDeps(
   checks: Record<string, ReadinessCheck>,
   metrics: AuthApiMetrics,
   logger: Logger,
-): Router {
-  return routerFor(opsRouteDefinitions, { checks, metrics, readinessLog: new ReadinessLog(logger) });
+): OpsRouteDeps {
+  return { checks, metrics, readinessLog: new ReadinessLog(logger) };
 }

@@ -33,7 +33,7 @@ async function openInNamespace() {
       void (await inNs('wg', 'set', ifname, 'peer', publicKey, 'remove')),
     deleteFirewallByHand: async () => void (await inNs('nft', 'delete', 'table', 'inet', 'wirefleet')),
     deleteFilterByHand: async () =>
-      void (await inNs('nft', 'delete', 'chain', 'inet', 'wirefleet', 'tunnel_in')),
+      void (await inNs('nft', 'delete', 'chain', 'inet', 'wirefleet', 'tunnel_in_hook')),
     async close() {
       await dataplane.close().catch(() => undefined);
       const problems = await removeHosts([ns], [ifname]);

@@ -35,7 +35,6 @@ const FILTER_GOLDEN = `\tset device_addresses {
 \t\telements = { 100.96.0.9, 100.96.0.10 }
 \t}
 \tchain tunnel_in {
-\t\ttype filter hook input priority filter; policy accept;
 \t\tiifname "wf0" ct state established,related accept
 \t\tiifname "wf0" ct state invalid drop
 \t\tiifname "wf0" ip saddr { 100.96.0.6 } tcp dport 80 accept
@@ -52,13 +51,17 @@ const FILTER_GOLDEN = `\tset device_addresses {
 \t\toifname "wf0" ip saddr { 0.0.0.0/0 } ip daddr { 100.96.0.9 } meta l4proto icmp accept
 \t\toifname "wf0" ip daddr @device_addresses drop
 \t}
+\tchain tunnel_in_hook {
+\t\ttype filter hook input priority filter; policy accept;
+\t\tiifname "wf0" jump tunnel_in
+\t}
 \tchain to_devices_forward {
 \t\ttype filter hook forward priority filter; policy accept;
-\t\tjump to_devices
+\t\toifname "wf0" ip daddr @device_addresses jump to_devices
 \t}
 \tchain to_devices_output {
 \t\ttype filter hook output priority filter; policy accept;
-\t\tjump to_devices
+\t\toifname "wf0" ip daddr @device_addresses jump to_devices
 \t}
 `;
 
@@ -84,7 +87,7 @@ describe('the access-policy filter in the nft table', () => {
 
   it('with no entries, drops everything new from the tunnel and keeps the devices set empty', () => {
     const lines = renderFilterLines('wf0', checkFilter({ inbound: [] }));
-    expect(lines).toHaveLength(22);
+    expect(lines).toHaveLength(25);
     expect(lines).toContain('\t\tiifname "wf0" drop');
     expect(lines.join('\n')).not.toContain('elements');
   });
@@ -160,7 +163,7 @@ describe('the access-policy filter in the nft table', () => {
         const rules = lines.filter((line) => line.endsWith(' accept') && line.includes('saddr'));
         expect(rules).toHaveLength(filter.inbound.length);
         for (const rule of rules) expect(rule).toMatch(RULE);
-        expect(lines).toHaveLength(22 + (checked.devices.length > 0 ? 1 : 0) + filter.inbound.length);
+        expect(lines).toHaveLength(25 + (checked.devices.length > 0 ? 1 : 0) + filter.inbound.length);
         expect(summarizeFilter(checked).entries).toBe(filter.inbound.length);
       }),
       { numRuns: 500 },
@@ -186,7 +189,7 @@ describe('the access-policy filter in the nft table', () => {
         const rules = lines.filter((line) => line.includes(' saddr '));
         expect(rules).toHaveLength(filter.inbound.length);
         for (const rule of rules) expect(rule).toMatch(RULE);
-        // The template's own separators only: the 3 nat and forward chain headers' 6 `;` and the filter's 8.
+        // The template's own separators only: the 3 nat and forward chain headers' 6 `;` and the filter's 8 (its set and 3 hooks).
         expect(countOf(script, ';')).toBe(14);
         expect(countOf(script, '{')).toBe(countOf(script, '}'));
         expect(countOf(script, '\r') + countOf(script, '\u0000')).toBe(0);

@@ -15,3 +15,4 @@ export {
   type SuccessStatus,
 } from './route-definition.js';
 export { expressPath, routerFor } from './route-router.js';
+export { type RouteGroup, routeGroup } from './route-group.js';

@@ -72,6 +72,11 @@ export interface RouteDefinition<Deps = unknown, S extends RequestSchemas = Requ
    * for routes that reach the database, 500 always (`openapi/problem-responses.ts`).
    */
   errors: ErrorCode[];
+  /**
+   * The code of the 400 for a body that fails its schema, where the contract names one of its
+   * own (`invalid_policy`); `invalid_request` otherwise. List it in `errors` too.
+   */
+  bodyErrorCode?: ErrorCode;
   /** Middleware between authentication and validation (a header every answer must carry). */
   before?: RequestHandler[];
   // A method, so that a route with narrower request types still fits a list of routes.

@@ -28,7 +28,7 @@ function handlerOf<Deps>(route: RouteDefinition<Deps>, deps: Deps): RequestHandl
     const call: RouteCall<Deps, RequestSchemas> = {
       params: params ? parseParams(params, req) : undefined,
       query: query ? parseQuery(query, req) : undefined,
-      body: body ? parseBody(body, req) : undefined,
+      body: body ? parseBody(body, req, route.bodyErrorCode) : undefined,
       req,
       res,
       deps,
