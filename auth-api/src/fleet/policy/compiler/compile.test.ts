@@ -49,8 +49,10 @@ describe('compileAll', () => {
 
   it('denies everything with an empty rule list, keeping only nodes with routes as peers', () => {
     const compiled = compileAll(inputs({ rules: [], tests: [] }, [node(1), node(2), node(3, [], true)]));
-    expect(compiled.get(1)).toEqual({ peerNodeIds: new Set([3]), filter: { inbound: [] } });
-    expect(compiled.get(3)).toEqual({ peerNodeIds: 'all', filter: { inbound: [] } });
+    expect(peers(compiled.get(1))).toEqual([3]);
+    expect(peers(compiled.get(3))).toEqual('all');
+    expect(compiled.get(1)?.filter).toEqual({ inbound: [] });
+    expect(compiled.get(3)?.filter).toEqual({ inbound: [] });
   });
 
   it('merges the ports of rules with the same sources, and lets `*` absorb the other protocols', () => {
@@ -85,7 +87,8 @@ describe('compileAll', () => {
     const compiled = compileAll(inputs(document, [node(1, ['x']), node(2, ['x']), node(3)]));
     expect(compiled.get(1)?.filter?.inbound).toEqual([{ from: ['100.96.0.2/32'], proto: 'icmp' }]);
     const alone = compileAll(inputs(document, [node(1, ['x']), node(2)]));
-    expect(alone.get(1)).toEqual({ peerNodeIds: new Set(), filter: { inbound: [] } });
+    expect(peers(alone.get(1))).toEqual([]);
+    expect(alone.get(1)?.filter).toEqual({ inbound: [] });
   });
 
   it('filters for devices with `to`, one entry for devices that admit the same', () => {
@@ -96,6 +99,22 @@ describe('compileAll', () => {
       { from: ['100.96.0.2/32'], to: ['100.96.1.5/32', '100.96.1.6/32'], proto: 'udp', ports: [[554, 554]] },
     ]);
     expect(peers(compiled.get(2))).toEqual([1]);
+  });
+
+  it('keeps a device out of the entries of its neighbours that admit less', () => {
+    const document = {
+      rules: [
+        { src: ['node:1'], dst: ['*'], ports: ['tcp:1'] },
+        { src: ['node:1'], dst: ['device:1'], ports: ['icmp'] },
+      ],
+      tests: [],
+    };
+    const compiled = compileAll(inputs(document, [node(1), node(2), device(1, 2), device(2, 2)]));
+    expect(compiled.get(2)?.filter?.inbound).toEqual([
+      { from: ['100.96.0.1/32'], proto: 'tcp', ports: [[1, 1]] },
+      { from: ['100.96.0.1/32'], to: ['100.96.1.1/32'], proto: 'icmp' },
+      { from: ['100.96.0.1/32'], to: ['100.96.1.1/32', '100.96.1.2/32'], proto: 'tcp', ports: [[1, 1]] },
+    ]);
   });
 
   it('turns a port forward into an allow from its node to its target, and peers them', () => {
@@ -129,7 +148,8 @@ describe('compileNode and compiledKey', () => {
   it('gives an unknown node nothing but the nodes with routes', () => {
     const document = { rules: DOCS_EXAMPLE.rules.slice(0, 1), tests: [] };
     const compiled = compileNode(inputs(document, [...DOCS_MEMBERS, node(9, [], true)]), 42);
-    expect(compiled).toEqual({ peerNodeIds: new Set([9]), filter: { inbound: [] } });
+    expect(peers(compiled)).toEqual([9]);
+    expect(compiled.filter).toEqual({ inbound: [] });
   });
 
   it('keys are the same for the same inputs in any order, and differ when a filter does', () => {

@@ -1,14 +1,14 @@
 import type { FilterEntry } from '@wirefleet/shared/protocol';
-import { bitIndexes } from './bitset.js';
 import { nodeFilter } from './node-filter.js';
+import { NodeIdSet } from './node-id-set.js';
 import { peerSlots } from './node-peers.js';
 import { compileRules, PolicyIndex } from './policy-index.js';
 import { InvertedLookup, MatchingLookup, type RuleLookup } from './rule-lookup.js';
 import type { CompiledNode, PolicyInputs } from './types.js';
 
-/** One node's result in the compiler's own terms: peers as ascending node ids. */
+/** One node's result in the compiler's own terms: peers as a bitset of node slots. */
 export interface NodeResult {
-  peers: readonly number[] | 'all';
+  peers: NodeIdSet | 'all';
   /** Undefined when there is no policy. */
   inbound: FilterEntry[] | undefined;
 }
@@ -28,13 +28,13 @@ export function indexInputs(
 export function resultForSlot(index: PolicyIndex, lookup: RuleLookup, slot: number): NodeResult {
   const peers = peerSlots(index, lookup, slot);
   return {
-    peers: peers === 'all' ? 'all' : bitIndexes(peers).map((peer) => index.table.nodeIds[peer]!),
+    peers: peers === 'all' ? 'all' : new NodeIdSet(peers, index.table.nodeIds),
     inbound: nodeFilter(index, lookup, slot),
   };
 }
 
 export function toCompiledNode(result: NodeResult): CompiledNode {
-  const peerNodeIds = result.peers === 'all' ? 'all' : new Set(result.peers);
+  const peerNodeIds = result.peers;
   return result.inbound ? { peerNodeIds, filter: { inbound: result.inbound } } : { peerNodeIds };
 }
 

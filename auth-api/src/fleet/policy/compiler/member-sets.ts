@@ -11,7 +11,7 @@ function mix(value: number): number {
 
 /**
  * A set of members, interned: two sets with the same members are the same object, so filter
- * entries can be grouped by `id` ("same from-set") without comparing address lists.
+ * entries can be grouped by set ("same from-set") without comparing address lists.
  */
 export class MemberSet {
   private bitsCache: Uint32Array | undefined;
@@ -22,8 +22,11 @@ export class MemberSet {
     readonly id: number,
     /** Ascending member numbers, hence ascending addresses. */
     readonly members: Int32Array,
-    readonly fingerprint: string,
+    /** Two halves of the fingerprint: XOR of the members' hashes, so "minus one" costs O(1). */
+    readonly low: number,
+    readonly high: number,
     private readonly table: MemberTable,
+    private readonly makeCidrs?: () => string[],
   ) {}
 
   has(member: number): boolean {
@@ -45,7 +48,9 @@ export class MemberSet {
 
   /** The members' `/32`s, sorted: a filter entry's `from`, shared by every entry that uses this set. */
   get cidrs(): string[] {
-    this.cidrsCache ??= Array.from(this.members, (member) => this.table.cidrs[member]!);
+    this.cidrsCache ??= this.makeCidrs
+      ? this.makeCidrs()
+      : Array.from(this.members, (member) => this.table.cidrs[member]!);
     return this.cidrsCache;
   }
 
@@ -54,6 +59,20 @@ export class MemberSet {
     for (const member of this.members) setBit(bits, member);
     return bits;
   }
+}
+
+/** Where `member` sits in the ascending `members`; -1 when absent. */
+function positionOf(members: Int32Array, member: number): number {
+  let low = 0;
+  let high = members.length - 1;
+  while (low <= high) {
+    const middle = (low + high) >>> 1;
+    const value = members[middle]!;
+    if (value === member) return middle;
+    if (value < member) low = middle + 1;
+    else high = middle - 1;
+  }
+  return -1;
 }
 
 /** Resolves selector lists to interned member sets, and derives "this set minus one member". */
@@ -93,9 +112,20 @@ export class MemberSets {
       this.withoutCache.set(set.id, perSet);
     }
     if (perSet.has(member)) return perSet.get(member);
-    const rest = set.members.length === 1 ? undefined : this.intern(set.members.filter((m) => m !== member));
+    const rest = set.members.length === 1 ? undefined : this.remove(set, member);
     perSet.set(member, rest);
     return rest;
+  }
+
+  /** Copies around the removed member, and derives the fingerprint and `from` list from the parent's. */
+  private remove(set: MemberSet, member: number): MemberSet {
+    const position = positionOf(set.members, member);
+    const members = new Int32Array(set.members.length - 1);
+    members.set(set.members.subarray(0, position));
+    members.set(set.members.subarray(position + 1), position);
+    const low = (set.low ^ this.low[member]!) >>> 0;
+    const high = (set.high ^ this.high[member]!) >>> 0;
+    return this.intern(members, low, high, () => set.cidrs.toSpliced(position, 1));
   }
 
   private matching(selectors: readonly Selector[]): Int32Array {
@@ -115,22 +145,27 @@ export class MemberSets {
     return Int32Array.from(members);
   }
 
-  private intern(members: Int32Array): MemberSet {
-    let low = 0;
-    let high = 0;
-    for (const member of members) {
-      low ^= this.low[member]!;
-      high ^= this.high[member]!;
-    }
-    const fingerprint = `${members.length}:${low >>> 0}:${high >>> 0}`;
+  private intern(
+    members: Int32Array,
+    low = this.hash(members, this.low),
+    high = this.hash(members, this.high),
+    makeCidrs?: () => string[],
+  ): MemberSet {
+    const fingerprint = `${members.length}:${low}:${high}`;
     const candidates = this.byFingerprint.get(fingerprint) ?? [];
     // A fingerprint match is checked member by member: a collision must never merge two sets.
     const same = candidates.find((candidate) => sameMembers(candidate.members, members));
     if (same) return same;
-    const set = new MemberSet(this.nextId++, members, fingerprint, this.table);
+    const set = new MemberSet(this.nextId++, members, low, high, this.table, makeCidrs);
     candidates.push(set);
     this.byFingerprint.set(fingerprint, candidates);
     return set;
+  }
+
+  private hash(members: Int32Array, hashes: Uint32Array): number {
+    let value = 0;
+    for (const member of members) value ^= hashes[member]!;
+    return value >>> 0;
   }
 }
 

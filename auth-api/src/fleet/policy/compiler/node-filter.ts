@@ -1,55 +1,52 @@
 import type { FilterEntry } from '@wirefleet/shared/protocol';
 import type { MemberSet } from './member-sets.js';
 import type { PolicyIndex } from './policy-index.js';
-import { chunkRanges, type FilterProto, mergeRanges, PROTO_ORDER, type PortGrant } from './ports.js';
+import { chunkRanges, combineSummaries, type FilterProto, PROTO_ORDER, type PortSummary } from './ports.js';
 import type { RuleLookup } from './rule-lookup.js';
 
-/** What one target (the node, or one of its devices) admits from one from-set on one protocol. */
-interface Piece {
+/**
+ * An entry before it becomes JSON: what its targets (`to`: none for the node itself, else some
+ * of its devices, by member number) admit from one from-set on one protocol.
+ */
+interface Draft {
   from: MemberSet;
+  to: number[];
   proto: FilterProto;
   /** Merged ranges for tcp/udp; undefined for icmp and any. */
   ranges: [number, number][] | undefined;
 }
 
-/** An entry before it becomes JSON, with the member numbers it sorts by. */
-interface Draft extends Piece {
-  to: number[];
-}
+/** `to` of the node's own drafts; never pushed to (device drafts get their own). */
+const NO_DEVICES: number[] = [];
 
 /** Everything that may reach `target`, grouped by from-set and protocol, ports merged. */
-function targetPieces(index: PolicyIndex, lookup: RuleLookup, target: number): Piece[] {
-  const grants = new Map<MemberSet, PortGrant[]>();
-  const add = (from: MemberSet | undefined, grant: PortGrant) => {
+function targetDrafts(index: PolicyIndex, lookup: RuleLookup, target: number): Draft[] {
+  const bySource = new Map<MemberSet, PortSummary[]>();
+  const add = (from: MemberSet | undefined, summary: PortSummary) => {
     if (!from) return;
-    const list = grants.get(from);
-    if (list) list.push(grant);
-    else grants.set(from, [grant]);
+    const list = bySource.get(from);
+    if (list) list.push(summary);
+    else bySource.set(from, [summary]);
   };
-  for (const rule of lookup.targeting(target)) {
-    // A member never needs the filter to reach itself: its own traffic never enters the tunnel.
-    const from = index.sets.without(index.srcSet(rule), target);
-    for (const grant of rule.grants) add(from, grant);
-  }
+  // A member never needs the filter to reach itself: its own traffic never enters the tunnel.
+  for (const rule of lookup.targeting(target))
+    add(index.sets.without(index.srcSet(rule), target), rule.summary);
   for (const forward of index.forwardsByTarget.get(target) ?? [])
-    if (forward.source !== target) add(index.single(forward.source), forward.grant);
-  const pieces: Piece[] = [];
-  for (const [from, list] of grants) pieces.push(...piecesOf(from, list));
-  return pieces;
+    if (forward.source !== target) add(index.single(forward.source), forward.summary);
+  const drafts: Draft[] = [];
+  for (const [from, summaries] of bySource) addDrafts(drafts, from, combineSummaries(summaries));
+  return drafts;
 }
 
-/** One from-set's grants as pieces: `any` makes every other protocol redundant. */
-function piecesOf(from: MemberSet, grants: readonly PortGrant[]): Piece[] {
-  if (grants.some((grant) => grant.proto === 'any')) return [{ from, proto: 'any', ranges: undefined }];
-  const pieces: Piece[] = [];
-  if (grants.some((grant) => grant.proto === 'icmp')) pieces.push({ from, proto: 'icmp', ranges: undefined });
-  for (const proto of ['tcp', 'udp'] as const) {
-    const ranges = grants
-      .filter((grant) => grant.proto === proto)
-      .map((grant) => [grant.low, grant.high] as const);
-    if (ranges.length > 0) pieces.push({ from, proto, ranges: mergeRanges(ranges) });
+function addDrafts(drafts: Draft[], from: MemberSet, summary: PortSummary): void {
+  const to = NO_DEVICES;
+  if (summary.any) {
+    drafts.push({ from, to, proto: 'any', ranges: undefined });
+    return;
   }
-  return pieces;
+  if (summary.icmp) drafts.push({ from, to, proto: 'icmp', ranges: undefined });
+  if (summary.tcp.length > 0) drafts.push({ from, to, proto: 'tcp', ranges: summary.tcp });
+  if (summary.udp.length > 0) drafts.push({ from, to, proto: 'udp', ranges: summary.udp });
 }
 
 function compareNumbers(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -63,9 +60,33 @@ function compareDrafts(a: Draft, b: Draft): number {
   return (
     compareNumbers(a.to, b.to) ||
     PROTO_ORDER[a.proto] - PROTO_ORDER[b.proto] ||
-    compareNumbers(a.from.members, b.from.members) ||
-    compareNumbers((a.ranges ?? []).flat(), (b.ranges ?? []).flat())
+    compareSets(a.from, b.from) ||
+    compareRanges(a.ranges ?? [], b.ranges ?? [])
   );
+}
+
+/**
+ * A total order on sets that rarely walks them: by first address, size, then fingerprint
+ * (all functions of the members alone), and member by member only when all of these tie.
+ */
+function compareSets(a: MemberSet, b: MemberSet): number {
+  if (a === b) return 0;
+  return (
+    a.members[0]! - b.members[0]! ||
+    a.members.length - b.members.length ||
+    a.low - b.low ||
+    a.high - b.high ||
+    compareNumbers(a.members, b.members)
+  );
+}
+
+function compareRanges(a: readonly [number, number][], b: readonly [number, number][]): number {
+  const shared = Math.min(a.length, b.length);
+  for (let i = 0; i < shared; i++) {
+    const order = a[i]![0] - b[i]![0] || a[i]![1] - b[i]![1];
+    if (order !== 0) return order;
+  }
+  return a.length - b.length;
 }
 
 /**
@@ -75,11 +96,12 @@ function compareDrafts(a: Draft, b: Draft): number {
 function deviceDrafts(index: PolicyIndex, lookup: RuleLookup, devices: readonly number[]): Draft[] {
   const byShape = new Map<string, Draft>();
   for (const device of devices)
-    for (const piece of targetPieces(index, lookup, device)) {
-      const shape = `${piece.from.id}|${piece.proto}|${piece.ranges?.join(';') ?? ''}`;
-      const draft = byShape.get(shape);
-      if (draft) draft.to.push(device);
-      else byShape.set(shape, { ...piece, to: [device] });
+    for (const draft of targetDrafts(index, lookup, device)) {
+      const shape = `${draft.from.id}|${draft.proto}|${draft.ranges?.join(';') ?? ''}`;
+      const same = byShape.get(shape);
+      if (same) same.to.push(device);
+      // Each shape gets its own `to`: the device's other drafts must not grow with this one.
+      else byShape.set(shape, { ...draft, to: [device] });
     }
   return [...byShape.values()];
 }
@@ -87,19 +109,28 @@ function deviceDrafts(index: PolicyIndex, lookup: RuleLookup, devices: readonly 
 /** The node's `filter.inbound`: entries without `to` for itself, with `to` for its devices. */
 export function nodeFilter(index: PolicyIndex, lookup: RuleLookup, slot: number): FilterEntry[] {
   const node = index.table.nodeIndexes[slot]!;
-  const devices = index.table.groups[slot]!.filter((member) => member !== node);
-  const drafts: Draft[] = targetPieces(index, lookup, node).map((piece) => ({ ...piece, to: [] }));
-  drafts.push(...deviceDrafts(index, lookup, devices));
+  const group = index.table.groups[slot]!;
+  const drafts = targetDrafts(index, lookup, node);
+  if (group.length > 1)
+    drafts.push(
+      ...deviceDrafts(
+        index,
+        lookup,
+        group.filter((member) => member !== node),
+      ),
+    );
   drafts.sort(compareDrafts);
-  return drafts.flatMap((draft) => toEntries(index, draft));
+  const entries: FilterEntry[] = [];
+  for (const draft of drafts) addEntries(entries, index, draft);
+  return entries;
 }
 
-function toEntries(index: PolicyIndex, draft: Draft): FilterEntry[] {
-  const base = (): FilterEntry => {
-    const entry: FilterEntry = { from: draft.from.cidrs, proto: draft.proto };
-    if (draft.to.length > 0) entry.to = draft.to.map((member) => index.table.cidrs[member]!);
-    return entry;
-  };
-  if (!draft.ranges) return [base()];
-  return chunkRanges(draft.ranges).map((ports) => ({ ...base(), ports }));
+function addEntries(entries: FilterEntry[], index: PolicyIndex, draft: Draft): void {
+  const to = draft.to.length > 0 ? draft.to.map((member) => index.table.cidrs[member]!) : undefined;
+  const from = draft.from.cidrs;
+  const proto = draft.proto;
+  if (!draft.ranges) entries.push(to ? { from, to, proto } : { from, proto });
+  else
+    for (const ports of chunkRanges(draft.ranges))
+      entries.push(to ? { from, to, proto, ports } : { from, proto, ports });
 }

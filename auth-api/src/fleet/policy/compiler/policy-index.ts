@@ -1,7 +1,7 @@
 import type { PolicyDocument } from '@wirefleet/shared/schemas';
 import { MemberSet, MemberSets } from './member-sets.js';
 import { MemberTable } from './member-table.js';
-import { type PortGrant, parsePortSpec } from './ports.js';
+import { type PortGrant, type PortSummary, parsePortSpec, summarizeGrants } from './ports.js';
 import { parseSelector, type Selector } from './selectors.js';
 import type { PolicyForward, PolicyMember } from './types.js';
 
@@ -13,6 +13,8 @@ export interface CompiledRule {
   srcKey: string;
   dstKey: string;
   grants: PortGrant[];
+  /** `grants` reduced for the filter, once per rule. */
+  summary: PortSummary;
 }
 
 /** A port forward whose node and target are both members: an implied allow node → target. */
@@ -21,18 +23,22 @@ export interface ResolvedForward {
   /** The forwarding node's member number: the connection's source address. */
   source: number;
   target: number;
-  grant: PortGrant;
+  summary: PortSummary;
 }
 
 export function compileRules(document: PolicyDocument): CompiledRule[] {
-  return document.rules.map((rule, index) => ({
-    index,
-    src: rule.src.map(parseSelector),
-    dst: rule.dst.map(parseSelector),
-    srcKey: [...rule.src].sort().join(' '),
-    dstKey: [...rule.dst].sort().join(' '),
-    grants: rule.ports.map(parsePortSpec),
-  }));
+  return document.rules.map((rule, index) => {
+    const grants = rule.ports.map(parsePortSpec);
+    return {
+      index,
+      src: rule.src.map(parseSelector),
+      dst: rule.dst.map(parseSelector),
+      srcKey: [...rule.src].sort().join(' '),
+      dstKey: [...rule.dst].sort().join(' '),
+      grants,
+      summary: summarizeGrants(grants),
+    };
+  });
 }
 
 function resolveForwards(table: MemberTable, forwards: readonly PolicyForward[]): ResolvedForward[] {
@@ -44,7 +50,8 @@ function resolveForwards(table: MemberTable, forwards: readonly PolicyForward[])
     if (nodeSlot === undefined || target === undefined) continue;
     const port = forward.targetPort;
     const source = table.nodeIndexes[nodeSlot]!;
-    resolved.push({ nodeSlot, source, target, grant: { proto: forward.protocol, low: port, high: port } });
+    const summary = summarizeGrants([{ proto: forward.protocol, low: port, high: port }]);
+    resolved.push({ nodeSlot, source, target, summary });
   }
   return resolved;
 }

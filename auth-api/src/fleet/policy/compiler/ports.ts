@@ -60,10 +60,50 @@ export function mergeRanges(ranges: ReadonlyArray<readonly [number, number]>): [
 /** The node config schema allows at most this many ranges in one filter entry. */
 export const MAX_RANGES_PER_ENTRY = 64;
 
-/** Splits merged ranges into entry-sized pieces, keeping their order. */
+/** Splits merged ranges into entry-sized pieces, keeping their order (and the array itself when it fits). */
 export function chunkRanges(ranges: [number, number][]): [number, number][][] {
+  if (ranges.length <= MAX_RANGES_PER_ENTRY) return [ranges];
   const chunks: [number, number][][] = [];
   for (let start = 0; start < ranges.length; start += MAX_RANGES_PER_ENTRY)
     chunks.push(ranges.slice(start, start + MAX_RANGES_PER_ENTRY));
   return chunks;
+}
+
+/**
+ * A list of grants reduced once per rule: what the filter needs per protocol. `any` makes the
+ * rest redundant, so it empties them. The arrays may be shared by many filter entries.
+ */
+export interface PortSummary {
+  any: boolean;
+  icmp: boolean;
+  tcp: [number, number][];
+  udp: [number, number][];
+}
+
+const EVERYTHING: PortSummary = { any: true, icmp: false, tcp: [], udp: [] };
+
+export function summarizeGrants(grants: readonly PortGrant[]): PortSummary {
+  if (grants.some((grant) => grant.proto === 'any')) return EVERYTHING;
+  const ranges = (proto: FilterProto) =>
+    mergeRanges(
+      grants.filter((grant) => grant.proto === proto).map((grant) => [grant.low, grant.high] as const),
+    );
+  return {
+    any: false,
+    icmp: grants.some((grant) => grant.proto === 'icmp'),
+    tcp: ranges('tcp'),
+    udp: ranges('udp'),
+  };
+}
+
+/** Several rules' summaries for the same sources, as one. */
+export function combineSummaries(summaries: readonly PortSummary[]): PortSummary {
+  if (summaries.length === 1) return summaries[0]!;
+  if (summaries.some((summary) => summary.any)) return EVERYTHING;
+  return {
+    any: false,
+    icmp: summaries.some((summary) => summary.icmp),
+    tcp: mergeRanges(summaries.flatMap((summary) => summary.tcp)),
+    udp: mergeRanges(summaries.flatMap((summary) => summary.udp)),
+  };
 }
