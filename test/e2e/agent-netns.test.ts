@@ -1,30 +1,26 @@
-import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { RunningGateway } from '@wirefleet/gateway-service';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, login, startTestAuthApi, TEST_ISSUER, type TestAuthApi } from '../support/auth-api.js';
 import { createEnrollmentKey, enrollNode } from '../support/fleet.js';
 import { startTestGateway } from '../support/gateway.js';
-import { createTestNetwork, netnsSkipReason, type TestHost, type TestNetwork } from '../support/netns.js';
+import { createTestNetwork, netnsSkipReason, type TestNetwork } from '../support/netns.js';
+import {
+  converged,
+  enrollAgents,
+  type NetnsAgent,
+  pingOnce as ping,
+  serveTcp,
+  startAgent,
+  stopAgents,
+  tcpFetch,
+  wgPeers as peersOf,
+} from '../support/netns-agents.js';
 
-const AGENT = fileURLToPath(new URL('../../node-agent/src/main.ts', import.meta.url));
 const skip = netnsSkipReason();
-const LISTEN_PORT = 51820;
-
-interface AgentProcess {
-  host: TestHost;
-  dir: string;
-  config: string;
-  iface: string;
-  nodeId: number;
-  tunnelIp: string;
-  publicKey: string;
-  process?: ChildProcess;
-  log: string[];
-}
+type AgentProcess = NetnsAgent;
 
 /**
  * The agent for real: auth-api and gateway on real Postgres and Redis, two agents in their own
@@ -39,20 +35,6 @@ describe.skipIf(skip !== undefined)(`node agents in network namespaces${skip ? `
   const agents: AgentProcess[] = [];
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-e2e-'));
 
-  const agentCli = (host: TestHost, args: string[]) => host.exec([process.execPath, '--conditions=source', '--import', 'tsx', AGENT, ...args]);
-  const startAgentProcess = (agent: AgentProcess) => {
-    const child = agent.host.spawn([process.execPath, '--conditions=source', '--import', 'tsx', AGENT, 'run', '--config', agent.config], {
-      LOG_LEVEL: 'info',
-    });
-    const keep = (chunk: Buffer) => agent.log.push(...chunk.toString().split('\n').filter(Boolean).slice(-50));
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    agent.process = child;
-  };
-  const nodeView = async (id: number) => (await call(auth.url, 'GET', `/v1/nodes/${id}`, { token: admin })).body;
-  const peersOf = async (agent: AgentProcess) => (await agent.host.exec(['wg', 'show', agent.iface, 'peers'])).split('\n').filter(Boolean);
-  const ping = (from: AgentProcess, to: string) => from.host.exec(['ping', '-n', '-c', '1', '-W', '2', to]);
-
   beforeAll(async () => {
     net = await createTestNetwork(3);
     auth = await startTestAuthApi({ env: { AUTH_API_HOST: net.gatewayAddress, ENROLL_LIMIT_PER_IP_PER_MINUTE: '100' } });
@@ -65,26 +47,13 @@ describe.skipIf(skip !== undefined)(`node agents in network namespaces${skip ? `
     });
     admin = (await login(auth.url)).access_token;
     const { key } = await createEnrollmentKey(auth.url, admin, { reusable: true, max_uses: 10 });
-    for (const [index, host] of net.hosts.slice(0, 2).entries()) {
-      const dir = path.join(work, `agent${index}`);
-      const iface = `wf${net.id}${index}`;
-      const config = path.join(dir, 'agent.json');
-      await agentCli(host, [
-        'enroll', '--api', auth.url, '--key', key, '--config', config, '--name', `e2e-${index}`,
-        '--endpoint', `${host.address}:${LISTEN_PORT}`, '--listen-port', String(LISTEN_PORT),
-        '--interface', iface, '--gateway', gateway.url,
-      ]);
-      const saved = JSON.parse(fs.readFileSync(config, 'utf8'));
-      agents.push({ host, dir, config, iface, nodeId: saved.node_id, tunnelIp: saved.tunnel_ip, publicKey: saved.wireguard_public_key, log: [] });
-    }
-    for (const agent of agents) startAgentProcess(agent);
+    const options = { apiUrl: auth.url, gatewayUrl: gateway.url, key, workDir: work, prefix: net.id };
+    agents.push(...(await enrollAgents(net.hosts.slice(0, 2), options)));
+    for (const agent of agents) startAgent(agent);
   });
 
   afterAll(async () => {
-    for (const agent of agents) {
-      agent.process?.kill('SIGKILL');
-      if (agent.log.length > 0 && process.env.WF_E2E_LOGS) console.log(agent.log.join('\n'));
-    }
+    stopAgents(agents);
     await gateway?.close().catch(() => undefined);
     await auth?.close().catch(() => undefined);
     await net?.teardown();
@@ -93,12 +62,7 @@ describe.skipIf(skip !== undefined)(`node agents in network namespaces${skip ? `
 
   it('both agents apply their config and report it; packets cross the tunnel', async () => {
     for (const agent of agents) {
-      await expect
-        .poll(async () => {
-          const view = await nodeView(agent.nodeId);
-          return view.applied_revision !== null && view.applied_revision === view.desired_revision;
-        }, { timeout: 30_000, interval: 500 })
-        .toBe(true);
+      await expect.poll(() => converged(auth.url, admin, agent), { timeout: 30_000, interval: 500 }).toBe(true);
     }
     const [a, b] = agents as [AgentProcess, AgentProcess];
     await expect.poll(() => ping(a, b.tunnelIp).then(() => true, () => false), { timeout: 15_000, interval: 500 }).toBe(true);
@@ -108,17 +72,13 @@ describe.skipIf(skip !== undefined)(`node agents in network namespaces${skip ? `
   it('a port forward on A to B lets an outside client reach a listener inside B; deleting it removes the rule', async () => {
     const [a, b] = agents as [AgentProcess, AgentProcess];
     const client = net.hosts[2]!;
-    b.host.spawn([process.execPath, '-e', "require('net').createServer((s) => s.end('pong-from-b')).listen(9090, '0.0.0.0')"]);
+    serveTcp(b.host, 9090, 'pong-from-b');
     const created = await call(auth.url, 'POST', `/v1/nodes/${a.nodeId}/port-forwards`, {
       token: admin,
       body: { protocol: 'tcp', public_port: 8080, target_ip: b.tunnelIp, target_port: 9090, description: '"; flush ruleset; #' },
     });
     expect(created.status).toBe(201);
-    const fetchThroughA = () =>
-      client.exec([
-        process.execPath, '-e',
-        `const s=require('net').connect(8080,'${a.host.address}');let d='';s.setTimeout(3000,()=>process.exit(2));s.on('data',c=>d+=c);s.on('end',()=>{process.stdout.write(d)});s.on('error',()=>process.exit(1))`,
-      ]);
+    const fetchThroughA = () => tcpFetch(client, a.host.address, 8080);
     await expect.poll(() => fetchThroughA().catch(() => ''), { timeout: 30_000, interval: 500 }).toBe('pong-from-b');
     const table = await a.host.exec(['nft', 'list', 'table', 'inet', 'wirefleet']);
     expect(table).toContain('dport 8080');
@@ -160,7 +120,7 @@ describe.skipIf(skip !== undefined)(`node agents in network namespaces${skip ? `
     const pids = (await a.host.exec(['pgrep', '-f', `wireguard-go ${a.iface}`]).catch(() => '')).split('\n').filter(Boolean);
     for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
     await expect.poll(() => a.host.exec(['ip', 'link', 'show', a.iface]).then(() => true, () => false), { timeout: 10_000 }).toBe(false);
-    startAgentProcess(a);
+    startAgent(a);
     await expect.poll(() => ping(a, b.tunnelIp).then(() => true, () => false), { timeout: 30_000, interval: 500 }).toBe(true);
   });
 });
