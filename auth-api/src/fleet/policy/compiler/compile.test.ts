@@ -91,6 +91,16 @@ describe('compileAll', () => {
     expect(alone.get(1)?.filter).toEqual({ inbound: [] });
   });
 
+  it('a rule whose sources match no member admits nothing, and changes no node', () => {
+    const used = { rules: [{ src: ['tag:x'], dst: ['*'], ports: ['tcp:80'] }], tests: [] };
+    const unused = { ...used, rules: [...used.rules, { src: ['tag:nobody'], dst: ['*'], ports: ['*'] }] };
+    const members = [node(1, ['x']), node(2), device(3, 2)];
+    const before = compileAll(inputs(used, members));
+    const after = compileAll(inputs(unused, members));
+    for (const id of [1, 2]) expect(compiledKey(after.get(id)!)).toBe(compiledKey(before.get(id)!));
+    for (const compiled of after.values()) for (const entry of compiled.filter!.inbound) expect(entry.from.length).toBeGreaterThan(0);
+  });
+
   it('filters for devices with `to`, one entry for devices that admit the same', () => {
     const document = { rules: [{ src: ['node:2'], dst: ['tag:cam'], ports: ['udp:554'] }], tests: [] };
     const members = [node(1), node(2), device(5, 1, ['cam']), device(6, 1, ['cam']), device(7, 1)];

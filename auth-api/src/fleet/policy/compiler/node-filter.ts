@@ -8,7 +8,7 @@ import type { RuleLookup } from './rule-lookup.js';
  * An entry before it becomes JSON: what its targets (`to`: none for the node itself, else some
  * of its devices, by member number) admit from one from-set on one protocol.
  */
-interface Draft {
+export interface Draft {
   from: MemberSet;
   to: number[];
   proto: FilterProto;
@@ -20,10 +20,11 @@ interface Draft {
 const NO_DEVICES: number[] = [];
 
 /** Everything that may reach `target`, grouped by from-set and protocol, ports merged. */
-function targetDrafts(index: PolicyIndex, lookup: RuleLookup, target: number): Draft[] {
+export function targetDrafts(index: PolicyIndex, lookup: RuleLookup, target: number): Draft[] {
   const bySource = new Map<MemberSet, PortSummary[]>();
   const add = (from: MemberSet | undefined, summary: PortSummary) => {
-    if (!from) return;
+    // A rule whose sources are no member (an unused tag), or only the target itself, admits nothing.
+    if (!from || from.members.length === 0) return;
     const list = bySource.get(from);
     if (list) list.push(summary);
     else bySource.set(from, [summary]);
