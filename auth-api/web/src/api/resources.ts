@@ -66,8 +66,8 @@ export interface Device {
   node_id: number;
   wg_public_key: string;
   tunnel_ip: string;
-  /** Names the access policy matches (`tag:<name>`); absent from an auth-api older than the policy. */
-  tags?: string[];
+  /** Names the access policy matches (`tag:<name>`). */
+  tags: string[];
   created_at: string;
 }
 

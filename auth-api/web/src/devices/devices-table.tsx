@@ -26,7 +26,7 @@ export function DevicesTable({ devices, canWrite, onDelete, showNode = true }: {
           <tr key={device.id}>
             <th scope="row">{device.name}</th>
             <td class="mono">{device.tunnel_ip}</td>
-            <td>{device.tags?.join(', ') || '—'}</td>
+            <td>{device.tags.join(', ') || '—'}</td>
             {showNode ? <td><Link href={`/nodes/${device.node_id}`}>{snapshot.nodes.get(device.node_id)?.name ?? `node ${device.node_id}`}</Link></td> : null}
             <td class="mono" title={device.wg_public_key}>{shortKey(device.wg_public_key)}</td>
             <td>{dateTime(device.created_at)}</td>

@@ -1,13 +1,14 @@
 import { type PolicyDocument, policyCheckRequest } from '@wirefleet/shared/schemas';
 import { useState } from 'preact/hooks';
-import type { PolicyCheckAnswer } from '../api/resources.js';
+import { readAllPages } from '../api/http-client.js';
+import type { Device, PolicyCheckAnswer } from '../api/resources.js';
 import { useServices } from '../app/services.js';
 import { TextField } from '../forms/form-parts.js';
 import { useDraft } from '../forms/use-draft.js';
 import { useFormSubmit } from '../forms/use-form-submit.js';
 import { validate } from '../forms/validation.js';
 import { Badge, Button, ErrorNotice } from '../ui/components.js';
-import { useStore } from '../ui/hooks.js';
+import { useAsync, useStore } from '../ui/hooks.js';
 import { connection } from './policy-document.js';
 
 interface Probe {
@@ -18,8 +19,7 @@ interface Probe {
 
 /** "Can A reach B on port P?" under the policy in force, and what decides it. */
 export function PolicyCheckForm({ policy }: { policy: PolicyDocument | null }) {
-  const { http, fleet } = useServices();
-  const snapshot = useStore(fleet.snapshot);
+  const { http } = useServices();
   const [draft, set] = useDraft<Probe>({ src: '', dst: '', port: '' });
   const [answer, setAnswer] = useState<{ probe: Probe; answer: PolicyCheckAnswer }>();
   const trimmed = { src: draft.src.trim(), dst: draft.dst.trim(), port: draft.port.trim() };
@@ -49,19 +49,33 @@ export function PolicyCheckForm({ policy }: { policy: PolicyDocument | null }) {
         {field('src', 'From', 'node:1')}
         {field('dst', 'To', 'device:3')}
         {field('port', 'Port', 'tcp:22')}
-        <datalist id="policy-members">
-          {[...snapshot.nodes.values()].map((node) => (
-            <option key={node.id} value={`node:${node.id}`}>
-              {node.name}
-            </option>
-          ))}
-        </datalist>
+        <MemberOptions />
         <Button type="submit" variant="primary" busy={busy}>
           Check
         </Button>
       </form>
       {answer ? <CheckAnswer {...answer} policy={policy} /> : null}
     </section>
+  );
+}
+
+/** The fleet's nodes and devices as `node:<id>` and `device:<id>`, offered in From and To. */
+function MemberOptions() {
+  const { http, fleet } = useServices();
+  const snapshot = useStore(fleet.snapshot);
+  const [devices] = useAsync(() => readAllPages<Device>(http, '/v1/devices', { limit: 500 }), []);
+  const members = [
+    ...[...snapshot.nodes.values()].map((node) => ({ ref: `node:${node.id}`, name: node.name })),
+    ...(devices.value ?? []).map((device) => ({ ref: `device:${device.id}`, name: device.name })),
+  ];
+  return (
+    <datalist id="policy-members">
+      {members.map((member) => (
+        <option key={member.ref} value={member.ref}>
+          {member.name}
+        </option>
+      ))}
+    </datalist>
   );
 }
 

@@ -15,6 +15,17 @@ describe('the policy editor’s text', () => {
     expect(parsePolicy(policyText(document))).toEqual({ ok: true, document });
   });
 
+  it('writes each rule’s and test’s fields in the documented order, whatever order they came in', () => {
+    const sorted = {
+      rules: [{ dst: ['*'], src: ['*'], ports: ['*'] }],
+      tests: [{ dst: 'node:2', src: 'node:1', port: 'icmp', expect: 'allow' as const }],
+    };
+    const text = policyText(sorted);
+    expect(text.indexOf('"src"')).toBeLessThan(text.indexOf('"dst"'));
+    expect(text.lastIndexOf('"src"')).toBeLessThan(text.lastIndexOf('"dst"'));
+    expect(parsePolicy(text)).toEqual({ ok: true, document: sorted });
+  });
+
   it('says what is wrong with the API’s paths: JSON first, then the shared schema', () => {
     expect(parsePolicy('{"rules": [')).toMatchObject({
       ok: false,

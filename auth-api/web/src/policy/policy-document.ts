@@ -6,10 +6,16 @@ import { type PolicyDocument, type PolicyIssue, policyDocument } from '@wireflee
  */
 export const FULL_MESH: PolicyDocument = { rules: [{ src: ['*'], dst: ['*'], ports: ['*'] }], tests: [] };
 
-/** The document as the editor shows it: two-space JSON, `tests` always present. */
+/**
+ * The document as the editor shows it: two-space JSON with `tests` always present and each
+ * rule's and test's fields in the documented order (stored versions come back from Postgres
+ * with their keys sorted), so two versions read alike.
+ */
 export function policyText(document: PolicyDocument | null): string {
   const shown = document ?? FULL_MESH;
-  return `${JSON.stringify({ rules: shown.rules, tests: shown.tests ?? [] }, null, 2)}\n`;
+  const rules = shown.rules.map(({ src, dst, ports, description }) => ({ src, dst, ports, description }));
+  const tests = (shown.tests ?? []).map(({ src, dst, port, expect }) => ({ src, dst, port, expect }));
+  return `${JSON.stringify({ rules, tests }, null, 2)}\n`;
 }
 
 export type ParsedPolicy = { ok: true; document: PolicyDocument } | { ok: false; issues: PolicyIssue[] };
