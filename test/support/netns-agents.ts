@@ -2,7 +2,9 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { call } from './auth-api.js';
+import type { RunningGateway } from '@wirefleet/gateway-service';
+import { call, login, startTestAuthApi, TEST_ISSUER, type TestAuthApi } from './auth-api.js';
+import { startTestGateway } from './gateway.js';
 import type { TestHost } from './netns.js';
 
 const AGENT = fileURLToPath(new URL('../../node-agent/src/main.ts', import.meta.url));
@@ -44,7 +46,17 @@ export async function enrollAgents(hosts: TestHost[], options: EnrollOptions): P
     const iface = `wf${options.prefix}${index}`;
     const config = path.join(dir, 'agent.json');
     await agentCli(host, [
-      ...['enroll', '--api', options.apiUrl, '--key', options.key, '--config', config, '--name', `e2e-${index}`],
+      ...[
+        'enroll',
+        '--api',
+        options.apiUrl,
+        '--key',
+        options.key,
+        '--config',
+        config,
+        '--name',
+        `e2e-${index}`,
+      ],
       ...['--endpoint', `${host.address}:${AGENT_LISTEN_PORT}`, '--listen-port', String(AGENT_LISTEN_PORT)],
       ...['--interface', iface, '--gateway', options.gatewayUrl],
     ]);
@@ -59,7 +71,9 @@ export async function enrollAgents(hosts: TestHost[], options: EnrollOptions): P
 
 /** `wirefleet-agent run` inside the agent's host, keeping the last lines of its output. */
 export function startAgent(agent: NetnsAgent): void {
-  const child = agent.host.spawn([process.execPath, ...NODE_ARGS, 'run', '--config', agent.config], { LOG_LEVEL: 'info' });
+  const child = agent.host.spawn([process.execPath, ...NODE_ARGS, 'run', '--config', agent.config], {
+    LOG_LEVEL: 'info',
+  });
   const keep = (chunk: Buffer) => agent.log.push(...chunk.toString().split('\n').filter(Boolean).slice(-50));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -89,7 +103,11 @@ export function pingOnce(from: NetnsAgent, to: string): Promise<string> {
 
 /** A TCP server on `port` inside the host that answers every connection with `reply`. */
 export function serveTcp(host: TestHost, port: number, reply: string): void {
-  host.spawn([process.execPath, '-e', `require('net').createServer((s) => s.end(${JSON.stringify(reply)})).listen(${port}, '0.0.0.0')`]);
+  host.spawn([
+    process.execPath,
+    '-e',
+    `require('net').createServer((s) => s.end(${JSON.stringify(reply)})).listen(${port}, '0.0.0.0')`,
+  ]);
 }
 
 /**
@@ -106,4 +124,35 @@ export async function tcpFetch(host: TestHost, address: string, port: number, ms
   return host.exec([process.execPath, '-e', script]).catch((error: { stdout?: string }) => {
     throw new Error(error.stdout || 'error');
   });
+}
+
+/** The control plane the namespaced agents talk to: auth-api and gateway on the test bridge. */
+export interface NetnsControlPlane {
+  auth: TestAuthApi;
+  gateway: RunningGateway;
+  admin: string;
+  close(): Promise<void>;
+}
+
+export async function startNetnsControlPlane(bridgeAddress: string): Promise<NetnsControlPlane> {
+  const auth = await startTestAuthApi({
+    env: { AUTH_API_HOST: bridgeAddress, ENROLL_LIMIT_PER_IP_PER_MINUTE: '100' },
+  });
+  const gateway = await startTestGateway({
+    authUrl: auth.url,
+    issuer: TEST_ISSUER,
+    redisUrl: auth.redis!.url,
+    redisPrefix: auth.redis!.prefix,
+    env: { GATEWAY_HOST: bridgeAddress },
+  });
+  const admin = (await login(auth.url)).access_token;
+  return {
+    auth,
+    gateway,
+    admin,
+    async close() {
+      await gateway.close().catch(() => undefined);
+      await auth.close().catch(() => undefined);
+    },
+  };
 }
