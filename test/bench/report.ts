@@ -27,6 +27,12 @@ const HOW_TAKEN = [
   'other work: each section gives the 1-minute load average at its start (near 0 on an idle machine), and',
   'where it matters the notes say how much CPU went to parties other than the one measured. Re-run a',
   'section whose figures look off before drawing conclusions from it.',
+  '',
+  'A suite that cannot run (a missing tool, a service down) never costs a section its figures: the section',
+  'keeps its last good ones under a **Stale:** line saying when and why it was not refreshed, and its',
+  '"Measured …" line still dates the figures. A suite that failed partway shows the rows it measured and what',
+  'failed. The run ends with a summary on stderr (refreshed, stale or failed, goals met and missed) and exits',
+  'non-zero if any suite was stale or failed; the next good run of the suite replaces the stale section.',
 ].join('\n');
 
 export function formatNumber(value: number): string {
@@ -71,7 +77,13 @@ export function renderSection(outcome: SuiteOutcome, machine: MachineInfo, quick
       `1-min load average at start ${outcome.loadAverage.toFixed(2)}._`,
   );
   lines.push('', suite.description, '');
-  if (outcome.error) lines.push(`**This suite failed:** \`${cell(outcome.error)}\``, '');
+  if (outcome.error && results.length > 0)
+    lines.push(
+      `**This suite failed partway:** \`${cell(outcome.error)}\`; the rows below are what it measured before that.`,
+      '',
+    );
+  else if (outcome.error) lines.push(`**This suite failed:** \`${cell(outcome.error)}\``, '');
+  else if (results.length === 0) lines.push('**This suite failed:** it produced no results.', '');
   if (results.length > 0) {
     lines.push('| Metric | Value | Baseline (same run) | Ratio | Goal | Met |', '|---|---|---|---|---|---|');
     lines.push(...results.map(row), '');

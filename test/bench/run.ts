@@ -11,16 +11,21 @@
  *   and every section carries its own date and machine line, so mixing runs stays honest;
  * - `--quick` (small counts, for a smoke run of the harness) prints the report to stdout and
  *   leaves docs/benchmarks.md alone, so a smoke run never overwrites real figures; give
- *   `--out <file>` to write it somewhere anyway.
- * The exit code is 1 when a suite failed (its section then says so).
+ *   `--out <file>` to write it somewhere anyway;
+ * - a suite that produces no figures keeps its section's last good ones, marked stale with the
+ *   date and reason (test/bench/harness/section-merge.ts); one that fails partway keeps its new rows.
+ * The run ends with a summary of every suite on stderr; the exit code is 1 when a suite was stale
+ * or failed (a missed goal alone is not a failure: its row says ❌), 2 for an unknown suite.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadSuites } from './registry.js';
+import { exitCodeFor, renderSummary } from './harness/run-summary.js';
+import { type SettledSection, settleSection } from './harness/section-merge.js';
 import { parseSections, renderReport, renderSection, type SuiteOutcome } from './report.js';
-import { machineInfo } from './support/machine.js';
+import { type MachineInfo, machineInfo } from './support/machine.js';
 import { releaseTemplateDatabase } from './support/services.js';
 import type { BenchContext, BenchResult, BenchSuite } from './types.js';
 
@@ -65,7 +70,13 @@ async function runSuite(suite: BenchSuite, quick: boolean): Promise<SuiteOutcome
   }
 }
 
-async function main(): Promise<number> {
+interface RunOptions {
+  quick: boolean;
+  wanted: string[];
+  out: string | URL | undefined;
+}
+
+function parseOptions(): RunOptions {
   const { values } = parseArgs({
     options: {
       only: { type: 'string', multiple: true },
@@ -74,21 +85,11 @@ async function main(): Promise<number> {
     },
   });
   const quick = values.quick ?? false;
-  const all = await loadSuites();
   const wanted = (values.only ?? []).flatMap((value) => value.split(',')).filter(Boolean);
-  const unknown = wanted.filter((name) => !all.some((suite) => suite.name === name));
-  if (unknown.length > 0) {
-    process.stderr.write(
-      `unknown suite(s): ${unknown.join(', ')}; known: ${all.map((suite) => suite.name).join(', ')}\n`,
-    );
-    return 2;
-  }
-  const selected = wanted.length > 0 ? all.filter((suite) => wanted.includes(suite.name)) : all;
+  return { quick, wanted, out: values.out ?? (quick ? undefined : DEFAULT_OUT) };
+}
 
-  // Servers run from their compiled build, as in production: build first.
-  process.stderr.write('[bench] npm run build\n');
-  execFileSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const machine = machineInfo();
+async function runSelected(selected: BenchSuite[], quick: boolean): Promise<SuiteOutcome[]> {
   const outcomes: SuiteOutcome[] = [];
   try {
     for (const suite of selected) outcomes.push(await runSuite(suite, quick));
@@ -97,13 +98,34 @@ async function main(): Promise<number> {
       process.stderr.write(`could not drop the template: ${error}\n`),
     );
   }
+  return outcomes;
+}
 
-  const out = values.out ?? (quick ? undefined : DEFAULT_OUT);
-  const existing = out && wanted.length > 0 && fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+/**
+ * Writes the report and returns how each section was settled. The existing report is read even
+ * on a full run: a suite that cannot run keeps its last good figures from it, marked stale.
+ */
+function writeReport(
+  options: RunOptions,
+  all: BenchSuite[],
+  outcomes: SuiteOutcome[],
+  machine: MachineInfo,
+): SettledSection[] {
+  const { out, quick } = options;
+  const existing = out && fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const kept = parseSections(existing);
+  const settled = outcomes.map((outcome) =>
+    settleSection(
+      outcome,
+      renderSection(outcome, machine, quick),
+      kept.get(outcome.suite.name),
+      machine.date,
+    ),
+  );
   const report = renderReport({
     suites: all,
-    fresh: new Map(outcomes.map((outcome) => [outcome.suite.name, renderSection(outcome, machine, quick)])),
-    kept: parseSections(existing),
+    fresh: new Map(settled.map((entry) => [entry.name, entry.section])),
+    kept,
     machine,
   });
   if (out) {
@@ -112,7 +134,31 @@ async function main(): Promise<number> {
   } else {
     process.stdout.write(report);
   }
-  return outcomes.some((outcome) => outcome.error) ? 1 : 0;
+  return settled;
+}
+
+async function main(): Promise<number> {
+  const options = parseOptions();
+  const all = await loadSuites();
+  const unknown = options.wanted.filter((name) => !all.some((suite) => suite.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `unknown suite(s): ${unknown.join(', ')}; known: ${all.map((suite) => suite.name).join(', ')}\n`,
+    );
+    return 2;
+  }
+  const selected =
+    options.wanted.length > 0 ? all.filter((suite) => options.wanted.includes(suite.name)) : all;
+
+  // Servers run from their compiled build, as in production: build first.
+  process.stderr.write('[bench] npm run build\n');
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const machine = machineInfo();
+  const outcomes = await runSelected(selected, options.quick);
+  const settled = writeReport(options, all, outcomes, machine);
+  // Last on stderr, after every progress line, so a stale or failed suite is the last thing read.
+  process.stderr.write(renderSummary(settled));
+  return exitCodeFor(settled);
 }
 
 // Exit explicitly: a suite that leaked a socket or timer must not keep the run alive.
