@@ -79,8 +79,8 @@ export async function measureFilterThroughput(bench: AgentBench): Promise<BenchR
     await receiving.apply(plain);
     stream = new TcpStream(sender.name, receiver.name, '100.96.0.2', STREAM_PORT);
     await stream.start();
-    const seconds = ctx.scale(5, 2);
-    const rounds = ctx.scale(6, 2);
+    const seconds = ctx.scale(4, 2);
+    const rounds = ctx.scale(8, 2);
     ctx.progress(`tunnel throughput (${stream.tool}), filter vs none: ${rounds} rounds × 2 × ${seconds} s`);
     await stream.measure(1); // the handshake and a warm-up, outside the figures
     const series = { filtered: [] as number[], plain: [] as number[] };
@@ -88,6 +88,8 @@ export async function measureFilterThroughput(bench: AgentBench): Promise<BenchR
     for (let i = 0; i < rounds; i += 1) {
       for (const which of i % 2 === 0 ? (['filtered', 'plain'] as const) : (['plain', 'filtered'] as const)) {
         await receiving.apply({ ...(which === 'filtered' ? filtered : plain), revision });
+        // The dataplane reads the swapped table back after apply returns: not during the stream.
+        await receiving.digest();
         revision += 1;
         series[which].push(await stream.measure(seconds));
       }
@@ -105,11 +107,14 @@ export async function measureFilterThroughput(bench: AgentBench): Promise<BenchR
         value: withFilter,
         unit: 'Mbit/s',
         baseline: { label: 'the same stream with no filter, rounds alternating', value: without },
+        // The rounds' own ratios, not the ratio of the medians: other work on the machine moves
+        // both streams of a round alike, and a round's drift then cancels out.
+        ratio: paired,
         goal: '≥ 0.90× no filter (the filter costs ≤ 10 %)',
-        met: withFilter >= 0.9 * without,
+        met: paired >= 0.9,
         notes:
           `with the filter: ${series.filtered.map((v) => v.toFixed(0)).join(', ')} Mbit/s; without: ` +
-          `${series.plain.map((v) => v.toFixed(0)).join(', ')} Mbit/s; median of the rounds' own ratios ${paired.toFixed(2)}×. ` +
+          `${series.plain.map((v) => v.toFixed(0)).join(', ')} Mbit/s; the ratio is the median of the rounds' own ratios (the medians' ratio: ${(withFilter / without).toFixed(2)}×). ` +
           'wireguard-go in both namespaces, joined by a veth pair; ' +
           "the allowing rule is the last of the input chain, which only a connection's first packet walks (established traffic is accepted by the first rule).",
       },
