@@ -2,8 +2,9 @@ import { useState } from 'preact/hooks';
 import { readAllPages } from '../api/http-client.js';
 import type { Device } from '../api/resources.js';
 import { useServices } from '../app/services.js';
-import { Button, Empty, Loading, PageHeader, ReadError } from '../ui/components.js';
+import { Button, PageHeader } from '../ui/components.js';
 import { useAsync } from '../ui/hooks.js';
+import { ListStatus } from '../ui/list-status.js';
 import { type CreatedDeviceConfig, CreateDeviceForm } from './create-device-form.js';
 import { DeviceConfigDialog } from './device-config-dialog.js';
 import { DevicesTable } from './devices-table.js';
@@ -21,7 +22,11 @@ export function DevicesView({ canWrite }: { canWrite: boolean }) {
   return (
     <section>
       <PageHeader title="Devices">
-        {canWrite && !creating ? <Button variant="primary" onClick={() => setCreating(true)}>New device</Button> : null}
+        {canWrite && !creating ? (
+          <Button variant="primary" onClick={() => setCreating(true)}>
+            New device
+          </Button>
+        ) : null}
       </PageHeader>
       {creating ? (
         <CreateDeviceForm
@@ -33,11 +38,21 @@ export function DevicesView({ canWrite }: { canWrite: boolean }) {
           }}
         />
       ) : null}
-      {created ? <DeviceConfigDialog name={created.name} config={created.config} onClose={() => setCreated(undefined)} /> : null}
-      {devices.status === 'error' ? <ReadError error={devices.error} what="devices" /> : null}
-      {devices.status === 'loading' && !devices.value ? <Loading what="devices" /> : null}
-      {devices.value?.length === 0 ? <Empty>No devices yet. A device is a laptop or phone that joins the tunnel through a node.</Empty> : null}
-      {devices.value && devices.value.length > 0 ? <DevicesTable devices={devices.value} canWrite={canWrite} onDelete={remove} /> : null}
+      {created ? (
+        <DeviceConfigDialog
+          name={created.name}
+          config={created.config}
+          onClose={() => setCreated(undefined)}
+        />
+      ) : null}
+      <ListStatus
+        list={devices}
+        what="devices"
+        empty="No devices yet. A device is a laptop or phone that joins the tunnel through a node."
+      />
+      {devices.value && devices.value.length > 0 ? (
+        <DevicesTable devices={devices.value} canWrite={canWrite} onDelete={remove} />
+      ) : null}
     </section>
   );
 }

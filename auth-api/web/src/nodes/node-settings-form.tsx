@@ -2,8 +2,11 @@ import { patchNodeRequest } from '@wirefleet/shared/schemas';
 import { useState } from 'preact/hooks';
 import type { FleetNode } from '../api/resources.js';
 import { useServices } from '../app/services.js';
-import { type FieldErrors, numberOrText, validate } from '../forms/validation.js';
-import { Button, ErrorNotice, Field } from '../ui/components.js';
+import { TextField } from '../forms/form-parts.js';
+import { useDraft } from '../forms/use-draft.js';
+import { useFormSubmit } from '../forms/use-form-submit.js';
+import { numberOrText, validate } from '../forms/validation.js';
+import { Button, ErrorNotice } from '../ui/components.js';
 
 interface Draft {
   name: string;
@@ -36,49 +39,46 @@ export function changesOf(node: FleetNode, draft: Draft): Record<string, unknown
 
 export function NodeSettingsForm({ node, onSaved }: { node: FleetNode; onSaved: () => void }) {
   const { http } = useServices();
-  const [draft, setDraft] = useState<Draft>(() => draftOf(node));
-  const [errors, setErrors] = useState<FieldErrors>({});
-  const [failure, setFailure] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const [draft, set] = useDraft<Draft>(() => draftOf(node));
   const [saved, setSaved] = useState(false);
-  const set = (key: keyof Draft) => (event: Event) => setDraft({ ...draft, [key]: (event.currentTarget as HTMLInputElement).value });
-
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setSaved(false);
-    setFailure(undefined);
-    const checked = validate(patchNodeRequest, changesOf(node, draft));
-    setErrors(checked.ok ? {} : checked.errors);
-    if (!checked.ok) return;
-    setBusy(true);
-    try {
-      await http.patch(`/v1/nodes/${node.id}`, checked.value);
+  const { errors, failure, busy, onSubmit } = useFormSubmit(
+    () => {
+      setSaved(false);
+      return validate(patchNodeRequest, changesOf(node, draft));
+    },
+    async (changes) => {
+      await http.patch(`/v1/nodes/${node.id}`, changes);
       setSaved(true);
       onSaved();
-    } catch (error) {
-      setFailure(error);
-    } finally {
-      setBusy(false);
-    }
-  };
+    },
+  );
   const input = (key: keyof Draft, label: string, hint?: string) => (
-    <Field label={label} hint={hint} error={errors[key]}>
-      {(id, describedBy) => <input id={id} name={key} value={draft[key]} onInput={set(key)} aria-describedby={describedBy} aria-invalid={errors[key] ? true : undefined} />}
-    </Field>
+    <TextField
+      label={label}
+      hint={hint}
+      error={errors[key]}
+      name={key}
+      value={draft[key]}
+      onInput={set(key)}
+    />
   );
   return (
     <section class="card" aria-labelledby="settings-title">
       <h2 id="settings-title">Settings</h2>
-      <form class="form-grid" onSubmit={submit} noValidate>
+      <form class="form-grid" onSubmit={onSubmit} noValidate>
         {failure ? <ErrorNotice error={failure} /> : null}
-        {errors.form ? <p class="field-error">{errors.form === 'nothing to change' ? 'Nothing changed.' : errors.form}</p> : null}
+        {errors.form ? (
+          <p class="field-error">{errors.form === 'nothing to change' ? 'Nothing changed.' : errors.form}</p>
+        ) : null}
         {input('name', 'Name')}
         {input('region', 'Region', 'Empty to clear.')}
         {input('endpoint', 'Endpoint', 'host:port other nodes reach this one at; empty to clear.')}
         {input('listen_port', 'Listen port')}
         {input('routes', 'Routes', 'CIDRs this node routes into the tunnel, comma-separated.')}
         <div class="form-actions">
-          <Button type="submit" variant="primary" busy={busy}>Save settings</Button>
+          <Button type="submit" variant="primary" busy={busy}>
+            Save settings
+          </Button>
           {saved ? <span role="status">Saved. The node applies it with its next configuration.</span> : null}
         </div>
       </form>
