@@ -68,7 +68,11 @@ socket.on('data', (data) => { if (data.toString().includes('wirefleet')) done('e
 socket.on('error', (error) => done(error.code === 'ECONNREFUSED' ? 'refused' : String(error.code)));
 `;
 
-async function tcpProbe(from: string, to: string, port: number, ms = 1500): Promise<string> {
+/** Long enough for an allowed connection on a loaded machine; a dropped one is expected to time out. */
+const ANSWER_MS = 5_000;
+const DROP_MS = 2_000;
+
+async function tcpProbe(from: string, to: string, port: number, ms = ANSWER_MS): Promise<string> {
   const { stdout } = await exec(
     'ip',
     ['netns', 'exec', from, process.execPath, '-e', TCP_PROBE, to, String(port), String(ms)],
@@ -189,7 +193,7 @@ describe.runIf(missing.length === 0)(
       await apply(N3, state(3, [peer(1)]));
       expect(await apply(N2, n2State(1, ONLY_HTTP))).toMatchObject({ peersAdded: 1, firewallReplaced: true });
       expect(await tcpProbe(N1.ns, N2.tunnelIp, 80)).toBe('echoed');
-      expect(await tcpProbe(N1.ns, N2.tunnelIp, 22)).toBe('timeout');
+      expect(await tcpProbe(N1.ns, N2.tunnelIp, 22, DROP_MS)).toBe('timeout');
       expect(await pingOnce(N1.ns, N2.tunnelIp)).toBe(false);
       // Stateful: what n2 opens towards n1 gets its replies.
       expect(await ping(N2.ns, N1.tunnelIp)).toBe(true);
@@ -199,7 +203,7 @@ describe.runIf(missing.length === 0)(
 
     it('n3, no peer of n2, has no session with it and reaches nothing there', async () => {
       expect(await inNs(N3.ns, 'wg', 'show', N3.ifname, 'peers')).not.toContain(keys[2].publicKey);
-      expect(await tcpProbe(N3.ns, N2.tunnelIp, 80)).not.toBe('echoed');
+      expect(await tcpProbe(N3.ns, N2.tunnelIp, 80, DROP_MS)).not.toBe('echoed');
       expect(await inNs(N2.ns, 'wg', 'show', N2.ifname, 'peers')).not.toContain(keys[3].publicKey);
     });
 
@@ -212,7 +216,7 @@ describe.runIf(missing.length === 0)(
       });
       expect(await ping(N1.ns, N2.tunnelIp)).toBe(true);
       expect(await tcpProbe(N1.ns, N2.tunnelIp, 80)).toBe('echoed');
-      expect(await tcpProbe(N1.ns, N2.tunnelIp, 22)).toBe('timeout');
+      expect(await tcpProbe(N1.ns, N2.tunnelIp, 22, DROP_MS)).toBe('timeout');
       expect((await planes.get(N2.ns)!.digest()).drift).toBe(false);
     });
 
@@ -231,7 +235,7 @@ describe.runIf(missing.length === 0)(
       await apply(N2, n2State(3, filter, { forwards, masquerade: true }));
       // From n3 over the veth (not the tunnel) to n2's public side: DNAT'ed to n1 through the tunnel.
       expect(await tcpProbe(N3.ns, LINKS[1]!.bIp, 8080)).toBe('echoed');
-      expect(await tcpProbe(N2.ns, N1.tunnelIp, 80)).toBe('timeout');
+      expect(await tcpProbe(N2.ns, N1.tunnelIp, 80, DROP_MS)).toBe('timeout');
       // What n1 opens towards n2 still works: n2's replies to a device address are established.
       expect(await tcpProbe(N1.ns, N2.tunnelIp, 80)).toBe('echoed');
     });
