@@ -98,7 +98,8 @@ describe('compileAll', () => {
     const before = compileAll(inputs(used, members));
     const after = compileAll(inputs(unused, members));
     for (const id of [1, 2]) expect(compiledKey(after.get(id)!)).toBe(compiledKey(before.get(id)!));
-    for (const compiled of after.values()) for (const entry of compiled.filter!.inbound) expect(entry.from.length).toBeGreaterThan(0);
+    for (const compiled of after.values())
+      for (const entry of compiled.filter!.inbound) expect(entry.from.length).toBeGreaterThan(0);
   });
 
   it('filters for devices with `to`, one entry for devices that admit the same', () => {

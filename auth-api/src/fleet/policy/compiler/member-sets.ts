@@ -2,9 +2,15 @@ import { hasBit, newBits, setBit } from './bitset.js';
 import type { MemberTable } from './member-table.js';
 import type { Selector } from './selectors.js';
 
-/** murmur3's finaliser: spreads member numbers over 32 bits for the sets' fingerprints. */
-function mix(value: number): number {
-  let hash = Math.imul(value ^ (value >>> 16), 0x85ebca6b);
+/**
+ * A member's address hashed (FNV-1a, then murmur3's finaliser) for the sets' fingerprints.
+ * Hashing the address, not the member number, makes a set's fingerprint a function of its
+ * addresses alone, so entries sort the same however many other members exist.
+ */
+function addressHash(address: string, seed: number): number {
+  let hash = seed;
+  for (let i = 0; i < address.length; i++) hash = Math.imul(hash ^ address.charCodeAt(i), 0x01000193);
+  hash = Math.imul(hash ^ (hash >>> 16), 0x85ebca6b);
   hash = Math.imul(hash ^ (hash >>> 13), 0xc2b2ae35);
   return (hash ^ (hash >>> 16)) >>> 0;
 }
@@ -54,6 +60,20 @@ export class MemberSet {
     return this.cidrsCache;
   }
 
+  /** The same addresses, possibly in another compile's table (the fast path of `affectedNodes`). */
+  sameAddresses(other: MemberSet): boolean {
+    if (this === other) return true;
+    if (this.members.length !== other.members.length || this.low !== other.low || this.high !== other.high)
+      return false;
+    for (let i = 0; i < this.members.length; i++) {
+      const mine = this.members[i]!;
+      const theirs = other.members[i]!;
+      if (this.table.addressKeys[mine] !== other.table.addressKeys[theirs]) return false;
+      if (this.table.members[mine]!.address !== other.table.members[theirs]!.address) return false;
+    }
+    return true;
+  }
+
   private buildBits(): Uint32Array {
     const bits = newBits(this.table.size);
     for (const member of this.members) setBit(bits, member);
@@ -85,8 +105,8 @@ export class MemberSets {
   private nextId = 0;
 
   constructor(private readonly table: MemberTable) {
-    this.low = Uint32Array.from(table.members, (_, index) => mix(2 * index + 1));
-    this.high = Uint32Array.from(table.members, (_, index) => mix(2 * index + 2));
+    this.low = Uint32Array.from(table.members, (member) => addressHash(member.address, 0x811c9dc5));
+    this.high = Uint32Array.from(table.members, (member) => addressHash(member.address, 0x050c5d1f));
   }
 
   /** The members any of `selectors` matches; `key` is the selector list's text, a cache key. */

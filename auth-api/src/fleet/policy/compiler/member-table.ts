@@ -2,7 +2,7 @@ import { memberRef } from './selectors.js';
 import type { PolicyMember } from './types.js';
 
 /** IPv4 as a number for sorting; anything else sorts after every IPv4 address. */
-function addressOrder(address: string): number {
+export function addressOrder(address: string): number {
   const parts = address.split('.');
   if (parts.length !== 4) return Number.MAX_SAFE_INTEGER;
   return parts.reduce((sum, part) => sum * 256 + (Number(part) || 0), 0);
@@ -26,6 +26,8 @@ export class MemberTable {
   readonly members: PolicyMember[];
   /** `a.b.c.d/32` of each member, made once and shared by every filter entry. */
   readonly cidrs: string[];
+  /** Each member's address as `addressOrder` gives it: compared across tables without strings. */
+  readonly addressKeys: Float64Array;
   readonly byRef = new Map<string, number>();
   readonly byTag = new Map<string, number[]>();
   readonly byAddress = new Map<string, number>();
@@ -44,6 +46,7 @@ export class MemberTable {
   constructor(members: readonly PolicyMember[]) {
     this.members = [...members].sort(compareMembers);
     this.cidrs = this.members.map((member) => `${member.address}/32`);
+    this.addressKeys = Float64Array.from(this.members, (member) => addressOrder(member.address));
     for (const [index, member] of this.members.entries()) this.index(member, index);
     this.nodeIndexes = [...this.byRef.entries()]
       .filter(([ref]) => ref.startsWith('node:'))

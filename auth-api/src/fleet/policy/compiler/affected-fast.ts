@@ -1,0 +1,124 @@
+import type { PolicyDocument } from '@wirefleet/shared/schemas';
+import { planChange } from './affected-plan.js';
+import { bitIndexes } from './bitset.js';
+import { diffInputs } from './input-diff.js';
+import { type Draft, targetDrafts } from './node-filter.js';
+import { peerSlots } from './node-peers.js';
+import { compileRules, PolicyIndex } from './policy-index.js';
+import { InvertedLookup, MatchingLookup, type RuleLookup } from './rule-lookup.js';
+import type { PolicyInputs } from './types.js';
+
+/** One side of the change, indexed, with the rule lookup that suits the number of questions. */
+interface Side {
+  index: PolicyIndex;
+  lookup: RuleLookup;
+}
+
+/** Above this many questions, resolving every rule once beats matching selectors per question. */
+const MATCHING_LIMIT = 16;
+
+function draftKey(draft: Draft): string {
+  const { from } = draft;
+  return `${draft.proto}|${from.members.length}:${from.low}:${from.high}|${draft.ranges?.join(';') ?? ''}`;
+}
+
+/** The same sources, protocols and ports, whatever the two sides' member numbering. */
+function sameDrafts(a: readonly Draft[], b: readonly Draft[]): boolean {
+  if (a.length !== b.length) return false;
+  const byKey = new Map<string, Draft[]>();
+  for (const draft of a) {
+    const list = byKey.get(draftKey(draft));
+    if (list) list.push(draft);
+    else byKey.set(draftKey(draft), [draft]);
+  }
+  return b.every(
+    (draft) => byKey.get(draftKey(draft))?.some((other) => other.from.sameAddresses(draft.from)) ?? false,
+  );
+}
+
+function peerIds(side: Side, nodeId: number): number[] | 'all' | undefined {
+  const slot = side.index.table.slotOfNode.get(nodeId);
+  if (slot === undefined) return undefined;
+  const peers = peerSlots(side.index, side.lookup, slot);
+  return peers === 'all' ? 'all' : bitIndexes(peers).map((peer) => side.index.table.nodeIds[peer]!);
+}
+
+function peersDiffer(before: Side, after: Side, nodeId: number): boolean {
+  const old = peerIds(before, nodeId);
+  const fresh = peerIds(after, nodeId);
+  if (old === fresh) return false;
+  if (!Array.isArray(old) || !Array.isArray(fresh) || old.length !== fresh.length) return true;
+  return old.some((id, position) => fresh[position] !== id);
+}
+
+function isRouter(side: Side, nodeId: number): boolean {
+  const slot = side.index.table.slotOfNode.get(nodeId);
+  return slot !== undefined && side.index.table.nodeMember(slot).hasRoutes;
+}
+
+/**
+ * The nodes whose peers differ through the pivot: the pivot itself, and every node gained or
+ * lost as its peer (peering is symmetric), but nodes with routes, which keep 'all'. Those did
+ * not change (no fast path otherwise), so a pivot with 'all' on one side has it on both.
+ */
+function pivotChanges(before: Side, after: Side, pivot: number): number[] {
+  const old = peerIds(before, pivot) ?? [];
+  const fresh = peerIds(after, pivot) ?? [];
+  if (old === 'all' || fresh === 'all') return [];
+  const oldSet = new Set(old);
+  const freshSet = new Set(fresh);
+  const changed = [...old.filter((id) => !freshSet.has(id)), ...fresh.filter((id) => !oldSet.has(id))];
+  if (changed.length === 0) return [];
+  return [pivot, ...changed.filter((id) => !isRouter(before, id) && !isRouter(after, id))];
+}
+
+/** The home nodes whose filters differ because of what `ref` is admitted (or where it sits). */
+function filterHomes(before: Side, after: Side, ref: string): number[] {
+  const drafts = (side: Side) => {
+    const member = side.index.table.byRef.get(ref);
+    return member === undefined
+      ? { drafts: [], member: undefined }
+      : { drafts: targetDrafts(side.index, side.lookup, member), member: side.index.table.members[member] };
+  };
+  const old = drafts(before);
+  const fresh = drafts(after);
+  // A device's address is in its node's `to`, and its home is where its entries go: when it
+  // moves, its old home loses its entries and its new home gains them.
+  const moved =
+    old.member?.homeNodeId !== fresh.member?.homeNodeId ||
+    (ref.startsWith('device:') && old.member?.address !== fresh.member?.address);
+  if (!moved) return sameDrafts(old.drafts, fresh.drafts) ? [] : [old.member!.homeNodeId];
+  const homes: number[] = [];
+  if (old.drafts.length > 0) homes.push(old.member!.homeNodeId);
+  if (fresh.drafts.length > 0) homes.push(fresh.member!.homeNodeId);
+  return homes;
+}
+
+type Documented = PolicyInputs & { document: PolicyDocument };
+
+/**
+ * `affectedNodes` without compiling every node: plan what the change can reach, then compare
+ * only those nodes' peers and those members' filter parts. Undefined when there is no
+ * shortcut (no document on a side, or a node with routes changed): the caller compiles both.
+ */
+export function affectedByFastPath(before: PolicyInputs, after: PolicyInputs): number[] | undefined {
+  if (!before.document || !after.document) return undefined;
+  const diff = diffInputs(before as Documented, after as Documented);
+  const oldIndex = new PolicyIndex(before.members, compileRules(before.document), before.forwards);
+  const freshIndex = new PolicyIndex(after.members, compileRules(after.document), after.forwards);
+  const plan = planChange(diff, oldIndex, freshIndex);
+  if (!plan) return undefined;
+  const many = plan.targets.size + plan.peerNodes.size + plan.pivots.size > MATCHING_LIMIT;
+  const side = (index: PolicyIndex): Side => ({
+    index,
+    lookup: many ? new InvertedLookup(index) : new MatchingLookup(index),
+  });
+  const old = side(oldIndex);
+  const fresh = side(freshIndex);
+  const affected = new Set(plan.certain);
+  for (const pivot of plan.pivots) for (const id of pivotChanges(old, fresh, pivot)) affected.add(id);
+  for (const id of plan.peerNodes) if (!affected.has(id) && peersDiffer(old, fresh, id)) affected.add(id);
+  for (const ref of plan.targets) for (const id of filterHomes(old, fresh, ref)) affected.add(id);
+  const isNode = (id: number) => old.index.table.slotOfNode.has(id) || fresh.index.table.slotOfNode.has(id);
+  return [...affected].filter(isNode).sort((a, b) => a - b);
+}
