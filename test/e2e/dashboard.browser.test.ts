@@ -109,6 +109,7 @@ describe.skipIf(skip !== undefined)(`the dashboard in Chromium${skip ? ` (skippe
     await page.getByRole('link', { name: 'Devices' }).click();
     await page.getByRole('button', { name: 'New device' }).click();
     await page.getByLabel('Device name').fill('alice-laptop');
+    await page.getByLabel('Tags (optional)').fill('staff');
     await page.getByLabel('Node', { exact: true }).selectOption({ label: 'sim-1' });
     await page.getByRole('button', { name: 'Create device' }).click();
     const config = (await page.getByTestId('device-config').textContent())!;
@@ -119,7 +120,9 @@ describe.skipIf(skip !== undefined)(`the dashboard in Chromium${skip ? ` (skippe
     expect(bodies.filter((body) => body.includes(privateKey)), 'the private key never left the browser').toEqual([]);
     await screenshot(page, 'device-config');
     await page.getByRole('button', { name: 'I have saved it' }).click();
-    await page.locator('[data-testid="devices-table"]', { hasText: 'alice-laptop' }).waitFor();
+    const device = page.locator('[data-testid="devices-table"] tbody tr', { hasText: 'alice-laptop' });
+    await device.waitFor();
+    expect(await device.locator('td').nth(1).textContent(), 'the device’s tags').toBe('staff');
   });
 
   it('creates an enrollment key shown once with its enroll line; a viewer user; the audit log', async () => {

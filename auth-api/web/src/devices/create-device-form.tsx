@@ -4,6 +4,7 @@ import type { CreatedDevice } from '../api/resources.js';
 import { useServices } from '../app/services.js';
 import { facets } from '../fleet/filter-nodes.js';
 import { FormActions, TextField } from '../forms/form-parts.js';
+import { useDraft } from '../forms/use-draft.js';
 import { useFormSubmit } from '../forms/use-form-submit.js';
 import { type Checked, validate } from '../forms/validation.js';
 import { ErrorNotice, Field } from '../ui/components.js';
@@ -31,14 +32,26 @@ interface Placement {
 
 type DeviceRequest = { body: unknown; keys: WireguardKeyPair };
 
+interface DeviceDraft {
+  name: string;
+  /** Comma- or space-separated. */
+  tags: string;
+}
+
 /** The request for a new device with this public key; a missing placement is the target's error. */
-function checkDevice(name: string, placement: Placement, keys: WireguardKeyPair): Checked<DeviceRequest> {
+function checkDevice(
+  draft: DeviceDraft,
+  placement: Placement,
+  keys: WireguardKeyPair,
+): Checked<DeviceRequest> {
   const { kind, target } = placement;
   const where = kind === 'node' ? { node_id: Number(target) || target } : { region: target };
+  const tags = draft.tags.split(/[\s,]+/).filter(Boolean);
   const checked = validate(createDeviceRequest, {
-    name: name.trim(),
+    name: draft.name.trim(),
     wg_public_key: keys.publicKey,
     ...where,
+    tags,
   });
   if (checked.ok) return { ok: true, value: { body: checked.value, keys } };
   const { errors } = checked;
@@ -54,13 +67,13 @@ function checkDevice(name: string, placement: Placement, keys: WireguardKeyPair)
  */
 export function CreateDeviceForm({ nodeId, onCreated, onCancel }: Props) {
   const { http } = useServices();
-  const [name, setName] = useState('');
+  const [draft, set] = useDraft<DeviceDraft>({ name: '', tags: '' });
   const [placement, setPlacement] = useState<Placement>({
     kind: 'node',
     target: nodeId ? String(nodeId) : '',
   });
   const { errors, failure, busy, onSubmit } = useFormSubmit(
-    async () => checkDevice(name, placement, await generateWireguardKeyPair()),
+    async () => checkDevice(draft, placement, await generateWireguardKeyPair()),
     async ({ body, keys }) => {
       const device = await http.post<CreatedDevice>('/v1/devices', body);
       onCreated({ name: device.name, config: withPrivateKey(device.client_config, keys.privateKey) });
@@ -74,8 +87,8 @@ export function CreateDeviceForm({ nodeId, onCreated, onCancel }: Props) {
         hint="For example alice-laptop."
         error={errors.name}
         name="device-name"
-        value={name}
-        onInput={(e) => setName(e.currentTarget.value)}
+        value={draft.name}
+        onInput={set('name')}
       />
       {nodeId ? null : (
         <PlacementFields
@@ -84,6 +97,14 @@ export function CreateDeviceForm({ nodeId, onCreated, onCancel }: Props) {
           error={errors.target ?? errors.node_id ?? errors.region}
         />
       )}
+      <TextField
+        label="Tags (optional)"
+        hint="Names the access policy matches (tag:<name>), comma-separated."
+        error={errors.tags}
+        name="device-tags"
+        value={draft.tags}
+        onInput={set('tags')}
+      />
       <p class="field-hint">The key pair is made in this browser; only the public key is sent.</p>
       <FormActions submit="Create device" busy={busy} onCancel={onCancel} />
     </form>

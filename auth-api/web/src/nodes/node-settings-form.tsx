@@ -14,7 +14,11 @@ interface Draft {
   endpoint: string;
   listen_port: string;
   routes: string;
+  tags: string;
 }
+
+/** A comma- or space-separated list as its items. */
+const listOf = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
 const draftOf = (node: FleetNode): Draft => ({
   name: node.name,
@@ -22,6 +26,7 @@ const draftOf = (node: FleetNode): Draft => ({
   endpoint: node.endpoint ?? '',
   listen_port: String(node.listen_port),
   routes: node.routes.join(', '),
+  tags: node.tags.join(', '),
 });
 
 /** Only the fields that differ from the node go into the PATCH; empty region/endpoint clear them. */
@@ -32,8 +37,11 @@ export function changesOf(node: FleetNode, draft: Draft): Record<string, unknown
   if (draft.region.trim() !== before.region) changes.region = draft.region.trim() || null;
   if (draft.endpoint.trim() !== before.endpoint) changes.endpoint = draft.endpoint.trim() || null;
   if (draft.listen_port.trim() !== before.listen_port) changes.listen_port = numberOrText(draft.listen_port);
-  const routes = draft.routes.split(/[\s,]+/).filter(Boolean);
+  const routes = listOf(draft.routes);
   if (routes.join(', ') !== before.routes) changes.routes = routes;
+  // The API keeps tags sorted and unique: typing them in another order changes nothing.
+  const tags = [...new Set(listOf(draft.tags))].sort();
+  if (tags.join(', ') !== [...new Set(node.tags)].sort().join(', ')) changes.tags = tags;
   return changes;
 }
 
@@ -75,6 +83,7 @@ export function NodeSettingsForm({ node, onSaved }: { node: FleetNode; onSaved: 
         {input('endpoint', 'Endpoint', 'host:port other nodes reach this one at; empty to clear.')}
         {input('listen_port', 'Listen port')}
         {input('routes', 'Routes', 'CIDRs this node routes into the tunnel, comma-separated.')}
+        {input('tags', 'Tags', 'Names the access policy matches (tag:<name>), comma-separated.')}
         <div class="form-actions">
           <Button type="submit" variant="primary" busy={busy}>
             Save settings

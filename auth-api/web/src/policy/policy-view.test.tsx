@@ -18,16 +18,15 @@ const FAILING = {
 
 async function mount(canWrite: boolean) {
   const puts: unknown[] = [];
+  const server = {
+    current: { policy: V1, version: 1, updated_at: '2026-01-01T00:00:00.000Z', updated_by: 'admin' },
+  };
   let policyReads = 0;
   const { http, calls } = scriptedHttp(({ method, url, body }) => {
     if (url.startsWith('/v1/nodes?')) return { status: 200, body: { items: [node(1), node(2)] } };
     if (url === '/v1/policy') {
       if (method === 'GET') policyReads += 1;
-      if (method === 'GET')
-        return {
-          status: 200,
-          body: { policy: V1, version: 1, updated_at: '2026-01-01T00:00:00.000Z', updated_by: 'admin' },
-        };
+      if (method === 'GET') return { status: 200, body: server.current };
       puts.push(body);
       if (puts.length === 1) return { status: 400, body: { code: 'invalid_policy', errors: [FAILING] } };
       return {
@@ -62,7 +61,7 @@ async function mount(canWrite: boolean) {
     );
   });
   await settle();
-  return { root, services, puts, calls, policyReads: () => policyReads };
+  return { root, services, puts, calls, server, policyReads: () => policyReads };
 }
 
 const settle = () => act(() => new Promise<void>((resolve) => setTimeout(resolve, 30)));
@@ -163,5 +162,38 @@ describe('the policy page', () => {
     services.client.deliver(event('fleet', 'policy.updated', { version: 2 }));
     await settle();
     expect(policyReads()).toBe(before + 1);
+  });
+
+  it('keeps the edits when another version is saved meanwhile, and says so; unedited, the editor follows', async () => {
+    const { root, services, server } = await mount(true);
+    const v2 = { rules: [{ src: ['*'], dst: ['*'], ports: ['icmp'] }], tests: [] };
+    server.current = {
+      policy: v2 as never,
+      version: 2,
+      updated_at: '2026-01-02T00:00:00.000Z',
+      updated_by: 'user:7',
+    };
+    services.client.deliver(event('fleet', 'policy.updated', { version: 2 }));
+    await settle();
+    expect(textarea(root).value).toBe(policyText(v2 as never));
+    expect(root.querySelector('[data-testid="policy-in-force"]')!.textContent).toContain(
+      'Version 2 is in force',
+    );
+
+    await type(textarea(root), '{"rules": []}');
+    const v3 = { rules: [], tests: [] };
+    server.current = {
+      policy: v3 as never,
+      version: 3,
+      updated_at: '2026-01-03T00:00:00.000Z',
+      updated_by: 'user:8',
+    };
+    services.client.deliver(event('fleet', 'policy.updated', { version: 3 }));
+    await settle();
+    expect(textarea(root).value).toBe('{"rules": []}');
+    expect(root.textContent).toContain('Version 3 was saved by user:8 meanwhile.');
+    await act(() => button(root, 'Load version 3')!.click());
+    expect(textarea(root).value).toBe(policyText(v3 as never));
+    expect(root.textContent).not.toContain('meanwhile');
   });
 });
