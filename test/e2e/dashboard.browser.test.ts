@@ -164,99 +164,104 @@ describe.skipIf(skip !== undefined)(`the dashboard in Chromium${skip ? ` (skippe
   });
 
   it('writes the access policy: a schema error at its path, a failing test named, saved, checked, reverted from the history', async () => {
-      await page.goto(stack.url);
-      const [a, b] = [await nodeId(page, 'sim-1'), await nodeId(page, 'sim-2')];
-      await page.getByRole('link', { name: 'Policy' }).click();
-      await page.getByRole('heading', { name: 'Access policy' }).waitFor();
-      expect(await page.getByTestId('policy-in-force').textContent()).toContain('No policy is set');
-      const editor = page.getByLabel('Policy (JSON)');
-      const save = page.getByRole('button', { name: 'Save policy' });
-      const web = {
-        src: [`node:${a}`],
-        dst: [`node:${b}`],
-        ports: ['tcp:80'],
-        description: 'sim-1 reaches sim-2 on http',
-      };
-      const tests = [
-        { src: `node:${a}`, dst: `node:${b}`, port: 'tcp:80', expect: 'allow' },
-        { src: `node:${b}`, dst: `node:${a}`, port: 'tcp:22', expect: 'allow' },
-      ];
+    await page.goto(stack.url);
+    const [a, b] = [await nodeId(page, 'sim-1'), await nodeId(page, 'sim-2')];
+    await page.getByRole('link', { name: 'Policy' }).click();
+    await page.getByRole('heading', { name: 'Access policy' }).waitFor();
+    expect(await page.getByTestId('policy-in-force').textContent()).toContain('No policy is set');
+    const editor = page.getByLabel('Policy (JSON)');
+    const save = page.getByRole('button', { name: 'Save policy' });
+    const web = {
+      src: [`node:${a}`],
+      dst: [`node:${b}`],
+      ports: ['tcp:80'],
+      description: 'sim-1 reaches sim-2 on http',
+    };
+    const tests = [
+      { src: `node:${a}`, dst: `node:${b}`, port: 'tcp:80', expect: 'allow' },
+      { src: `node:${b}`, dst: `node:${a}`, port: 'tcp:22', expect: 'allow' },
+    ];
 
-      await editor.fill(JSON.stringify({ rules: [{ ...web, ports: ['tcp:70000'] }], tests }, null, 2));
-      await page
-        .locator('[data-testid="policy-errors"] li[data-path="rules.0.ports.0"]', {
-          hasText: 'ports are 1-65535',
-        })
-        .waitFor();
-      expect(await save.isDisabled()).toBe(true);
-      await screenshot(page, 'policy-invalid');
+    await editor.fill(JSON.stringify({ rules: [{ ...web, ports: ['tcp:70000'] }], tests }, null, 2));
+    await page
+      .locator('[data-testid="policy-errors"] li[data-path="rules.0.ports.0"]', {
+        hasText: 'ports are 1-65535',
+      })
+      .waitFor();
+    expect(await save.isDisabled()).toBe(true);
+    await screenshot(page, 'policy-invalid');
 
-      await editor.fill(JSON.stringify({ rules: [web], tests }, null, 2));
-      await save.click();
-      await page
-        .locator('[data-testid="policy-refusal"] li[data-path="tests.1"]', {
-          hasText: 'expected allow, got deny',
-        })
-        .waitFor();
-      const failed = page.locator('[data-testid="policy-test-results"] li[data-test-index="1"]');
-      expect(await failed.getAttribute('data-outcome')).toBe('failed');
-      expect(await failed.textContent()).toContain(`node:${b} → node:${a} on tcp:22`);
-      expect(await page.getByTestId('policy-in-force').textContent()).toContain('No policy is set');
+    await editor.fill(JSON.stringify({ rules: [web], tests }, null, 2));
+    await save.click();
+    await page
+      .locator('[data-testid="policy-refusal"] li[data-path="tests.1"]', {
+        hasText: 'expected allow, got deny',
+      })
+      .waitFor();
+    const failed = page.locator('[data-testid="policy-test-results"] li[data-test-index="1"]');
+    expect(await failed.getAttribute('data-outcome')).toBe('failed');
+    expect(await failed.textContent()).toContain(`node:${b} → node:${a} on tcp:22`);
+    expect(await page.getByTestId('policy-in-force').textContent()).toContain('No policy is set');
 
-      const v1 = { rules: [web], tests: [tests[0], { ...tests[1], expect: 'deny' }] };
-      await editor.fill(JSON.stringify(v1, null, 2));
-      await save.click();
-      await page.getByTestId('policy-saved').filter({ hasText: 'Saved as version 1' }).waitFor();
-      expect(
-        await page.locator('[data-testid="policy-test-results"] li[data-outcome="passed"]').count(),
-      ).toBe(2);
-      await page.getByTestId('policy-in-force').filter({ hasText: 'Version 1 is in force' }).waitFor();
-      await screenshot(page, 'policy-saved');
+    const v1 = { rules: [web], tests: [tests[0], { ...tests[1], expect: 'deny' }] };
+    await editor.fill(JSON.stringify(v1, null, 2));
+    await save.click();
+    await page.getByTestId('policy-saved').filter({ hasText: 'Saved as version 1' }).waitFor();
+    expect(
+      await page.locator('[data-testid="policy-test-results"] li[data-outcome="passed"]').count(),
+    ).toBe(2);
+    await page.getByTestId('policy-in-force').filter({ hasText: 'Version 1 is in force' }).waitFor();
+    await screenshot(page, 'policy-saved');
 
-      const check = async (src: number, dst: number, port: string) => {
-        await page.getByLabel('From').fill(`node:${src}`);
-        await page.getByLabel('To', { exact: true }).fill(`node:${dst}`);
-        await page.getByLabel('Port', { exact: true }).fill(port);
-        await page.getByRole('button', { name: 'Check', exact: true }).click();
-        const answer = page
-          .getByTestId('policy-check-answer')
-          .filter({ hasText: `node:${src} → node:${dst} on ${port}` });
-        await answer.waitFor();
-        return answer;
-      };
-      const allowed = await check(a, b, 'tcp:80');
-      expect(await allowed.getAttribute('data-allow')).toBe('true');
-      expect(await allowed.textContent()).toContain('rules.0 allows it (sim-1 reaches sim-2 on http)');
-      const denied = await check(b, a, 'tcp:22');
-      expect(await denied.getAttribute('data-allow')).toBe('false');
-      expect(await denied.textContent()).toContain('no rule allows it');
+    const check = async (src: number, dst: number, port: string) => {
+      await page.getByLabel('From').fill(`node:${src}`);
+      await page.getByLabel('To', { exact: true }).fill(`node:${dst}`);
+      await page.getByLabel('Port', { exact: true }).fill(port);
+      await page.getByRole('button', { name: 'Check', exact: true }).click();
+      const answer = page
+        .getByTestId('policy-check-answer')
+        .filter({ hasText: `node:${src} → node:${dst} on ${port}` });
+      await answer.waitFor();
+      return answer;
+    };
+    const allowed = await check(a, b, 'tcp:80');
+    expect(await allowed.getAttribute('data-allow')).toBe('true');
+    expect(await allowed.textContent()).toContain('rules.0 allows it (sim-1 reaches sim-2 on http)');
+    const denied = await check(b, a, 'tcp:22');
+    expect(await denied.getAttribute('data-allow')).toBe('false');
+    expect(await denied.textContent()).toContain('no rule allows it');
 
-      await editor.fill(JSON.stringify({ ...v1, rules: [{ ...web, ports: ['tcp:80', 'icmp'] }] }, null, 2));
-      await save.click();
-      await page.getByTestId('policy-saved').filter({ hasText: 'Saved as version 2' }).waitFor();
-      const history = page.getByTestId('policy-history');
-      await history.locator('tbody tr[data-version="2"]').waitFor();
-      expect(await history.locator('tbody tr').count()).toBe(2);
-      await page.getByRole('button', { name: 'Load version 1 into the editor' }).click();
-      expect(JSON.parse(await editor.inputValue())).toEqual(v1);
-      await page.getByTestId('policy-loaded-version').filter({ hasText: 'version 1' }).waitFor();
-      await save.click();
-      await page.getByTestId('policy-saved').filter({ hasText: 'Saved as version 3' }).waitFor();
-      await page.getByTestId('policy-in-force').filter({ hasText: 'Version 3 is in force' }).waitFor();
-      await history.locator('tbody tr[data-version="3"]', { hasText: 'in force' }).waitFor();
-      expect(await history.locator('tbody tr[data-version="3"] td').nth(2).textContent()).toBe('1');
-      await screenshot(page, 'policy-history');
+    await editor.fill(JSON.stringify({ ...v1, rules: [{ ...web, ports: ['tcp:80', 'icmp'] }] }, null, 2));
+    await save.click();
+    await page.getByTestId('policy-saved').filter({ hasText: 'Saved as version 2' }).waitFor();
+    const history = page.getByTestId('policy-history');
+    await history.locator('tbody tr[data-version="2"]').waitFor();
+    expect(await history.locator('tbody tr').count()).toBe(2);
+    // A viewer watching the page sees the revert arrive live (the fleet room's policy.updated).
+    const viewer = await newPage(browser);
+    await signIn(viewer, stack.url, VIEWER.username, VIEWER.password);
+    await viewer.getByRole('link', { name: 'Policy' }).click();
+    await viewer.getByTestId('policy-in-force').filter({ hasText: 'Version 2 is in force' }).waitFor();
+    expect(await viewer.getByLabel('Policy (JSON)').getAttribute('readonly')).not.toBeNull();
+    expect(await viewer.getByRole('button', { name: 'Save policy' }).count()).toBe(0);
 
-      const viewer = await newPage(browser);
-      await signIn(viewer, stack.url, VIEWER.username, VIEWER.password);
-      await viewer.getByRole('link', { name: 'Policy' }).click();
-      await viewer.getByTestId('policy-in-force').filter({ hasText: 'Version 3 is in force' }).waitFor();
-      expect(await viewer.getByLabel('Policy (JSON)').getAttribute('readonly')).not.toBeNull();
-      expect(await viewer.getByRole('button', { name: 'Save policy' }).count()).toBe(0);
-      await viewer.close();
-    });
+    await page.getByRole('button', { name: 'Load version 1 into the editor' }).click();
+    expect(JSON.parse(await editor.inputValue())).toEqual(v1);
+    await page.getByTestId('policy-loaded-version').filter({ hasText: 'version 1' }).waitFor();
+    await save.click();
+    await page.getByTestId('policy-saved').filter({ hasText: 'Saved as version 3' }).waitFor();
+    await page.getByTestId('policy-in-force').filter({ hasText: 'Version 3 is in force' }).waitFor();
+    await history.locator('tbody tr[data-version="3"]', { hasText: 'in force' }).waitFor();
+    expect(await history.locator('tbody tr[data-version="3"] td').nth(2).textContent()).toBe('1');
+    await history.scrollIntoViewIfNeeded();
+    await screenshot(page, 'policy-history');
 
-    it('signs out: the socket closes and the sign-in form returns', async () => {
+    await viewer.getByTestId('policy-in-force').filter({ hasText: 'Version 3 is in force' }).waitFor({ timeout: 10_000 });
+    expect(JSON.parse(await viewer.getByLabel('Policy (JSON)').inputValue())).toEqual(v1);
+    await viewer.close();
+  });
+
+  it('signs out: the socket closes and the sign-in form returns', async () => {
     const cdp = await page.context().newCDPSession(page);
     const closed: string[] = [];
     cdp.on('Network.webSocketClosed', ({ requestId }) => closed.push(requestId));

@@ -34,13 +34,13 @@ function usePolicySave(editor: PolicyEditorState, onSaved: () => void) {
       onSaved();
     },
   );
-  return { parsed, outcome, submit, refusal: refusalOf(submit.failure) };
+  return { parsed, outcome, submit };
 }
 
 /** The document as JSON: checked as it is typed, saved by an admin, read-only for the others. */
 export function PolicyEditor(props: { editor: PolicyEditorState; canWrite: boolean; onSaved: () => void }) {
   const { editor, canWrite } = props;
-  const { parsed, outcome, submit, refusal } = usePolicySave(editor, props.onSaved);
+  const { parsed, outcome, submit } = usePolicySave(editor, props.onSaved);
   const textarea = useRef<HTMLTextAreaElement>(null);
   const locate = (path: string) => {
     const span = locatePath(editor.text, path);
@@ -76,18 +76,7 @@ export function PolicyEditor(props: { editor: PolicyEditorState; canWrite: boole
           onLocate={locate}
         />
       )}
-      {refusal ? (
-        <IssueList
-          title="The API refused it:"
-          issues={refusal}
-          tone="error"
-          testId="policy-refusal"
-          onLocate={locate}
-        />
-      ) : submit.failure ? (
-        <ErrorNotice error={submit.failure} title="The policy could not be saved." />
-      ) : null}
-      {canWrite ? <SaveResult outcome={outcome} refusal={refusal} onLocate={locate} /> : null}
+      {canWrite ? <SaveResult outcome={outcome} failure={submit.failure} onLocate={locate} /> : null}
       {canWrite ? (
         <div class="form-actions">
           <Button type="submit" variant="primary" busy={submit.busy} disabled={!parsed.ok}>
@@ -120,16 +109,29 @@ function EditorNotices({ editor, canWrite }: { editor: PolicyEditorState; canWri
   );
 }
 
+/** The last save's answer: saved (with warnings) or refused (by path), and its tests. */
 function SaveResult(props: {
   outcome: SaveOutcome | undefined;
-  refusal: PolicyIssue[] | undefined;
+  failure: unknown;
   onLocate: (path: string) => void;
 }) {
-  const { outcome, refusal, onLocate } = props;
+  const { outcome, failure, onLocate } = props;
+  const refusal = refusalOf(failure);
+  if (failure && !refusal) return <ErrorNotice error={failure} title="The policy could not be saved." />;
   if (!outcome || (!outcome.update && !refusal)) return null;
   const { update } = outcome;
   return (
     <div class="save-result">
+      {refusal ? (
+        <IssueList
+          title="The API refused it:"
+          issues={refusal}
+          tone="error"
+          role="alert"
+          testId="policy-refusal"
+          onLocate={onLocate}
+        />
+      ) : null}
       {update ? (
         <p class="notice notice-info" role="status" data-testid="policy-saved">
           Saved as version {update.version}
@@ -143,6 +145,7 @@ function SaveResult(props: {
           title="Saved, with warnings:"
           issues={update.warnings}
           tone="warn"
+          role="status"
           testId="policy-warnings"
           onLocate={onLocate}
         />

@@ -6,15 +6,17 @@ interface IssueListProps {
   title: string;
   issues: readonly PolicyIssue[];
   tone: 'error' | 'warn';
+  /** Announced when it appears (the API's answer); the checks made while typing are not. */
+  role?: 'alert' | 'status';
   testId: string;
   /** Selects the issue's place in the editor. */
   onLocate: (path: string) => void;
 }
 
 /** Problems of the document, each beside its path (`rules.0.ports.1`), which finds it in the editor. */
-export function IssueList({ title, issues, tone, testId, onLocate }: IssueListProps) {
+export function IssueList({ title, issues, tone, role, testId, onLocate }: IssueListProps) {
   return (
-    <div class={`notice notice-${tone}`} role={tone === 'error' ? 'alert' : 'status'} data-testid={testId}>
+    <div class={`notice notice-${tone}`} role={role} data-testid={testId}>
       <strong>{title}</strong>
       <ul class="issues">
         {issues.map((issue) => (
