@@ -33,6 +33,13 @@ const HOW_TAKEN = [
   '"Measured …" line still dates the figures. A suite that failed partway shows the rows it measured and what',
   'failed. The run ends with a summary on stderr (refreshed, stale or failed, goals met and missed) and exits',
   'non-zero if any suite was stale or failed; the next good run of the suite replaces the stale section.',
+  '',
+  'To check a change against the code before it (issue #13: every figure within 5 % of its value before the',
+  'refactor, side by side in the same run), `npm run bench:compare -- <revision> [--only <suite>,…]` builds',
+  'that revision in a temporary git worktree, runs each suite there and in this tree in alternating order',
+  '(`--rounds N` for more rounds) and writes docs/benchmarks-compare.md: before, after and the change of',
+  'every figure, with changes beyond ±5 % flagged. Run it on a quiet machine against the last commit before',
+  'the change began; for #13 that is `npm run bench:compare -- 81b1505 --rounds 3`.',
 ].join('\n');
 
 export function formatNumber(value: number): string {
