@@ -5,7 +5,7 @@ import { diffInputs } from './input-diff.js';
 import { type Draft, targetDrafts } from './node-filter.js';
 import { peerSlots } from './node-peers.js';
 import { compileRules, PolicyIndex } from './policy-index.js';
-import { InvertedLookup, MatchingLookup, type RuleLookup } from './rule-lookup.js';
+import { InvertedLookup, MatchingLookup, type RuleLookup, TargetBitsLookup } from './rule-lookup.js';
 import type { PolicyInputs } from './types.js';
 
 /** One side of the change, indexed, with the rule lookup that suits the number of questions. */
@@ -14,25 +14,31 @@ interface Side {
   lookup: RuleLookup;
 }
 
-/** Above this many questions, resolving every rule once beats matching selectors per question. */
+/** Above this many nodes or members to ask about, resolving rules once beats matching selectors per question. */
 const MATCHING_LIMIT = 16;
 
-function draftKey(draft: Draft): string {
-  const { from } = draft;
-  return `${draft.proto}|${from.members.length}:${from.low}:${from.high}|${draft.ranges?.join(';') ?? ''}`;
+function sameRanges(
+  a: readonly [number, number][] | undefined,
+  b: readonly [number, number][] | undefined,
+): boolean {
+  if (a === b) return true;
+  if (!a || !b || a.length !== b.length) return false;
+  return a.every((range, i) => range[0] === b[i]![0] && range[1] === b[i]![1]);
 }
 
-/** The same sources, protocols and ports, whatever the two sides' member numbering. */
+/**
+ * The same sources, protocols and ports, whatever the two sides' member numbering. A target
+ * has a handful of drafts, so pairing them up directly beats building keys.
+ */
 function sameDrafts(a: readonly Draft[], b: readonly Draft[]): boolean {
   if (a.length !== b.length) return false;
-  const byKey = new Map<string, Draft[]>();
-  for (const draft of a) {
-    const list = byKey.get(draftKey(draft));
-    if (list) list.push(draft);
-    else byKey.set(draftKey(draft), [draft]);
-  }
-  return b.every(
-    (draft) => byKey.get(draftKey(draft))?.some((other) => other.from.sameAddresses(draft.from)) ?? false,
+  return b.every((draft) =>
+    a.some(
+      (other) =>
+        other.proto === draft.proto &&
+        sameRanges(other.ranges, draft.ranges) &&
+        other.from.sameAddresses(draft.from),
+    ),
   );
 }
 
@@ -108,17 +114,24 @@ export function affectedByFastPath(before: PolicyInputs, after: PolicyInputs): n
   const freshIndex = new PolicyIndex(after.members, compileRules(after.document), after.forwards);
   const plan = planChange(diff, oldIndex, freshIndex);
   if (!plan) return undefined;
-  const many = plan.targets.size + plan.peerNodes.size + plan.pivots.size > MATCHING_LIMIT;
-  const side = (index: PolicyIndex): Side => ({
-    index,
-    lookup: many ? new InvertedLookup(index) : new MatchingLookup(index),
-  });
+  const lookup = (index: PolicyIndex): RuleLookup => {
+    if (plan.peerNodes.size > MATCHING_LIMIT) return new InvertedLookup(index);
+    return plan.targets.size > MATCHING_LIMIT ? new TargetBitsLookup(index) : new MatchingLookup(index);
+  };
+  const side = (index: PolicyIndex): Side => ({ index, lookup: lookup(index) });
   const old = side(oldIndex);
   const fresh = side(freshIndex);
   const affected = new Set(plan.certain);
   for (const pivot of plan.pivots) for (const id of pivotChanges(old, fresh, pivot)) affected.add(id);
   for (const id of plan.peerNodes) if (!affected.has(id) && peersDiffer(old, fresh, id)) affected.add(id);
-  for (const ref of plan.targets) for (const id of filterHomes(old, fresh, ref)) affected.add(id);
+  for (const ref of plan.targets) {
+    // A home already known to change needs no more looking at.
+    const homes = [old, fresh].map(
+      (side) => side.index.table.members[side.index.table.byRef.get(ref) ?? -1]?.homeNodeId,
+    );
+    if (homes.every((home) => home === undefined || affected.has(home))) continue;
+    for (const id of filterHomes(old, fresh, ref)) affected.add(id);
+  }
   const isNode = (id: number) => old.index.table.slotOfNode.has(id) || fresh.index.table.slotOfNode.has(id);
   return [...affected].filter(isNode).sort((a, b) => a - b);
 }

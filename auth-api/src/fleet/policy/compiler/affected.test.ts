@@ -41,12 +41,10 @@ function mutation(before: PolicyInputs): fc.Arbitrary<PolicyInputs> {
       members: replace(at, { ...before.members[at]!, address: `100.97.0.${at}` }),
     })),
     pickMember.map((at) => ({ ...before, members: replace(at, undefined) })),
-    fc
-      .nat(document.rules.length)
-      .map((at) => ({
-        ...before,
-        document: { ...document, rules: document.rules.filter((_, i) => i !== at) },
-      })),
+    fc.nat(document.rules.length).map((at) => ({
+      ...before,
+      document: { ...document, rules: document.rules.filter((_, i) => i !== at) },
+    })),
     randomInputs.map((other) => ({
       ...before,
       document: { ...document, rules: [...document.rules, ...(other.document?.rules ?? []).slice(0, 1)] },

@@ -1,4 +1,4 @@
-import { hasBit, newBits, setBit } from './bitset.js';
+import { bitIndexes, hasBit, newBits, setBit } from './bitset.js';
 import type { MemberTable } from './member-table.js';
 import type { Selector } from './selectors.js';
 
@@ -149,20 +149,22 @@ export class MemberSets {
   }
 
   private matching(selectors: readonly Selector[]): Int32Array {
+    const { table } = this;
     if (selectors.some((selector) => selector.kind === 'all'))
-      return Int32Array.from(this.table.members, (_, i) => i);
-    const bits = newBits(this.table.size);
+      return Int32Array.from(table.members, (_, i) => i);
+    // The common rule names one tag: its list is already in member order.
+    const only = selectors.length === 1 ? selectors[0]! : undefined;
+    if (only?.kind === 'tag') return Int32Array.from(table.byTag.get(only.tag) ?? []);
+    const bits = newBits(table.size);
     for (const selector of selectors) {
       if (selector.kind === 'tag')
-        for (const member of this.table.byTag.get(selector.tag) ?? []) setBit(bits, member);
+        for (const member of table.byTag.get(selector.tag) ?? []) setBit(bits, member);
       else if (selector.kind !== 'all') {
-        const member = this.table.byRef.get(`${selector.kind}:${selector.id}`);
+        const member = table.byRef.get(`${selector.kind}:${selector.id}`);
         if (member !== undefined) setBit(bits, member);
       }
     }
-    const members: number[] = [];
-    for (let member = 0; member < this.table.size; member++) if (hasBit(bits, member)) members.push(member);
-    return Int32Array.from(members);
+    return Int32Array.from(bitIndexes(bits));
   }
 
   private intern(

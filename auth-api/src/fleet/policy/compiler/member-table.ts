@@ -3,17 +3,31 @@ import type { PolicyMember } from './types.js';
 
 /** IPv4 as a number for sorting; anything else sorts after every IPv4 address. */
 export function addressOrder(address: string): number {
-  const parts = address.split('.');
-  if (parts.length !== 4) return Number.MAX_SAFE_INTEGER;
-  return parts.reduce((sum, part) => sum * 256 + (Number(part) || 0), 0);
+  let value = 0;
+  let octet = 0;
+  let dots = 0;
+  for (let i = 0; i < address.length; i++) {
+    const code = address.charCodeAt(i);
+    if (code === 46) {
+      value = value * 256 + octet;
+      octet = 0;
+      dots++;
+    } else if (code >= 48 && code <= 57) octet = octet * 10 + code - 48;
+    else return Number.MAX_SAFE_INTEGER;
+  }
+  return dots === 3 ? value * 256 + octet : Number.MAX_SAFE_INTEGER;
 }
 
-function compareMembers(a: PolicyMember, b: PolicyMember): number {
-  const byAddress = addressOrder(a.address) - addressOrder(b.address);
-  if (byAddress !== 0) return byAddress;
-  if (a.address !== b.address) return a.address < b.address ? -1 : 1;
-  if (a.kind !== b.kind) return a.kind === 'node' ? -1 : 1;
-  return a.id - b.id;
+/** Address order (numerically for IPv4), then nodes before devices, then by id: one order for any input order. */
+function sortMembers(members: readonly PolicyMember[]): Array<{ member: PolicyMember; key: number }> {
+  const keyed = members.map((member) => ({ member, key: addressOrder(member.address) }));
+  keyed.sort((a, b) => {
+    if (a.key !== b.key) return a.key - b.key;
+    if (a.member.address !== b.member.address) return a.member.address < b.member.address ? -1 : 1;
+    if (a.member.kind !== b.member.kind) return a.member.kind === 'node' ? -1 : 1;
+    return a.member.id - b.member.id;
+  });
+  return keyed;
 }
 
 /**
@@ -44,9 +58,10 @@ export class MemberTable {
   readonly routerSlots: number[];
 
   constructor(members: readonly PolicyMember[]) {
-    this.members = [...members].sort(compareMembers);
+    const sorted = sortMembers(members);
+    this.members = sorted.map(({ member }) => member);
     this.cidrs = this.members.map((member) => `${member.address}/32`);
-    this.addressKeys = Float64Array.from(this.members, (member) => addressOrder(member.address));
+    this.addressKeys = Float64Array.from(sorted, ({ key }) => key);
     for (const [index, member] of this.members.entries()) this.index(member, index);
     this.nodeIndexes = [...this.byRef.entries()]
       .filter(([ref]) => ref.startsWith('node:'))

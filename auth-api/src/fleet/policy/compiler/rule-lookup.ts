@@ -36,6 +36,21 @@ export class MatchingLookup implements RuleLookup {
 }
 
 /**
+ * For many members' filters but few nodes' peers (what a change touches): a rule targets a
+ * member when its resolved `dst` holds it (one bit test, no selector matching); peers are
+ * answered by matching, as for a single node.
+ */
+export class TargetBitsLookup extends MatchingLookup {
+  constructor(private readonly policy: PolicyIndex) {
+    super(policy);
+  }
+
+  override targeting(member: number): readonly CompiledRule[] {
+    return this.policy.rules.filter((rule) => this.policy.dstSet(rule).has(member));
+  }
+}
+
+/**
  * For every node at once: resolve every rule's sets, then invert them (member → rules, node →
  * rules), so the work grows with the sets' sizes, never with members × rules.
  */
