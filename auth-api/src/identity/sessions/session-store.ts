@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { UserRole } from '@wirefleet/shared/tokens';
 import type { Knex } from 'knex';
+import { type PreparedStatement, runPrepared } from '../../platform/db/index.js';
 import { hashRefreshToken, newRefreshToken } from './refresh-token.js';
 
 export interface SessionPolicy {
@@ -16,10 +17,40 @@ export interface IssuedRefresh {
 }
 
 export type RotationOutcome =
-  | { kind: 'rotated'; sid: string; userId: number; role: UserRole; refreshToken: string; refreshExpiresIn: number }
+  | {
+      kind: 'rotated';
+      sid: string;
+      userId: number;
+      role: UserRole;
+      refreshToken: string;
+      refreshExpiresIn: number;
+    }
   | { kind: 'invalid' }
   /** An already-rotated token was presented. `familyRevoked` is true when this call revoked it. */
   | { kind: 'reused'; sid: string; userId: number; withinGrace: boolean; familyRevoked: boolean };
+
+/**
+ * Spends a token and issues its successor in one statement (one round trip), prepared so
+ * that Postgres plans it once per connection instead of on every refresh.
+ */
+const ROTATE_STATEMENT: PreparedStatement = {
+  name: 'wirefleet_rotate_refresh_token',
+  text: `WITH spent AS (
+           UPDATE refresh_tokens t SET rotated_at = now()
+             FROM sessions s JOIN users u ON u.id = s.user_id
+            WHERE t.token_hash = $1 AND t.rotated_at IS NULL AND t.expires_at > now()
+              AND s.id = t.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
+              AND u.disabled_at IS NULL
+           RETURNING t.session_id, s.user_id, u.role, s.absolute_expires_at
+         ), fresh AS (
+           INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at)
+           SELECT $2, session_id, $3, LEAST(now() + make_interval(secs => $4), absolute_expires_at) FROM spent
+           RETURNING expires_at
+         )
+         SELECT spent.session_id, spent.user_id, spent.role,
+                GREATEST(0, floor(extract(epoch FROM fresh.expires_at - now())))::int AS expires_in
+           FROM spent, fresh`,
+};
 
 interface SpentRow {
   session_id: string;
@@ -74,24 +105,12 @@ export class SessionStore {
   async rotate(token: string): Promise<RotationOutcome> {
     const hash = hashRefreshToken(token);
     const next = newRefreshToken();
-    const { rows } = await this.rotationDb.raw<{ rows: SpentRow[] }>(
-      `WITH spent AS (
-         UPDATE refresh_tokens t SET rotated_at = now()
-           FROM sessions s JOIN users u ON u.id = s.user_id
-          WHERE t.token_hash = ? AND t.rotated_at IS NULL AND t.expires_at > now()
-            AND s.id = t.session_id AND s.revoked_at IS NULL AND s.absolute_expires_at > now()
-            AND u.disabled_at IS NULL
-         RETURNING t.session_id, s.user_id, u.role, s.absolute_expires_at
-       ), fresh AS (
-         INSERT INTO refresh_tokens (id, session_id, token_hash, expires_at)
-         SELECT ?, session_id, ?, LEAST(now() + make_interval(secs => ?), absolute_expires_at) FROM spent
-         RETURNING expires_at
-       )
-       SELECT spent.session_id, spent.user_id, spent.role,
-              GREATEST(0, floor(extract(epoch FROM fresh.expires_at - now())))::int AS expires_in
-         FROM spent, fresh`,
-      [hash, randomUUID(), next.hash, this.policy.refreshTtlSeconds],
-    );
+    const rows = await runPrepared<SpentRow>(this.rotationDb, ROTATE_STATEMENT, [
+      hash,
+      randomUUID(),
+      next.hash,
+      this.policy.refreshTtlSeconds,
+    ]);
     const row = rows[0];
     if (row) {
       return {
@@ -110,7 +129,10 @@ export class SessionStore {
     const row = await this.db('refresh_tokens as t')
       .join('sessions as s', 's.id', 't.session_id')
       .where('t.token_hash', hash)
-      .first<{ session_id: string; user_id: string; rotated_seconds_ago: string | null; revoked: boolean } | undefined>(
+      .first<
+        | { session_id: string; user_id: string; rotated_seconds_ago: string | null; revoked: boolean }
+        | undefined
+      >(
         't.session_id',
         's.user_id',
         this.db.raw('extract(epoch FROM now() - t.rotated_at) AS rotated_seconds_ago'),

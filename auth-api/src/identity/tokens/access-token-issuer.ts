@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { ACCESS_TOKEN_TYP, type AccessTokenClaims, type Role, TOKEN_AUDIENCE } from '@wirefleet/shared/tokens';
-import jwt from 'jsonwebtoken';
+import {
+  ACCESS_TOKEN_TYP,
+  type AccessTokenClaims,
+  type Role,
+  TOKEN_AUDIENCE,
+} from '@wirefleet/shared/tokens';
 import type { Keyring } from '../keys/index.js';
+import { signCompactJws } from './compact-jws.js';
 
 export interface IssuedAccessToken {
   token: string;
@@ -32,11 +37,11 @@ export class AccessTokenIssuer {
       role: subject.role,
     };
     const key = this.keyring.signingKey();
-    const token = jwt.sign(claims, key.privateKey, {
-      algorithm: key.alg,
-      keyid: key.kid,
-      header: { alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid },
-    });
+    const token = signCompactJws(
+      { alg: key.alg, typ: ACCESS_TOKEN_TYP, kid: key.kid },
+      claims,
+      key.privateKey,
+    );
     return { token, expiresIn: this.ttlSeconds, claims };
   }
 }
