@@ -84,7 +84,7 @@ describe('affectedNodes', () => {
       }),
       { numRuns: 3_000 },
     );
-  });
+  }, 60_000);
 
   it('the fast path equals compiling both sides, for unrelated inputs', () => {
     fc.assert(
@@ -93,5 +93,5 @@ describe('affectedNodes', () => {
       }),
       { numRuns: 1_000 },
     );
-  });
+  }, 60_000);
 });

@@ -33,7 +33,7 @@ describe('the compiled nodes agree with checkAccess', () => {
       }),
       { numRuns: 2_000 },
     );
-  });
+  }, 60_000);
 
   it('compileNode gives each node what compileAll gives it', () => {
     fc.assert(
@@ -43,7 +43,7 @@ describe('the compiled nodes agree with checkAccess', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 60_000);
 
   it('the order of members, rules and forwards changes nothing', () => {
     fc.assert(
@@ -59,5 +59,5 @@ describe('the compiled nodes agree with checkAccess', () => {
       }),
       { numRuns: 500 },
     );
-  });
+  }, 60_000);
 });
