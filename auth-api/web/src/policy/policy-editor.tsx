@@ -25,12 +25,16 @@ function usePolicySave(editor: PolicyEditorState, onSaved: () => void) {
   const parsed = useMemo(() => parsePolicy(editor.text), [editor.text]);
   const [outcome, setOutcome] = useState<SaveOutcome>();
   const submit = useFormSubmit(
-    () => (parsed.ok ? { ok: true, value: parsed.document } : { ok: false, errors: { document: 'invalid' } }),
-    async (document) => {
+    // The problems are on screen already (and the button disabled): nothing more to say here.
+    () =>
+      parsed.ok
+        ? { ok: true, value: { document: parsed.document, text: editor.text } }
+        : { ok: false, errors: {} },
+    async ({ document, text }) => {
       setOutcome({ document });
       const update = await http.put<PolicyUpdate>('/v1/policy', document);
       setOutcome({ document, update });
-      editor.saved(update.version);
+      editor.saved(text, update.version);
       onSaved();
     },
   );

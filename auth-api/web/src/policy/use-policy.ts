@@ -53,8 +53,8 @@ export interface PolicyEditorState {
   newer: PolicyState | undefined;
   load: (version: Pick<PolicyVersion, 'version' | 'rules' | 'tests'>) => void;
   loadCurrent: () => void;
-  /** After a save: the text is now that version, and in force. */
-  saved: (version: number) => void;
+  /** After a save: the text sent is that version, and in force (edits made meanwhile stay). */
+  saved: (text: string, version: number) => void;
 }
 
 interface Base {
@@ -96,6 +96,6 @@ export function usePolicyEditor(current: PolicyState | undefined): PolicyEditorS
         : undefined,
     load: (version) => show(policyText(version), version.version, seen),
     loadCurrent,
-    saved: (version) => show(text, version, version),
+    saved: (sent, version) => setBase({ text: sent, version, seen: version }),
   };
 }
