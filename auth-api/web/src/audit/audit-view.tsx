@@ -6,13 +6,13 @@ import { dateTime } from '../ui/format.js';
 import { useAsync } from '../ui/hooks.js';
 
 const PAGE_SIZE = 50;
-/** The types the API writes (auth-api/src/audit/audit-log.ts), offered as suggestions. */
+/** The types the API writes (auth-api/src/platform/audit/audit-log.ts), offered as suggestions. */
 const TYPES = [
   'auth.login', 'auth.login_failed', 'auth.logout', 'auth.refresh_reuse', 'auth.totp_enabled', 'auth.totp_disabled',
   'user.created', 'user.updated', 'user.deleted',
   'enrollment_key.created', 'enrollment_key.used', 'enrollment_key.revoked',
-  'node.enrolled', 'node.updated', 'node.deleted', 'device.created', 'device.deleted',
-  'port_forward.created', 'port_forward.updated', 'port_forward.deleted', 'command.created',
+  'node.enrolled', 'node.updated', 'node.deleted', 'device.created', 'device.updated', 'device.deleted',
+  'port_forward.created', 'port_forward.updated', 'port_forward.deleted', 'command.created', 'policy.updated',
 ];
 
 interface Query {
