@@ -43,7 +43,7 @@ const passes = (check: (value: unknown) => unknown, family?: 4) => (value: unkno
 };
 
 /** Each field of agent.json: its rule and what the error says when it is broken. Checked by hand, not zod: `run` stays light. */
-const FIELDS: Record<
+export const FIELDS: Record<
   keyof AgentConfigFile,
   { valid: (value: unknown) => boolean; expected: string; optional?: true }
 > = {
