@@ -1,4 +1,5 @@
 import type { PolicyDocument } from '@wirefleet/shared/schemas';
+import { AdmissionCheck } from './admission.js';
 import { planChange } from './affected-plan.js';
 import { bitIndexes } from './bitset.js';
 import { diffInputs } from './input-diff.js';
@@ -107,16 +108,24 @@ type Documented = PolicyInputs & { document: PolicyDocument };
  * only those nodes' peers and those members' filter parts. Undefined when there is no
  * shortcut (no document on a side, or a node with routes changed): the caller compiles both.
  */
-export function affectedByFastPath(before: PolicyInputs, after: PolicyInputs): number[] | undefined {
+export function affectedByFastPath(
+  before: PolicyInputs,
+  after: PolicyInputs,
+  /** Tests lower it to take the lookups meant for big changes on small networks. */
+  matchingLimit = MATCHING_LIMIT,
+): number[] | undefined {
   if (!before.document || !after.document) return undefined;
   const diff = diffInputs(before as Documented, after as Documented);
-  const oldIndex = new PolicyIndex(before.members, compileRules(before.document), before.forwards);
-  const freshIndex = new PolicyIndex(after.members, compileRules(after.document), after.forwards);
+  const oldRules = compileRules(before.document);
+  // Compiled rules are immutable: one document's serve both sides.
+  const freshRules = after.document === before.document ? oldRules : compileRules(after.document);
+  const oldIndex = new PolicyIndex(before.members, oldRules, before.forwards);
+  const freshIndex = new PolicyIndex(after.members, freshRules, after.forwards, oldIndex);
   const plan = planChange(diff, oldIndex, freshIndex);
   if (!plan) return undefined;
   const lookup = (index: PolicyIndex): RuleLookup => {
-    if (plan.peerNodes.size > MATCHING_LIMIT) return new InvertedLookup(index);
-    return plan.targets.size > MATCHING_LIMIT ? new TargetBitsLookup(index) : new MatchingLookup(index);
+    if (plan.peerNodes.size > matchingLimit) return new InvertedLookup(index);
+    return plan.targets.size > matchingLimit ? new TargetBitsLookup(index) : new MatchingLookup(index);
   };
   const side = (index: PolicyIndex): Side => ({ index, lookup: lookup(index) });
   const old = side(oldIndex);
@@ -124,13 +133,19 @@ export function affectedByFastPath(before: PolicyInputs, after: PolicyInputs): n
   const affected = new Set(plan.certain);
   for (const pivot of plan.pivots) for (const id of pivotChanges(old, fresh, pivot)) affected.add(id);
   for (const id of plan.peerNodes) if (!affected.has(id) && peersDiffer(old, fresh, id)) affected.add(id);
+  const admission = new AdmissionCheck(diff.members, oldIndex, freshIndex);
+  const changedRefs = new Set(diff.members.map((change) => change.ref));
   for (const ref of plan.targets) {
-    // A home already known to change needs no more looking at.
-    const homes = [old, fresh].map(
-      (side) => side.index.table.members[side.index.table.byRef.get(ref) ?? -1]?.homeNodeId,
+    const members = [oldIndex.table.byRef.get(ref), freshIndex.table.byRef.get(ref)] as const;
+    const homes = members.map(
+      (member, i) => [oldIndex, freshIndex][i]!.table.members[member ?? -1]?.homeNodeId,
     );
+    // A home already known to change needs no more looking at.
     if (homes.every((home) => home === undefined || affected.has(home))) continue;
-    for (const id of filterHomes(old, fresh, ref)) affected.add(id);
+    const [before, after] = members;
+    const sameHome = !changedRefs.has(ref) && before !== undefined && after !== undefined;
+    if (sameHome && admission.changedFor(before, after)) affected.add(homes[0]!);
+    else for (const id of filterHomes(old, fresh, ref)) affected.add(id);
   }
   const isNode = (id: number) => old.index.table.slotOfNode.has(id) || fresh.index.table.slotOfNode.has(id);
   return [...affected].filter(isNode).sort((a, b) => a - b);

@@ -32,7 +32,39 @@ function sameTags(a: readonly string[], b: readonly string[]): boolean {
   return b.every((tag) => set.has(tag)) && new Set(b).size === set.size;
 }
 
+function sameMember(a: PolicyMember, b: PolicyMember): boolean {
+  return (
+    a === b ||
+    (a.address === b.address &&
+      a.homeNodeId === b.homeNodeId &&
+      a.hasRoutes === b.hasRoutes &&
+      sameTags(a.tags, b.tags))
+  );
+}
+
+/**
+ * The usual case, read position by position without building refs: the same members in the
+ * same order, some retagged. Undefined when the lists do not line up that way.
+ */
+function alignedChanges(
+  before: readonly PolicyMember[],
+  after: readonly PolicyMember[],
+): MemberChange[] | undefined {
+  if (before.length !== after.length) return undefined;
+  const changes: MemberChange[] = [];
+  for (let i = 0; i < before.length; i++) {
+    const a = before[i]!;
+    const b = after[i]!;
+    if (a.kind !== b.kind || a.id !== b.id || a.address !== b.address || a.homeNodeId !== b.homeNodeId)
+      return undefined;
+    if (!sameMember(a, b)) changes.push({ ref: memberRef(a), before: a, after: b, moved: false });
+  }
+  return changes;
+}
+
 function memberChanges(before: readonly PolicyMember[], after: readonly PolicyMember[]): MemberChange[] {
+  const aligned = alignedChanges(before, after);
+  if (aligned) return aligned;
   const old = new Map(before.map((member) => [memberRef(member), member]));
   const fresh = new Map(after.map((member) => [memberRef(member), member]));
   const refs = new Set([...old.keys(), ...fresh.keys()]);

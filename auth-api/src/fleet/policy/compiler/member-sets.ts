@@ -104,9 +104,18 @@ export class MemberSets {
   private readonly high: Uint32Array;
   private nextId = 0;
 
-  constructor(private readonly table: MemberTable) {
-    this.low = Uint32Array.from(table.members, (member) => addressHash(member.address, 0x811c9dc5));
-    this.high = Uint32Array.from(table.members, (member) => addressHash(member.address, 0x050c5d1f));
+  /** `base`'s address hashes are reused when `table` shares its numbering (a tag change). */
+  constructor(
+    private readonly table: MemberTable,
+    base?: MemberSets,
+  ) {
+    const shared = base && base.table.layoutOf === table.layoutOf;
+    this.low = shared
+      ? base.low
+      : Uint32Array.from(table.members, (member) => addressHash(member.address, 0x811c9dc5));
+    this.high = shared
+      ? base.high
+      : Uint32Array.from(table.members, (member) => addressHash(member.address, 0x050c5d1f));
   }
 
   /** The members any of `selectors` matches; `key` is the selector list's text, a cache key. */

@@ -30,6 +30,36 @@ function sortMembers(members: readonly PolicyMember[]): Array<{ member: PolicyMe
   return keyed;
 }
 
+/** `members` in `base`'s order when they differ from its members in tags only; undefined otherwise. */
+function inBaseOrder(base: MemberTable, members: readonly PolicyMember[]): PolicyMember[] | undefined {
+  if (members.length !== base.size) return undefined;
+  const ordered: PolicyMember[] = new Array(base.size);
+  for (const member of members) {
+    const position = base.byRef.get(memberRef(member));
+    if (position === undefined || ordered[position] !== undefined) return undefined;
+    const old = base.members[position]!;
+    if (
+      old.address !== member.address ||
+      old.homeNodeId !== member.homeNodeId ||
+      old.hasRoutes !== member.hasRoutes
+    )
+      return undefined;
+    ordered[position] = member;
+  }
+  return ordered;
+}
+
+function tagIndex(members: readonly PolicyMember[]): Map<string, number[]> {
+  const byTag = new Map<string, number[]>();
+  for (const [index, member] of members.entries())
+    for (const tag of new Set(member.tags)) {
+      const list = byTag.get(tag);
+      if (list) list.push(index);
+      else byTag.set(tag, [index]);
+    }
+  return byTag;
+}
+
 /**
  * The members indexed once for every question the compiler asks. Members are numbered in
  * address order, so any list of member numbers in ascending order is also a sorted address
@@ -38,18 +68,23 @@ function sortMembers(members: readonly PolicyMember[]): Array<{ member: PolicyMe
  */
 export class MemberTable {
   readonly members: PolicyMember[];
+  readonly byTag: Map<string, number[]>;
+  /**
+   * The table whose numbering this one shares: itself, or (when only tags differ) the table it
+   * was made from, whose layout below it reuses instead of rebuilding.
+   */
+  readonly layoutOf: MemberTable;
   /** `a.b.c.d/32` of each member, made once and shared by every filter entry. */
   readonly cidrs: string[];
   /** Each member's address as `addressOrder` gives it: compared across tables without strings. */
   readonly addressKeys: Float64Array;
-  readonly byRef = new Map<string, number>();
-  readonly byTag = new Map<string, number[]>();
-  readonly byAddress = new Map<string, number>();
+  readonly byRef: Map<string, number>;
+  readonly byAddress: Map<string, number>;
   /** Node ids in ascending order; a node's slot is its position here. */
   readonly nodeIds: number[];
   /** Per node slot, the node's member number. */
   readonly nodeIndexes: number[];
-  readonly slotOfNode = new Map<number, number>();
+  readonly slotOfNode: Map<number, number>;
   /** Per member, its home node's slot; -1 when the home node is not a member. */
   readonly homeSlot: Int32Array;
   /** Per node slot, the member numbers of the node and its devices. */
@@ -57,24 +92,23 @@ export class MemberTable {
   /** Slots of the nodes with routes, which peer with every node. */
   readonly routerSlots: number[];
 
-  constructor(members: readonly PolicyMember[]) {
-    const sorted = sortMembers(members);
-    this.members = sorted.map(({ member }) => member);
-    this.cidrs = this.members.map((member) => `${member.address}/32`);
-    this.addressKeys = Float64Array.from(sorted, ({ key }) => key);
-    for (const [index, member] of this.members.entries()) this.index(member, index);
-    this.nodeIndexes = [...this.byRef.entries()]
-      .filter(([ref]) => ref.startsWith('node:'))
-      .map(([, index]) => index)
-      .sort((a, b) => this.members[a]!.id - this.members[b]!.id);
-    this.nodeIds = this.nodeIndexes.map((index) => this.members[index]!.id);
-    for (const [slot, id] of this.nodeIds.entries()) this.slotOfNode.set(id, slot);
-    this.homeSlot = Int32Array.from(this.members, (member) => this.slotOfNode.get(member.homeNodeId) ?? -1);
-    this.groups = this.nodeIds.map(() => []);
-    this.homeSlot.forEach((slot, index) => {
-      if (slot >= 0) this.groups[slot]!.push(index);
-    });
-    this.routerSlots = this.nodeIds.flatMap((id, slot) => (this.nodeMember(slot).hasRoutes ? [slot] : []));
+  /** With `base`, members that differ from its members in tags only reuse its layout (a tag change). */
+  constructor(members: readonly PolicyMember[], base?: MemberTable) {
+    const ordered = base ? inBaseOrder(base, members) : undefined;
+    const layout = base && ordered ? base : buildLayout(members);
+    this.members = ordered ?? layout.members;
+    this.byTag = tagIndex(this.members);
+    this.layoutOf = base && ordered ? base.layoutOf : this;
+    this.cidrs = layout.cidrs;
+    this.addressKeys = layout.addressKeys;
+    this.byRef = layout.byRef;
+    this.byAddress = layout.byAddress;
+    this.nodeIds = layout.nodeIds;
+    this.nodeIndexes = layout.nodeIndexes;
+    this.slotOfNode = layout.slotOfNode;
+    this.homeSlot = layout.homeSlot;
+    this.groups = layout.groups;
+    this.routerSlots = layout.routerSlots;
   }
 
   get size(): number {
@@ -84,16 +118,43 @@ export class MemberTable {
   nodeMember(slot: number): PolicyMember {
     return this.members[this.nodeIndexes[slot]!]!;
   }
+}
 
-  private index(member: PolicyMember, index: number): void {
-    const ref = memberRef(member);
+type Layout = Omit<MemberTable, 'byTag' | 'layoutOf' | 'size' | 'nodeMember'>;
+
+function buildLayout(members: readonly PolicyMember[]): Layout {
+  const sorted = sortMembers(members);
+  const ordered = sorted.map(({ member }) => member);
+  const byRef = new Map<string, number>();
+  const byAddress = new Map<string, number>();
+  for (const [index, member] of ordered.entries()) {
     // Duplicates are a caller's bug; the first one (in address order) wins, deterministically.
-    if (!this.byRef.has(ref)) this.byRef.set(ref, index);
-    if (!this.byAddress.has(member.address)) this.byAddress.set(member.address, index);
-    for (const tag of new Set(member.tags)) {
-      const list = this.byTag.get(tag);
-      if (list) list.push(index);
-      else this.byTag.set(tag, [index]);
-    }
+    const ref = memberRef(member);
+    if (!byRef.has(ref)) byRef.set(ref, index);
+    if (!byAddress.has(member.address)) byAddress.set(member.address, index);
   }
+  const nodeIndexes = [...byRef.entries()]
+    .filter(([ref]) => ref.startsWith('node:'))
+    .map(([, index]) => index)
+    .sort((a, b) => ordered[a]!.id - ordered[b]!.id);
+  const nodeIds = nodeIndexes.map((index) => ordered[index]!.id);
+  const slotOfNode = new Map(nodeIds.map((id, slot) => [id, slot]));
+  const homeSlot = Int32Array.from(ordered, (member) => slotOfNode.get(member.homeNodeId) ?? -1);
+  const groups: number[][] = nodeIds.map(() => []);
+  homeSlot.forEach((slot, index) => {
+    if (slot >= 0) groups[slot]!.push(index);
+  });
+  return {
+    members: ordered,
+    cidrs: ordered.map((member) => `${member.address}/32`),
+    addressKeys: Float64Array.from(sorted, ({ key }) => key),
+    byRef,
+    byAddress,
+    nodeIds,
+    nodeIndexes,
+    slotOfNode,
+    homeSlot,
+    groups,
+    routerSlots: nodeIndexes.flatMap((index, slot) => (ordered[index]!.hasRoutes ? [slot] : [])),
+  };
 }

@@ -79,13 +79,15 @@ export class PolicyIndex {
   private readonly srcSets: (MemberSet | undefined)[] = [];
   private readonly dstSets: (MemberSet | undefined)[] = [];
 
+  /** `base`, the other side of a change, lends its member layout when only tags differ. */
   constructor(
     members: readonly PolicyMember[],
     readonly rules: readonly CompiledRule[],
     forwards: readonly PolicyForward[],
+    base?: PolicyIndex,
   ) {
-    this.table = new MemberTable(members);
-    this.sets = new MemberSets(this.table);
+    this.table = new MemberTable(members, base?.table);
+    this.sets = new MemberSets(this.table, base?.sets);
     const resolved = resolveForwards(this.table, forwards);
     this.forwardsByTarget = groupBy(resolved, (forward) => forward.target);
     this.forwardsBySourceSlot = groupBy(resolved, (forward) => forward.nodeSlot);
