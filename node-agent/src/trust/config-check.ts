@@ -142,6 +142,55 @@ function checkFilter(value: unknown): ConfigFilter | undefined {
   return { inbound };
 }
 
+type CheckedRest = Omit<NodeConfigPayload, 'peers'>;
+
+/** Every field of a payload but `peers`, checked; undefined when the schema would refuse one. */
+function checkRest(payload: Record<string, unknown>): CheckedRest | undefined {
+  const { node_id, revision, issued_at, interface: iface, port_forwards, masquerade, filter } = payload;
+  if (!isInteger(node_id, 1) || !isInteger(revision, 0) || typeof issued_at !== 'string') return undefined;
+  if (!isRecord(iface) || !isCidrText(iface.address) || !isPort(iface.listen_port)) return undefined;
+  if (typeof masquerade !== 'boolean') return undefined;
+  if (!Array.isArray(port_forwards) || port_forwards.length > MAX_FORWARDS) return undefined;
+  const forwards: ConfigForward[] = [];
+  for (const value of port_forwards) {
+    const forward = checkForward(value);
+    if (forward === undefined) return undefined;
+    forwards.push(forward);
+  }
+  const checkedFilter = filter === undefined ? undefined : checkFilter(filter);
+  if (filter !== undefined && checkedFilter === undefined) return undefined;
+  return {
+    node_id,
+    revision,
+    issued_at,
+    interface: { address: iface.address, listen_port: iface.listen_port },
+    port_forwards: forwards,
+    masquerade,
+    ...(checkedFilter === undefined ? {} : { filter: checkedFilter }),
+  };
+}
+
+function withPeers(rest: CheckedRest, peers: ConfigPeer[]): NodeConfigPayload {
+  const { node_id, revision, issued_at, interface: iface, port_forwards, masquerade, filter } = rest;
+  return {
+    node_id,
+    revision,
+    issued_at,
+    interface: iface,
+    peers,
+    port_forwards,
+    masquerade,
+    ...(filter === undefined ? {} : { filter }),
+  };
+}
+
+/** A peer list as the last one with `deleteCount` peers from `start` replaced by `items` (unchecked). */
+export interface PeerListSplice {
+  start: number;
+  deleteCount: number;
+  items: readonly unknown[];
+}
+
 /**
  * nodeConfigSchema.safeParse(payload) without zod, for the hot path: `check` returns the config
  * with unknown keys stripped, or undefined when the schema would refuse it — the caller then
@@ -152,42 +201,40 @@ function checkFilter(value: unknown): ConfigFilter | undefined {
 export class ConfigChecker {
   private previous: readonly ConfigPeer[] = [];
 
+  /** The peers of the last config passed (the list `checkSpliced` splices). */
+  get lastPeers(): readonly ConfigPeer[] {
+    return this.previous;
+  }
+
   check(payload: unknown): NodeConfigPayload | undefined {
     if (!isRecord(payload)) return undefined;
-    const {
-      node_id,
-      revision,
-      issued_at,
-      interface: iface,
-      peers: rawPeers,
-      port_forwards,
-      masquerade,
-      filter,
-    } = payload;
-    if (!isInteger(node_id, 1) || !isInteger(revision, 0) || typeof issued_at !== 'string') return undefined;
-    if (!isRecord(iface) || !isCidrText(iface.address) || !isPort(iface.listen_port)) return undefined;
-    if (typeof masquerade !== 'boolean') return undefined;
-    if (!Array.isArray(port_forwards) || port_forwards.length > MAX_FORWARDS) return undefined;
-    const forwards: ConfigForward[] = [];
-    for (const value of port_forwards) {
-      const forward = checkForward(value);
-      if (forward === undefined) return undefined;
-      forwards.push(forward);
-    }
-    const checkedFilter = filter === undefined ? undefined : checkFilter(filter);
-    if (filter !== undefined && checkedFilter === undefined) return undefined;
-    const peers = checkPeers(rawPeers, this.previous);
+    const rest = checkRest(payload);
+    if (rest === undefined) return undefined;
+    const peers = checkPeers(payload.peers, this.previous);
     if (peers === undefined) return undefined;
     this.previous = peers;
-    return {
-      node_id,
-      revision,
-      issued_at,
-      interface: { address: iface.address, listen_port: iface.listen_port },
-      peers,
-      port_forwards: forwards,
-      masquerade,
-      ...(checkedFilter === undefined ? {} : { filter: checkedFilter }),
-    };
+    return withPeers(rest, peers);
+  }
+
+  /**
+   * `check` of a payload whose peers are those of the last config passed, spliced: `rest` holds
+   * every other field. The peers kept are the last config's checked (frozen) objects, so only
+   * the items are checked. The verdict and the config are those `check` gives the whole payload.
+   */
+  checkSpliced(rest: Record<string, unknown>, splice: PeerListSplice): NodeConfigPayload | undefined {
+    const checked = checkRest(rest);
+    const { start, deleteCount, items } = splice;
+    const count = this.previous.length - deleteCount + items.length;
+    if (checked === undefined || start + deleteCount > this.previous.length || count > MAX_PEERS)
+      return undefined;
+    const fresh: ConfigPeer[] = [];
+    for (const item of items) {
+      const peer = checkPeer(item);
+      if (peer === undefined) return undefined;
+      fresh.push(peer);
+    }
+    const spliced = this.previous.slice(0, start).concat(fresh, this.previous.slice(start + deleteCount));
+    this.previous = spliced;
+    return withPeers(checked, spliced);
   }
 }

@@ -71,7 +71,8 @@ export class DesiredStateConverter {
     const peers: DesiredPeer[] = new Array(config.peers.length);
     for (let i = 0; i < config.peers.length; i += 1) {
       const peer = config.peers[i]!;
-      const known = peer === this.lastPeers[i] && Object.isFrozen(peer) ? this.lastDesired[i] : undefined;
+      // Only frozen peers were kept (below), so the same object is the same peer.
+      const known = peer === this.lastPeers[i] ? this.lastDesired[i] : undefined;
       if (known !== undefined) {
         peers[i] = reusable[i] = known;
         continue;
@@ -79,7 +80,7 @@ export class DesiredStateConverter {
       const { desired, pending } = convertPeer(peer, this.resolve);
       peers[i] = desired;
       if (pending) lookups.push(pending);
-      else reusable[i] = Object.freeze(desired);
+      else if (Object.isFrozen(peer)) reusable[i] = Object.freeze(desired);
     }
     if (lookups.length > 0) await Promise.all(lookups);
     this.lastPeers = config.peers;

@@ -133,14 +133,20 @@ describe('routesForCanonical', () => {
     const v4 = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([ip, len]) => `${ip}/${len}`);
     const v6 = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([ip, len]) => `${ip}/${len}`);
     // Near the interface's network as often as not, so both sides of "inside" are covered.
-    const near = fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 8, max: 32 })).map(([x, len]) => `100.96.${x}.7/${len}`);
+    const near = fc
+      .tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 8, max: 32 }))
+      .map(([x, len]) => `100.96.${x}.7/${len}`);
     fc.assert(
       fc.property(
         fc.constantFrom('100.96.0.1/16', '100.96.0.1/32', '10.0.0.1/8', '0.0.0.0/0', 'fd00::1/64', '::/0'),
         fc.array(fc.oneof(v4, v6, near), { maxLength: 8 }),
         (address, cidrs) => {
-          const canonical = normalizePeers([{ publicKey: key(1), allowedIps: cidrs }]).get(key(1))!.allowedIps;
-          expect([...routesForCanonical(parseCidr(address), canonical)].sort()).toEqual(routesFor(address, canonical));
+          const canonical = normalizePeers([{ publicKey: key(1), allowedIps: cidrs }]).get(
+            key(1),
+          )!.allowedIps;
+          expect([...routesForCanonical(parseCidr(address), canonical)].sort()).toEqual(
+            routesFor(address, canonical),
+          );
         },
       ),
       { numRuns: 1000 },
@@ -158,17 +164,15 @@ describe('PeerNormalizer', () => {
     keepalive: fc.constantFrom(undefined, 0, 25),
     endpoint: fc.constantFrom(undefined, '192.0.2.1:1', '192.0.2.2:2'),
   });
-  const listArb = fc
-    .uniqueArray(peerArb, { selector: (p) => p.n, maxLength: 7 })
-    .map((list) =>
-      list.map((p) =>
-        peer(p.n, {
-          allowedIps: [...p.ips],
-          ...(p.keepalive !== undefined ? { persistentKeepalive: p.keepalive } : {}),
-          ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}),
-        }),
-      ),
-    );
+  const listArb = fc.uniqueArray(peerArb, { selector: (p) => p.n, maxLength: 7 }).map((list) =>
+    list.map((p) =>
+      peer(p.n, {
+        allowedIps: [...p.ips],
+        ...(p.keepalive !== undefined ? { persistentKeepalive: p.keepalive } : {}),
+        ...(p.endpoint !== undefined ? { endpoint: p.endpoint } : {}),
+      }),
+    ),
+  );
   /** Mostly small edits of the previous list (one field, a swap, an append), sometimes a new list. */
   const stepArb = fc.oneof(
     { arbitrary: listArb.map((list) => ({ replace: list })), weight: 1 },
@@ -195,7 +199,12 @@ describe('PeerNormalizer', () => {
           const expected = normalizePeers(list);
           expect(result.peers.list).toEqual([...expected.values()]);
           expect([...result.peers.byKey]).toEqual([...expected]);
-          expect(result.routes).toEqual(routesFor(ADDRESS, list.flatMap((p) => p.allowedIps)));
+          expect(result.routes).toEqual(
+            routesFor(
+              ADDRESS,
+              list.flatMap((p) => p.allowedIps),
+            ),
+          );
           if (result.changed) {
             expect(result.changed.from).toBe(previous);
             expect(diffPeersAt(result.peers, previous, result.changed.at)).toEqual(
@@ -213,13 +222,34 @@ describe('PeerNormalizer', () => {
     const list = [peer(1), peer(2), peer(3)];
     const first = memo.normalize(list, ADDRESS);
     expect(first.changed).toBeUndefined();
-    const same = memo.normalize(list.map((p) => ({ ...p, allowedIps: [...p.allowedIps] })), ADDRESS);
+    const same = memo.normalize(
+      list.map((p) => ({ ...p, allowedIps: [...p.allowedIps] })),
+      ADDRESS,
+    );
     expect(same.peers).toBe(first.peers);
     expect(same.changed).toEqual({ from: first.peers, at: [] });
     const edited = memo.normalize([peer(1), peer(2, { persistentKeepalive: 5 }), peer(3)], ADDRESS);
     expect(edited.changed).toEqual({ from: first.peers, at: [1] });
     expect(edited.peers.list[0]).toBe(first.peers.list[0]);
     expect(memo.normalize([peer(3), peer(1)], ADDRESS).changed).toBeUndefined();
+  });
+
+  it('takes a frozen peer met again at its position as unchanged without comparing its fields', () => {
+    let routed = 0;
+    const memo = new PeerNormalizer((address, allowedIps) => {
+      routed += 1;
+      return routesFor(address, allowedIps);
+    });
+    const frozen = (p: DesiredPeer) =>
+      Object.freeze({ ...p, allowedIps: Object.freeze([...p.allowedIps]) as string[] });
+    const list = [frozen(peer(1)), frozen(peer(2)), peer(3)];
+    const first = memo.normalize(list, ADDRESS);
+    routed = 0;
+    const edited = memo.normalize([list[0]!, frozen(peer(2, { persistentKeepalive: 5 })), peer(3)], ADDRESS);
+    expect(edited.changed).toEqual({ from: first.peers, at: [1] });
+    expect(edited.peers.list[1]!.persistentKeepalive).toBe(5);
+    expect(routed).toBe(1);
+    expect(memo.normalize([list[0]!, peer(2), peer(3)], ADDRESS).changed?.at).toEqual([1]);
   });
 
   it('rejects a key listed twice whatever the order, and keeps its memory after a refusal', () => {

@@ -84,6 +84,11 @@ export class PeerSet {
 /** One desired peer as last normalised: its raw fields, its model and the routes it needs. */
 interface CachedPeer {
   raw: DesiredPeer;
+  /**
+   * The caller's peer itself when it was frozen, allowed IPs included (DesiredStateConverter's
+   * peers are): it cannot have changed since, so meeting it again at its position is enough.
+   */
+  frozen?: DesiredPeer;
   model: PeerModel;
   routes: readonly string[];
 }
@@ -138,24 +143,17 @@ export class PeerNormalizer {
     for (let i = 0; i < peers.length; i += 1) {
       const peer = peers[i]!;
       let entry = previous[i];
+      if (entry !== undefined && entry.frozen === peer) {
+        entries[i] = entry;
+        continue;
+      }
       if (entry === undefined ? previous.length > 0 : entry.raw.publicKey !== peer.publicKey) {
         inPlace = false;
         byKey ??= new Map(previous.map((cached) => [cached.model.publicKey, cached]));
         entry = typeof peer.publicKey === 'string' ? byKey.get(peer.publicKey) : undefined;
       }
       if (entry === undefined || !sameRawPeer(entry.raw, peer)) {
-        const model = normalizePeer(peer);
-        const fresh: CachedPeer = {
-          // The fields sameRawPeer compares, copied: the caller may change its objects later.
-          raw: {
-            publicKey: peer.publicKey,
-            allowedIps: peer.allowedIps.slice(),
-            endpoint: peer.endpoint,
-            persistentKeepalive: peer.persistentKeepalive,
-          },
-          model,
-          routes: this.routesOf(address, model.allowedIps),
-        };
+        const fresh = this.cache(peer, address);
         if (entry === undefined || !sameList(entry.routes, fresh.routes)) routesChanged = true;
         at.push(i);
         entry = fresh;
@@ -184,6 +182,23 @@ export class PeerNormalizer {
     this.routes = routes;
     this.address = address;
     return { peers: set, routes, ...(changed ? { changed } : {}) };
+  }
+
+  /** `peer` normalised and routed, with what the next call compares it by. */
+  private cache(peer: DesiredPeer, address: string): CachedPeer {
+    const model = normalizePeer(peer);
+    return {
+      // The fields sameRawPeer compares, copied: the caller may change its objects later.
+      raw: {
+        publicKey: peer.publicKey,
+        allowedIps: peer.allowedIps.slice(),
+        endpoint: peer.endpoint,
+        persistentKeepalive: peer.persistentKeepalive,
+      },
+      model,
+      routes: this.routesOf(address, model.allowedIps),
+      ...(Object.isFrozen(peer) && Object.isFrozen(peer.allowedIps) ? { frozen: peer } : {}),
+    };
   }
 }
 
