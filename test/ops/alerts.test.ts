@@ -1,4 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { promtoolOrSkip, runPromtool } from './support/promtool.js';
@@ -44,17 +46,19 @@ describe.skipIf(tool.skip !== undefined)(
     });
 
     it('a broken expectation makes promtool test rules fail (the cases are really evaluated)', async () => {
+      // Written to a temporary folder, never beside the real rules, pointing at them.
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-alerts-'));
       const broken = fs
         .readFileSync(`${dir}/alerts.test.yml`, 'utf8')
+        .replace('  - alerts.yml', `  - ${JSON.stringify(path.join(dir, 'alerts.yml'))}`)
         .replace('node_id: "7", node: edge-7 }', 'node_id: "8", node: edge-8 }');
-      const file = `${dir}/.broken-alerts.test.yml`;
-      fs.writeFileSync(file, broken);
+      fs.writeFileSync(path.join(tmp, 'broken.test.yml'), broken);
       try {
-        const result = await runPromtool(tool.promtool!, ['test', 'rules', '.broken-alerts.test.yml'], dir);
+        const result = await runPromtool(tool.promtool!, ['test', 'rules', 'broken.test.yml'], tmp);
         expect(result.code).not.toBe(0);
         expect(result.output).toContain('WirefleetNodeOffline');
       } finally {
-        fs.rmSync(file, { force: true });
+        fs.rmSync(tmp, { recursive: true, force: true });
       }
     });
   },
