@@ -1,9 +1,12 @@
 import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { loadGatewayConfig } from '@wirefleet/gateway-service';
 import { generateWireguardKeys } from '@wirefleet/node-agent';
 import { RealtimeClient } from '@wirefleet/shared/client';
 import type { EventFrame } from '@wirefleet/shared/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManagedProcess } from '../faults/support/managed-process.js';
 import { ADMIN_PASSWORD, ADMIN_USERNAME } from '../support/auth-api.js';
 import { httpsCall, openSocket, proxiedWebSocket } from '../support/proxy-client.js';
 import { findNginx, NGINX_TEMPLATE } from '../support/proxy-nginx.js';
@@ -19,6 +22,8 @@ import { IN_CI } from '../support/services.js';
 const nginx = findNginx();
 if (!nginx && IN_CI)
   throw new Error('nginx is not installed: the reverse-proxy test runs a real one (apt-get install nginx)');
+
+const SIMULATED_AGENTS = fileURLToPath(new URL('../../infra/docker/simulated-agents.ts', import.meta.url));
 
 const status = (n: number) => ({ applied_revision: n, peers: [], state_digest: `digest-${n}`, drift: false });
 
@@ -217,6 +222,41 @@ describe.skipIf(!nginx)(
       expect(stack.nginx.errors()).toMatch(/connect\(\) failed \(111: Connection refused\)/);
       await client.stop();
       publisher.ws.close();
+    });
+
+    it("compose's agents profile: simulated agents enrol and run through the proxy, trusting its CA", async () => {
+      // The program and variables docker-compose.yml gives the `agents` service, pointed at this stack.
+      const agents = new ManagedProcess(
+        {
+          name: 'simulated-agents',
+          args: ['--conditions=source', '--import', 'tsx', SIMULATED_AGENTS],
+          env: {
+            PATH: process.env.PATH ?? '',
+            DATABASE_URL: stack.databaseUrl,
+            DATA_DIR: path.join(stack.dir, 'agents'),
+            AUTH_PUBLIC_URL: stack.publicUrl,
+            GATEWAY_PUBLIC_URL: stack.wsUrl,
+            SIMULATED_AGENTS: '2',
+            NODE_EXTRA_CA_CERTS: stack.caFile,
+          },
+          logFile: path.join(stack.dir, 'simulated-agents.log'),
+        },
+        () => undefined,
+      );
+      await agents.start();
+      try {
+        const simulated = async () => {
+          const nodes = await httpsCall<{
+            items: Array<{ name: string; online: boolean; applied_revision: number | null }>;
+          }>(`${stack.publicUrl}/v1/nodes`, stack.ca, { token: adminToken });
+          return nodes.body.items.filter(
+            (item) => item.name.startsWith('sim-') && item.online && (item.applied_revision ?? 0) > 0,
+          ).length;
+        };
+        await expect.poll(simulated, { timeout: 30_000, interval: 250 }).toBe(2);
+      } finally {
+        await agents.stop();
+      }
     });
 
     it('the proxy never cuts a socket the gateway keeps alive: read timeout above any GATEWAY_IDLE_TIMEOUT_SECONDS', () => {

@@ -28,6 +28,12 @@ export interface ProxyStack {
   publicUrl: string;
   wsUrl: string;
   ca: Buffer;
+  /** The CA certificate's file (for NODE_EXTRA_CA_CERTS). */
+  caFile: string;
+  /** The auth-apis' database (a program that mints enrollment keys, like npm start, needs it). */
+  databaseUrl: string;
+  /** A temporary folder removed by close(). */
+  dir: string;
   apis: ProxiedService[];
   gateways: ProxiedService[];
   nginx: RunningNginx;
@@ -163,6 +169,9 @@ export async function startProxyStack(nginxBin: string): Promise<ProxyStack> {
       publicUrl,
       wsUrl: `wss://127.0.0.1:${proxyPort}/ws`,
       ca: fs.readFileSync(ca.caFile),
+      caFile: ca.caFile,
+      databaseUrl: db.url,
+      dir,
       apis,
       gateways,
       nginx,
