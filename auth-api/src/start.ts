@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import http, { type Server } from 'node:http';
+import http, { type RequestListener, type Server } from 'node:http';
 import https from 'node:https';
 import { type Bus, busFromConfig } from '@wirefleet/shared/bus';
 import { listenStartupError, StartupError } from '@wirefleet/shared/config';
@@ -17,7 +17,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { ensureNetwork } from './fleet/network/index.js';
 import { RedisIngestSource } from './fleet/ingest/index.js';
-import { buildApp } from './app.js';
+import { buildApp, buildRequestListener } from './app.js';
 import type { AuthApiConfig, AuthApiSecrets } from './config.js';
 import { type AuthApiContext, createContext } from './context.js';
 import { databaseStartupError, openDatabase } from './platform/db/index.js';
@@ -67,6 +67,11 @@ export interface StartOverrides {
    */
   deferBootstrapAdmin?: boolean;
   now?: () => number;
+  /**
+   * false: every request goes through Express, the routes marked `fast` included. Their answers
+   * are the same either way (fast-routes.int.test.ts); the bench measures what the fast ones save.
+   */
+  fastRoutes?: boolean;
 }
 
 type Closers = Array<() => Promise<void>>;
@@ -157,8 +162,10 @@ async function serve(
   tls: LoadedTls | undefined,
   logger: Logger,
   closers: Closers,
+  fast = true,
 ) {
-  const server = await listen(buildApp(context), config.host, config.port, tls).catch((error: unknown) => {
+  const listener = fast ? buildRequestListener(context) : buildApp(context);
+  const server = await listen(listener, config.host, config.port, tls).catch((error: unknown) => {
     throw listenStartupError(error, {
       host: config.host,
       port: config.port,
@@ -201,7 +208,7 @@ export async function startAuthApi(
       closers.push(() => context.fleet.stop());
     }
     await context.hasher.verifyDummy('warm-up');
-    const { url, port, reloadTls } = await serve(config, context, tls, logger, closers);
+    const { url, port, reloadTls } = await serve(config, context, tls, logger, closers, overrides.fastRoutes);
     const createBootstrapAdmin = () =>
       ensureBootstrapAdmin(
         context.users,
@@ -263,7 +270,7 @@ const secureOptions = (tls: LoadedTls) =>
 
 /** An HTTP server, or HTTPS with `tls` (TLS 1.2+), serving the app, with the same limits either way. */
 function listen(
-  app: ReturnType<typeof buildApp>,
+  app: RequestListener,
   host: string,
   port: number,
   tls: LoadedTls | undefined,

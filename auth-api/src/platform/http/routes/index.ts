@@ -14,5 +14,5 @@ export {
   routeDefiner,
   type SuccessStatus,
 } from './route-definition.js';
-export { expressPath, routerFor } from './route-router.js';
-export { type RouteGroup, routeGroup } from './route-group.js';
+export { expressPath, routeChain, routerFor } from './route-router.js';
+export { type MatchedRoute, type RouteGroup, routeGroup } from './route-group.js';

@@ -38,9 +38,26 @@ function handlerOf<Deps>(route: RouteDefinition<Deps>, deps: Deps): RequestHandl
 }
 
 /**
+ * The handlers one route runs once matched, in order: the marker the response check reads,
+ * authentication, its `before` middleware, validation and its handler. The Express router and
+ * the fast routes (fast-routes.ts) both run this list, so a route behaves the same on either.
+ */
+export function routeChain<Deps>(
+  route: RouteDefinition<Deps>,
+  deps: Deps,
+  authenticator?: Authenticator,
+): RequestHandler[] {
+  return [
+    markRoute(route),
+    ...authMiddleware(route.auth, authenticator, route.path),
+    ...(route.before ?? []),
+    handlerOf(route, deps),
+  ];
+}
+
+/**
  * An Express router serving `routes`, in their order (a literal segment such as
- * `/v1/nodes/self/...` must come before `/v1/nodes/{id}/...`). Each route runs: the marker the
- * response check reads, authentication, its `before` middleware, validation, its handler.
+ * `/v1/nodes/self/...` must come before `/v1/nodes/{id}/...`), each running its `routeChain`.
  */
 export function routerFor<Deps>(
   routes: readonly RouteDefinition<Deps>[],
@@ -49,13 +66,7 @@ export function routerFor<Deps>(
 ): Router {
   const router = Router();
   for (const route of routes) {
-    router[route.method](
-      expressPath(route.path),
-      markRoute(route),
-      ...authMiddleware(route.auth, authenticator, route.path),
-      ...(route.before ?? []),
-      handlerOf(route, deps),
-    );
+    router[route.method](expressPath(route.path), ...routeChain(route, deps, authenticator));
   }
   return router;
 }
