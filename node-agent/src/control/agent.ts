@@ -13,6 +13,7 @@ import { DesiredStateConverter } from '../trust/desired-state.js';
 import { ConfigRefused, SignedConfigVerifier } from '../trust/verify-config.js';
 import { webSocketTrusting } from '../http/ca-file.js';
 import { createJsonRequest, fromFetch, type JsonRequest } from '../http/json-request.js';
+import { readConfigResponse } from './config-response.js';
 import { NodeTokenProvider } from './node-token.js';
 import { RetryLater } from './retry-later.js';
 import { statusPeers } from './status-peers.js';
@@ -233,6 +234,7 @@ export class Agent {
       headers: { authorization: `Bearer ${await this.tokens.token()}` },
       timeoutMs: 15_000,
       maxBytes: MAX_CONFIG_RESPONSE_BYTES,
+      read: readConfigResponse,
     });
     if (!response.ok) throw new Error(`GET /v1/nodes/self/config answered ${response.status}`);
     // Only the signature is used: the unsigned copy beside it is never trusted.

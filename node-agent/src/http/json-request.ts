@@ -19,6 +19,11 @@ export interface JsonRequestOptions {
   timeoutMs: number;
   /** A longer response is cut off and the request fails: the agent never buffers more. */
   maxBytes: number;
+  /**
+   * Reads the body's text into `body` (default: JSON.parse, undefined when empty or not JSON);
+   * for an answer of which the caller needs one part (see control/config-response.ts).
+   */
+  read?: (text: string) => unknown;
 }
 
 /** How the agent talks to the auth-api; tests may pass another (see fromFetch). */
@@ -29,7 +34,8 @@ export class JsonRequestError extends Error {
   override readonly name = 'JsonRequestError';
 }
 
-function parseJson(text: string): unknown {
+/** The default `read`: the body parsed, or undefined when it is empty or not JSON. */
+export function parseJson(text: string): unknown {
   if (text === '') return undefined;
   try {
     return JSON.parse(text);
@@ -89,7 +95,7 @@ export const createJsonRequest =
             resolve({
               status,
               ok: status >= 200 && status < 300,
-              body: parseJson(Buffer.concat(chunks).toString('utf8')),
+              body: (options.read ?? parseJson)(Buffer.concat(chunks).toString('utf8')),
             });
           });
           response.on('error', (error) => fail(error));
@@ -120,6 +126,10 @@ export function fromFetch(fetchImpl: typeof fetch): JsonRequest {
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
       signal: AbortSignal.timeout(options.timeoutMs),
     });
-    return { status: response.status, ok: response.ok, body: parseJson(await response.text()) };
+    return {
+      status: response.status,
+      ok: response.ok,
+      body: (options.read ?? parseJson)(await response.text()),
+    };
   };
 }
