@@ -5,7 +5,11 @@ import { promisify } from 'node:util';
 import type { NodeConfigPayload } from '@wirefleet/shared/protocol';
 import type { DesiredState } from '../../../../node-agent/src/dataplane/dataplane.js';
 import { LinuxDataplane } from '../../../../node-agent/src/dataplane/linux/linux-dataplane.js';
-import { diffPeers, normalizePeers, type PeerModel } from '../../../../node-agent/src/dataplane/linux/peer-diff.js';
+import {
+  diffPeers,
+  normalizePeers,
+  type PeerModel,
+} from '../../../../node-agent/src/dataplane/linux/peer-diff.js';
 import { routesFor } from '../../../../node-agent/src/dataplane/linux/wireguard-interface.js';
 import { renderNftScript } from '../../../../node-agent/src/dataplane/render/nft-script.js';
 import { renderUapiSet } from '../../../../node-agent/src/dataplane/render/uapi-request.js';
@@ -28,6 +32,10 @@ import type { BenchResult } from '../../types.js';
 import { type AgentBench, ms, timeCommand, timed } from './context.js';
 
 const exec = promisify(execFile);
+
+/** Issue #15: a one-peer change takes at most this many times one `wg set` of that peer. */
+const GOAL_RATIO = 1.5;
+const GOAL = `≤ ${GOAL_RATIO}× one \`wg set\`, no full read-back per change`;
 
 /** One change, phase by phase (ms). The first four add up to the end-to-end figure. */
 interface Sample {
@@ -67,7 +75,12 @@ async function pipeline(agent: AgentPath, jws: string, applied: number) {
   return { verify, validate, convert, apply, desired: convert.value };
 }
 
-async function splitApply(desired: DesiredState, previous: Map<string, PeerModel>, ns: BenchNetns, request: string) {
+async function splitApply(
+  desired: DesiredState,
+  previous: Map<string, PeerModel>,
+  ns: BenchNetns,
+  request: string,
+) {
   const normalize = await timed(() => normalizePeers(desired.peers));
   const routes = await timed(() =>
     routesFor(
@@ -114,7 +127,9 @@ export async function measureOnePeerChange(bench: AgentBench, setup: ChangeSetup
     };
     const peers = makePeers(setup.peers);
     const first = signer.sign(makeConfig(1, peers));
-    ctx.progress(`one-peer change: bringing up ${setup.peers} peers from a ${(first.length / 1024).toFixed(0)} KiB JWS`);
+    ctx.progress(
+      `one-peer change: bringing up ${setup.peers} peers from a ${(first.length / 1024).toFixed(0)} KiB JWS`,
+    );
     const initial = await pipeline(agent, first, 0);
     let previous = normalizePeers(initial.desired.peers);
     const samples: Sample[] = [];
@@ -127,11 +142,16 @@ export async function measureOnePeerChange(bench: AgentBench, setup: ChangeSetup
       const jws = signer.sign(config);
       const run = await pipeline(agent, jws, i + 1);
       const report = run.apply.value;
-      if (report.peersUpdated !== 1 || report.peersAdded + report.peersRemoved !== 0 || report.firewallReplaced)
+      if (
+        report.peersUpdated !== 1 ||
+        report.peersAdded + report.peersRemoved !== 0 ||
+        report.firewallReplaced
+      )
         throw new Error(`a one-peer change applied ${JSON.stringify(report)}`);
       const split = await splitApply(run.desired, previous, ns, plane.lastUapiRequest ?? '');
       previous = split.model;
-      const bareSignature = (await timed(() => bareSignatureCheck(jws, signer.keySet, signer.factory.kid))).ms;
+      const bareSignature = (await timed(() => bareSignatureCheck(jws, signer.keySet, signer.factory.kid)))
+        .ms;
       const parsed = await timed(
         () => JSON.parse(Buffer.from(jws.split('.')[1]!, 'base64url').toString('utf8')) as unknown,
       );
@@ -178,20 +198,29 @@ export async function measureOnePeerChange(bench: AgentBench, setup: ChangeSetup
       changed.push({ key: peers[i]!.public_key, extra });
     }
     ctx.progress(`one-peer change: ${configs.length - 1} more in a child process with the shipped V8 flags`);
-    const shipped = (await runShippedChanges(bench, ns, privateKey, configs)).slice(2);
+    const run = await runShippedChanges(bench, ns, privateKey, configs);
+    const shipped = { ...run, totals: run.totals.slice(2) };
     // Outside every timing: each changed peer is live with its new allowed IP (one full read).
     const device = await ns.uapi.get();
     const byKey = new Map(device.peers.map((peer) => [peer.publicKey, peer]));
     const missing = changed.filter(({ key, extra }) => !byKey.get(key)?.allowedIps.includes(extra));
     if (missing.length > 0 || device.peers.length !== setup.peers)
       throw new Error(`after the changes: ${device.peers.length} peers, ${missing.length} changes not live`);
-    return [describe(setup, samples, first.length, initial.apply.ms), describeShipped(setup, shipped, samples)];
+    return [
+      describe(setup, samples, first.length, initial.apply.ms),
+      describeShipped(setup, shipped, samples),
+    ];
   } finally {
     await pool.destroy(ns);
   }
 }
 
-function describe(setup: ChangeSetup, samples: Sample[], jwsBytes: number, initialApply: number): BenchResult {
+function describe(
+  setup: ChangeSetup,
+  samples: Sample[],
+  jwsBytes: number,
+  initialApply: number,
+): BenchResult {
   const p = (field: keyof Sample) => median(samples.map((sample) => sample[field]));
   const total = p('total');
   const wgSet = p('wgSet');
@@ -199,14 +228,23 @@ function describe(setup: ChangeSetup, samples: Sample[], jwsBytes: number, initi
     metric: `One-peer change on ${setup.peers.toLocaleString('en-US')} peers, end to end: signed config in hand → apply resolved (median of ${samples.length})`,
     value: total,
     unit: 'ms',
-    baseline: { label: 'one `wg set <if> peer … allowed-ips … endpoint …` on the same interface', value: wgSet },
-    goal: '≤ 20 ms, no full read-back per change',
-    met: total <= 20,
+    baseline: {
+      label: 'one `wg set <if> peer … allowed-ips … endpoint …` on the same interface',
+      value: wgSet,
+    },
+    goal: GOAL,
+    met: total <= GOAL_RATIO * wgSet,
     notes:
-      `p99 ${ms(percentile(samples.map((s) => s.total), 99))}. Phase medians: verify + validate ${ms(p('verify'))} ` +
+      `p99 ${ms(
+        percentile(
+          samples.map((s) => s.total),
+          99,
+        ),
+      )}. Phase medians: verify + validate ${ms(p('verify'))} ` +
       `(the agent's SignedConfigVerifier on a ${(jwsBytes / 1024).toFixed(0)} KiB JWS: one ES256 check — ${ms(p('bareSignature'))} alone — ` +
-      `one base64url decode + JSON.parse of the payload — ${ms(p('payloadParse'))} alone — and the schema check, which compares ` +
-      `each peer with the last config's at its position and checks only the changed one; from scratch it takes ${ms(p('checkAlone'))}), ` +
+      "one base64url decode of the payload, which it reads by difference from the last config's: byte-compared with it " +
+      "natively, only the changed peer's text and the fields around the peers parsed, and that peer alone checked; " +
+      `for scale, decoding and JSON.parse of the whole payload take ${ms(p('payloadParse'))} and the schema check from scratch ${ms(p('checkAlone'))}), ` +
       `convert (DesiredStateConverter, which reuses unchanged peers; toDesiredState from scratch ${ms(p('convertAlone'))}) ${ms(p('convert'))}, ` +
       `LinuxDataplane.apply ${ms(p('apply'))} (it matches peers by position, re-normalises and diffs only the changed one). ` +
       `For scale, the full per-peer work apply now skips, timed apart on the same input: normalizePeers of every peer ${ms(p('normalize'))}, routesFor over every allowed IP ` +
@@ -219,32 +257,60 @@ function describe(setup: ChangeSetup, samples: Sample[], jwsBytes: number, initi
 
 const CHILD = path.join(REPO_ROOT, 'test/bench/support/agent-change-child.ts');
 
-/** Runs agent-change-child.ts with the agent's shipped V8 flags; returns its end-to-end times (ms). */
-async function runShippedChanges(bench: AgentBench, ns: BenchNetns, privateKey: string, configs: string[]): Promise<number[]> {
+/** What agent-change-child.ts reports (ms; the answer's size in bytes). */
+interface ShippedRun {
+  totals: number[];
+  responseRead: number;
+  responseParse: number;
+  responseBytes: number;
+}
+
+/** Runs agent-change-child.ts with the agent's shipped V8 flags. */
+async function runShippedChanges(
+  bench: AgentBench,
+  ns: BenchNetns,
+  privateKey: string,
+  configs: string[],
+): Promise<ShippedRun> {
   const input = path.join(bench.tmp, 'shipped-changes.json');
-  fs.writeFileSync(input, JSON.stringify({ netns: ns.name, ifname: ns.ifname, privateKey, jwks: bench.signer.factory.jwks, configs }));
+  fs.writeFileSync(
+    input,
+    JSON.stringify({
+      netns: ns.name,
+      ifname: ns.ifname,
+      privateKey,
+      jwks: bench.signer.factory.jwks,
+      configs,
+    }),
+  );
   const { stdout } = await exec(
     process.execPath,
     [...shippedNodeFlags(), '--conditions=source', '--import', 'tsx', CHILD, input],
     { cwd: REPO_ROOT, timeout: 300_000, maxBuffer: 1024 * 1024 },
   );
-  return (JSON.parse(stdout) as { totals: number[] }).totals;
+  return JSON.parse(stdout) as ShippedRun;
 }
 
-function describeShipped(setup: ChangeSetup, totals: number[], inProcess: Sample[]): BenchResult {
+function describeShipped(setup: ChangeSetup, shipped: ShippedRun, inProcess: Sample[]): BenchResult {
+  const { totals } = shipped;
   const value = median(totals);
+  const wgSet = median(inProcess.map((sample) => sample.wgSet));
   return {
     metric: `One-peer change on ${setup.peers.toLocaleString('en-US')} peers, end to end, as an installed agent runs it: the same path in a process of its own with the shipped V8 flags (median of ${totals.length})`,
     value,
     unit: 'ms',
-    baseline: { label: 'one `wg set` of that peer, as above', value: median(inProcess.map((sample) => sample.wgSet)) },
-    goal: '≤ 20 ms, no full read-back per change',
-    met: value <= 20,
+    baseline: { label: 'one `wg set` of that peer, as above', value: wgSet },
+    goal: GOAL,
+    met: value <= GOAL_RATIO * wgSet,
     notes:
       `\`node ${shippedNodeFlags().join(' ')}\` (bin/wirefleet-agent.js's shebang) running SignedConfigVerifier, ` +
       'DesiredStateConverter and LinuxDataplane on the same interface, after a first apply that adopted it; ' +
       `p99 ${ms(percentile(totals, 99))}. The flags trade speed for memory (see the idle rows): a young generation of ` +
-      '1 MiB per semi-space means more scavenges while the 1.7 MB payload is parsed, and without the optimising ' +
-      'compiler the per-peer loops run in baseline code.',
+      '1 MiB per semi-space means many scavenges while a whole 1.7 MB payload is parsed, and without the optimising ' +
+      'compiler loops over every peer run in baseline code — which is why a change is read by difference and no ' +
+      "step compares all 10,000 peers field by field. Before this path, the agent reads the config endpoint's answer " +
+      `(the JWS beside an unsigned copy of the config, ${(shipped.responseBytes / 1024).toFixed(0)} KiB): cutting the ` +
+      `signature out of it took ${ms(shipped.responseRead)} in the same process, where JSON.parse of the whole answer ` +
+      `takes ${ms(shipped.responseParse)} (medians).`,
   };
 }
