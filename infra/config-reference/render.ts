@@ -22,7 +22,11 @@ function commentLines(text: string, width = 100): string[] {
 function envEntry(setting: SettingDoc): string[] {
   const facts = [
     setting.format,
-    setting.default === undefined ? 'unset by default' : `default ${setting.default}`,
+    setting.default === undefined
+      ? 'unset by default'
+      : setting.default === ''
+        ? 'empty by default'
+        : `default ${setting.default}`,
   ];
   const value =
     setting.secret || setting.default === undefined || setting.default.startsWith('(') ? '' : setting.default;
@@ -67,9 +71,11 @@ function table(section: Section): string[] {
     const fallback =
       setting.default === undefined
         ? '—'
-        : setting.default.startsWith('(')
-          ? setting.default.slice(1, -1)
-          : code(setting.default === '' ? '' : setting.default);
+        : setting.default === ''
+          ? 'empty'
+          : setting.default.startsWith('(')
+            ? setting.default.slice(1, -1)
+            : code(setting.default);
     return `| \`${setting.name}\` | ${cell(fallback)} | ${cell(setting.format)} | ${cell(setting.description)}${setting.secret ? ' **Secret.**' : ''} |`;
   });
   return [`| ${header} | Default | Format | What it does |`, '|---|---|---|---|', ...rows];

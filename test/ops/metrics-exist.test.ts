@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, login } from '../support/auth-api.js';
 import { type RealtimeStack, startRealtimeStack } from '../support/realtime-stack.js';
 import { exportedNames, metricNamesIn } from './support/exposition.js';
 import { dashboardQueries, readProposedMetrics, root, ruleExpressions } from './support/queries.js';
@@ -62,6 +63,18 @@ describe('every metric the alerts and the dashboard query is served by a running
       'wirefleet_gateway_connections',
     ])
       expect(exported).toContain(name);
+  });
+
+  it('logins are counted with the result values WirefleetLoginFailureSpike matches on', async () => {
+    await call(stack.auth.url, 'POST', '/v1/auth/login', {
+      body: { username: 'admin', password: 'not the password' },
+    });
+    await login(stack.auth.url);
+    const text = await (await fetch(`${stack.auth.url}/metrics`)).text();
+    expect(text).toMatch(/^wirefleet_logins_total\{result="invalid_credentials"\} 1$/m);
+    expect(text).toMatch(/^wirefleet_logins_total\{result="ok"\} 1$/m);
+    const rule = alertExprs.find((expr) => expr.includes('wirefleet_logins_total'))!;
+    expect(rule).toContain('result=~"invalid_credentials|totp_invalid"');
   });
 
   it('the dashboard and the alerts query something', () => {
