@@ -45,7 +45,7 @@ export function writeAgentManifest(bundle: string, version: string, commit?: str
   return manifest;
 }
 
-/** The manifest beside `bundle`'s folder, checked against the file it names; throws when they disagree. */
+/** The manifest in `dir`, checked against the file it names beside it; throws when they disagree. */
 export function verifyAgentManifest(dir: string): AgentReleaseManifest {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_NAME), 'utf8')) as AgentReleaseManifest;
   const file = path.join(dir, path.basename(manifest.file));
