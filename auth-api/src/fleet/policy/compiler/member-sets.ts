@@ -23,17 +23,29 @@ export class MemberSet {
   private bitsCache: Uint32Array | undefined;
   private homesCache: Uint32Array | undefined;
   private cidrsCache: string[] | undefined;
+  private membersCache: Int32Array | undefined;
+  /** The last `peerSlots` call that added this set's homes: scratch space of that one synchronous call. */
+  peerPass = 0;
 
   constructor(
     readonly id: number,
-    /** Ascending member numbers, hence ascending addresses. */
-    readonly members: Int32Array,
+    /** How many members, and the first of them (-1 when empty): what entries sort by first. */
+    readonly size: number,
+    readonly first: number,
     /** Two halves of the fingerprint: XOR of the members' hashes, so "minus one" costs O(1). */
     readonly low: number,
     readonly high: number,
     private readonly table: MemberTable,
+    /** The members, or how to make them: a set derived for a filter may never need them, only its `cidrs`. */
+    private readonly source: Int32Array | (() => Int32Array),
     private readonly makeCidrs?: () => string[],
   ) {}
+
+  /** Ascending member numbers, hence ascending addresses. */
+  get members(): Int32Array {
+    this.membersCache ??= typeof this.source === 'function' ? this.source() : this.source;
+    return this.membersCache;
+  }
 
   has(member: number): boolean {
     this.bitsCache ??= this.buildBits();
@@ -63,8 +75,7 @@ export class MemberSet {
   /** The same addresses, possibly in another compile's table (the fast path of `affectedNodes`). */
   sameAddresses(other: MemberSet): boolean {
     if (this === other) return true;
-    if (this.members.length !== other.members.length || this.low !== other.low || this.high !== other.high)
-      return false;
+    if (this.size !== other.size || this.low !== other.low || this.high !== other.high) return false;
     for (let i = 0; i < this.members.length; i++) {
       const mine = this.members[i]!;
       const theirs = other.members[i]!;
@@ -122,14 +133,14 @@ export class MemberSets {
   resolve(key: string, selectors: readonly Selector[]): MemberSet {
     const cached = this.bySelectors.get(key);
     if (cached) return cached;
-    const set = this.intern(this.matching(selectors));
+    const set = this.internMembers(this.matching(selectors));
     this.bySelectors.set(key, set);
     return set;
   }
 
   /** The set of exactly these members (ascending member numbers). */
   ofMembers(members: readonly number[]): MemberSet {
-    return this.intern(Int32Array.from(members));
+    return this.internMembers(Int32Array.from(members));
   }
 
   /** `set` without `member`; undefined when that leaves it empty. */
@@ -141,20 +152,25 @@ export class MemberSets {
       this.withoutCache.set(set.id, perSet);
     }
     if (perSet.has(member)) return perSet.get(member);
-    const rest = set.members.length === 1 ? undefined : this.remove(set, member);
+    const rest = set.size === 1 ? undefined : this.remove(set, member);
     perSet.set(member, rest);
     return rest;
   }
 
-  /** Copies around the removed member, and derives the fingerprint and `from` list from the parent's. */
+  /** Derives the fingerprint, first member and `from` list from the parent's; members only when asked. */
   private remove(set: MemberSet, member: number): MemberSet {
-    const position = positionOf(set.members, member);
-    const members = new Int32Array(set.members.length - 1);
-    members.set(set.members.subarray(0, position));
-    members.set(set.members.subarray(position + 1), position);
+    const parent = set.members;
+    const position = positionOf(parent, member);
+    const members = () => {
+      const rest = new Int32Array(parent.length - 1);
+      rest.set(parent.subarray(0, position));
+      rest.set(parent.subarray(position + 1), position);
+      return rest;
+    };
+    const first = position === 0 ? parent[1]! : parent[0]!;
     const low = (set.low ^ this.low[member]!) >>> 0;
     const high = (set.high ^ this.high[member]!) >>> 0;
-    return this.intern(members, low, high, () => set.cidrs.toSpliced(position, 1));
+    return this.intern(parent.length - 1, first, low, high, members, () => set.cidrs.toSpliced(position, 1));
   }
 
   private matching(selectors: readonly Selector[]): Int32Array {
@@ -176,18 +192,32 @@ export class MemberSets {
     return Int32Array.from(bitIndexes(bits));
   }
 
+  private internMembers(members: Int32Array): MemberSet {
+    const first = members.length > 0 ? members[0]! : -1;
+    return this.intern(
+      members.length,
+      first,
+      this.hash(members, this.low),
+      this.hash(members, this.high),
+      members,
+    );
+  }
+
   private intern(
-    members: Int32Array,
-    low = this.hash(members, this.low),
-    high = this.hash(members, this.high),
+    size: number,
+    first: number,
+    low: number,
+    high: number,
+    source: Int32Array | (() => Int32Array),
     makeCidrs?: () => string[],
   ): MemberSet {
-    const fingerprint = `${members.length}:${low}:${high}`;
+    const fingerprint = `${size}:${low}:${high}`;
     const candidates = this.byFingerprint.get(fingerprint) ?? [];
+    const set = new MemberSet(this.nextId, size, first, low, high, this.table, source, makeCidrs);
     // A fingerprint match is checked member by member: a collision must never merge two sets.
-    const same = candidates.find((candidate) => sameMembers(candidate.members, members));
+    const same = candidates.find((candidate) => sameMembers(candidate.members, set.members));
     if (same) return same;
-    const set = new MemberSet(this.nextId++, members, low, high, this.table, makeCidrs);
+    this.nextId++;
     candidates.push(set);
     this.byFingerprint.set(fingerprint, candidates);
     return set;

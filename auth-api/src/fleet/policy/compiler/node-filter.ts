@@ -24,7 +24,7 @@ export function targetDrafts(index: PolicyIndex, lookup: RuleLookup, target: num
   const bySource = new Map<MemberSet, PortSummary[]>();
   const add = (from: MemberSet | undefined, summary: PortSummary) => {
     // A rule whose sources are no member (an unused tag), or only the target itself, admits nothing.
-    if (!from || from.members.length === 0) return;
+    if (!from || from.size === 0) return;
     const list = bySource.get(from);
     if (list) list.push(summary);
     else bySource.set(from, [summary]);
@@ -73,8 +73,8 @@ function compareDrafts(a: Draft, b: Draft): number {
 function compareSets(a: MemberSet, b: MemberSet): number {
   if (a === b) return 0;
   return (
-    a.members[0]! - b.members[0]! ||
-    a.members.length - b.members.length ||
+    a.first - b.first ||
+    a.size - b.size ||
     a.low - b.low ||
     a.high - b.high ||
     compareNumbers(a.members, b.members)

@@ -1,6 +1,10 @@
 import { newBits, orInto, setBit } from './bitset.js';
+import type { MemberSet } from './member-sets.js';
 import type { PolicyIndex } from './policy-index.js';
 import type { RuleLookup } from './rule-lookup.js';
+
+/** Numbers each `peerSlots` call, to mark the sets it has already added (see MemberSet.peerPass). */
+let passes = 0;
 
 /**
  * The peer slots of the node in `slot`: every node whose group (node and devices) some rule or
@@ -12,8 +16,15 @@ export function peerSlots(index: PolicyIndex, lookup: RuleLookup, slot: number):
   const { table } = index;
   if (table.nodeMember(slot).hasRoutes) return 'all';
   const peers = newBits(table.nodeIds.length);
-  for (const rule of lookup.fromGroup(slot)) orInto(peers, index.dstSet(rule).homes);
-  for (const rule of lookup.toGroup(slot)) orInto(peers, index.srcSet(rule).homes);
+  // Many rules share a set (the same tag on many rules): each set's homes are added once.
+  const pass = ++passes;
+  const addHomes = (set: MemberSet) => {
+    if (set.peerPass === pass) return;
+    set.peerPass = pass;
+    orInto(peers, set.homes);
+  };
+  for (const rule of lookup.fromGroup(slot)) addHomes(index.dstSet(rule));
+  for (const rule of lookup.toGroup(slot)) addHomes(index.srcSet(rule));
   for (const forward of index.forwardsBySourceSlot.get(slot) ?? []) {
     const home = table.homeSlot[forward.target]!;
     if (home >= 0) setBit(peers, home);
