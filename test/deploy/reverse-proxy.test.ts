@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadGatewayConfig } from '@wirefleet/gateway-service';
@@ -105,7 +106,7 @@ describe.skipIf(!nginx)(
       expect([0, 1].every((i) => logged(i, '/v1/auth/me').length > 0)).toBe(true);
 
       // Straight to an auth-api, the same header is the client's own claim and is ignored.
-      const direct = await httpsCallPlain(`${stack.apis[0]!.url}/readyz`, {
+      const direct = await plainGet(`${stack.apis[0]!.url}/readyz`, {
         'x-forwarded-for': '203.0.113.9',
       });
       expect(direct).toBe(200);
@@ -222,7 +223,7 @@ describe.skipIf(!nginx)(
       expect(stack.nginx.errors()).toMatch(/connect\(\) failed \(111: Connection refused\)/);
       await client.stop();
       publisher.ws.close();
-    });
+    }, 60_000);
 
     it("compose's agents profile: simulated agents enrol and run through the proxy, trusting its CA", async () => {
       // The program and variables docker-compose.yml gives the `agents` service, pointed at this stack.
@@ -257,7 +258,7 @@ describe.skipIf(!nginx)(
       } finally {
         await agents.stop();
       }
-    });
+    }, 90_000);
 
     it('the proxy never cuts a socket the gateway keeps alive: read timeout above any GATEWAY_IDLE_TIMEOUT_SECONDS', () => {
       const template = fs.readFileSync(NGINX_TEMPLATE, 'utf8');
@@ -273,8 +274,7 @@ describe.skipIf(!nginx)(
 );
 
 /** A plain-HTTP GET from CLIENT_IP (straight to a service, bypassing nginx); resolves with the status. */
-async function httpsCallPlain(url: string, headers: Record<string, string>): Promise<number> {
-  const http = await import('node:http');
+function plainGet(url: string, headers: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const request = http.request(url, { headers, localAddress: CLIENT_IP }, (response) => {
       response.resume();
