@@ -88,6 +88,8 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
     },
     (reason) => metrics.authFailures.inc({ reason }),
   );
+  metrics.watchReadiness(deps.readiness);
+  metrics.watchFleet(db, deps.network.id);
   const { users, userService, sessionStore, sessions, login, totp, verifier } = identity;
   return {
     ...{ config, logger, db, bus, keyring, metrics, hasher, audit, auth, fleet, readiness: deps.readiness },

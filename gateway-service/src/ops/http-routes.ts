@@ -59,6 +59,7 @@ export function registerHttpRoutes(
   logger: Logger,
 ): void {
   const checks = readinessChecks(dependencies);
+  metrics.watchReadiness(checks);
   const readinessLog = new ReadinessLog(logger);
   app.get('/healthz', (res) => {
     res.writeHeader('content-type', 'application/json').end('{"status":"ok"}', CLOSE);

@@ -1,3 +1,4 @@
+import { type ReadinessCheck, readinessSampler } from '@wirefleet/shared/health';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** What the gauges read when scraped; supplied once the parts exist (`observe`). */
@@ -97,5 +98,27 @@ export class GatewayMetrics {
 
   observe(sizes: GatewaySizes): void {
     this.sizes = sizes;
+  }
+
+  /** `wirefleet_ready` and `wirefleet_dependency_up{dependency}`, probed at each scrape as /readyz is. */
+  watchReadiness(checks: Record<string, ReadinessCheck>): void {
+    const sample = readinessSampler(checks);
+    new Gauge({
+      name: 'wirefleet_ready',
+      help: '1 when /readyz would answer 200 (every dependency answers), else 0',
+      registers: this.registers,
+      async collect() {
+        this.set((await sample()).ready);
+      },
+    });
+    new Gauge({
+      name: 'wirefleet_dependency_up',
+      help: 'Each readiness check: 1 when the dependency answers, else 0 (gateway: bus, keys)',
+      labelNames: ['dependency'] as const,
+      registers: this.registers,
+      async collect() {
+        for (const [dependency, up] of Object.entries((await sample()).dependencies)) this.set({ dependency }, up);
+      },
+    });
   }
 }

@@ -6,5 +6,7 @@ export {
   READINESS_TIMEOUT_MS,
   type ReadinessCheck,
   ReadinessLog,
+  type ReadinessSample,
+  readinessSampler,
 } from './readiness.js';
 export { connectRedisAtStart, logRedisConnectionChanges, openServiceRedis } from './redis-connection.js';

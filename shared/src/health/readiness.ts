@@ -88,3 +88,31 @@ export class ReadinessLog {
     this.logger.warn({ checks: reasons }, `not ready (${summary})`);
   }
 }
+
+/** Readiness as numbers: `ready` 1 or 0, and 1 or 0 per dependency check. */
+export interface ReadinessSample {
+  ready: number;
+  dependencies: Record<string, number>;
+}
+
+/**
+ * Readiness for the `wirefleet_ready` and `wirefleet_dependency_up` gauges: Prometheus scrapes
+ * `/metrics`, not `/readyz`, and a process that answers but cannot serve must not look
+ * healthy. Calls that overlap (both gauges of one scrape) share one probe.
+ */
+export function readinessSampler(checks: Record<string, ReadinessCheck>): () => Promise<ReadinessSample> {
+  let pending: Promise<ReadinessSample> | undefined;
+  const probe = async (): Promise<ReadinessSample> => {
+    const outcomes = await probeReadiness(checks);
+    const dependencies = Object.fromEntries(
+      Object.entries(outcomes).map(([name, outcome]) => [name, outcome.ok ? 1 : 0]),
+    );
+    return { ready: isReady(outcomes) ? 1 : 0, dependencies };
+  };
+  return () => {
+    pending ??= probe().finally(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}

@@ -1,5 +1,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { type ReadinessCheck, readinessSampler } from '@wirefleet/shared/health';
+import type { Knex } from 'knex';
 import type { ConcurrencyStats } from '../../identity/passwords/index.js';
+import { registerFleetGauges } from './fleet-gauges.js';
 
 /**
  * The auth-api's Prometheus metrics, on a registry of its own (not prom-client's global one),
@@ -75,6 +78,34 @@ export class AuthApiMetrics {
         this.set(passwordHashStats().started);
       },
     });
+  }
+
+  /** `wirefleet_ready` and `wirefleet_dependency_up{dependency}`, probed at each scrape as /readyz is. */
+  watchReadiness(checks: Record<string, ReadinessCheck>): void {
+    const sample = readinessSampler(checks);
+    const registers = [this.registry];
+    new Gauge({
+      name: 'wirefleet_ready',
+      help: '1 when /readyz would answer 200 (every dependency answers), else 0',
+      registers,
+      async collect() {
+        this.set((await sample()).ready);
+      },
+    });
+    new Gauge({
+      name: 'wirefleet_dependency_up',
+      help: 'Each readiness check: 1 when the dependency answers, else 0 (auth-api: database, redis)',
+      labelNames: ['dependency'] as const,
+      registers,
+      async collect() {
+        for (const [dependency, up] of Object.entries((await sample()).dependencies)) this.set({ dependency }, up);
+      },
+    });
+  }
+
+  /** The fleet's state from the database (nodes, outbox), for alerting. */
+  watchFleet(db: Knex, networkId: number): void {
+    registerFleetGauges(this.registry, db, networkId);
   }
 
   loginResult(result: string): void {
