@@ -215,6 +215,14 @@ describe.skipIf(!bin)(
           .map(([name]) => `server ${name}:${gatewayPort};`)
           .join(' '),
       );
+      // nginx resolves upstream names once, at start: each upstream keeps one address for good.
+      for (const [name] of [...ofProgram('auth-api'), ...ofProgram('gateway')]) {
+        const address = Object.values(compose.services[name]!.networks ?? {})[0]?.ipv4_address ?? '';
+        expect(
+          address.startsWith(subnet.split('.').slice(0, 3).join('.')),
+          `${name} at a fixed address`,
+        ).toBe(true);
+      }
       const published = nginx.ports![0]!;
       expect(typeof published === 'string' ? published : `${published.published}:${published.target}`).toBe(
         `${publicUrl.port}:${nginxEnv.WIREFLEET_LISTEN}`,
