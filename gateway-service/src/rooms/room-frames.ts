@@ -25,6 +25,14 @@ export function toEventFrame(event: BusEvent): EventFrame {
   };
 }
 
+/** Each event's frame, kept while the event is: a replay shared by many joins is serialised once. */
+const serialised = new WeakMap<BusEvent, string>();
+
 export function serialiseEvent(event: BusEvent): string {
-  return JSON.stringify(toEventFrame(event));
+  let frame = serialised.get(event);
+  if (frame === undefined) {
+    frame = JSON.stringify(toEventFrame(event));
+    serialised.set(event, frame);
+  }
+  return frame;
 }

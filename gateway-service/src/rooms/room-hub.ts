@@ -19,6 +19,7 @@ import {
   type TopicTransport,
 } from './room-hub-contracts.js';
 import { serialiseEvent, subscribedFrame, toEventFrame } from './room-frames.js';
+import { SharedReplays } from './shared-replays.js';
 
 export type {
   ConsumerChecks,
@@ -70,6 +71,8 @@ export class RoomHub {
   /** One listener for every room: a closure per room would be one more object per connection. */
   private readonly onBusEvent = (event: BusEvent) => this.receive(event);
   private readonly onBusGap = (gap: BusGap) => this.announceGap(gap);
+  /** Resubscribes with the same `since` (a reconnect storm) share one history read. */
+  private readonly replays = new SharedReplays((room, since) => this.bus.history(room, since));
 
   constructor(
     private readonly bus: Bus,
@@ -160,7 +163,7 @@ export class RoomHub {
       const history =
         since === undefined && !acknowledge
           ? { events: [], recovered: true, offset: '' }
-          : await this.bus.history(room, since);
+          : await (since === undefined ? this.bus.history(room) : this.replays.history(room, since));
       return this.completeJoin(connection, room, request, history);
     } catch (error) {
       dropPending(connection, room);
@@ -219,6 +222,7 @@ export class RoomHub {
       return;
     }
     this.rooms.delete(room);
+    this.replays.forget(room);
     state.subscription
       .then((stop) => stop())
       .catch((error: unknown) => this.logger.warn({ err: error, room }, 'could not drop a bus subscription'));
@@ -255,6 +259,7 @@ export class RoomHub {
   }
 
   private receive(event: BusEvent): void {
+    this.replays.observe(event);
     for (const observer of this.observers) {
       try {
         observer(event);
@@ -282,6 +287,7 @@ export class RoomHub {
    * (CONTRACT §5), so no client is left with a silent gap.
    */
   private announceGap(gap: BusGap): void {
+    this.replays.forget(gap.room);
     const state = this.rooms.get(gap.room);
     if (!state) return;
     // Events held for coalescing came before the gap and must reach clients before its notice.
