@@ -25,7 +25,11 @@ export const suite: BenchSuite = {
     'restarted the same way, each client reconnecting with the same back-off and live once upgraded.',
   ].join(' '),
   async run(ctx: BenchContext): Promise<BenchResult[]> {
-    const counts = { viewers: ctx.scale(11_500, 1_150), agents: ctx.scale(500, 50) };
+    // BENCH_STORM_VIEWERS / BENCH_STORM_AGENTS: other counts, e.g. the full agents in a quick run.
+    const counts = {
+      viewers: Number(process.env.BENCH_STORM_VIEWERS ?? ctx.scale(11_500, 1_150)),
+      agents: Number(process.env.BENCH_STORM_AGENTS ?? ctx.scale(500, 50)),
+    };
     const env = await createStormEnv(ctx, counts);
     try {
       const gateway = await measureGatewayStorm(ctx, env);

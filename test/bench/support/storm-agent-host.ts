@@ -11,6 +11,7 @@ import { Writable } from 'node:stream';
 import { Agent, MemoryDataplane, StateStore } from '@wirefleet/node-agent';
 import { createLogger } from '@wirefleet/shared/logging';
 import WebSocket from 'ws';
+import { fetchFrom, loopbackAddress } from './storm-bound-fetch.js';
 import type { AgentSpec, StormCommand, StormExpectation, StormReply } from './storm-protocol.js';
 import { RoomWatch } from './storm-room-watch.js';
 
@@ -40,8 +41,14 @@ const sink = new Writable({
   write(chunk: Buffer, _encoding, done) {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
-      const { level, msg } = JSON.parse(line) as { level: string; msg: string };
-      const key = `${level}: ${msg}`;
+      const { level, msg, err } = JSON.parse(line) as {
+        level: string;
+        msg: string;
+        err?: { stack?: string };
+      };
+      // The cause names what failed (e.g. the auth-api's answer); pino puts it in the stack.
+      const why = /caused by: (.*)/.exec(err?.stack ?? '')?.[1] ?? '';
+      const key = `${level}: ${msg}${why ? ` (${why.slice(0, 120)})` : ''}`;
       logged[key] = (logged[key] ?? 0) + 1;
     }
     done();
@@ -49,7 +56,11 @@ const sink = new Writable({
 });
 const logger = createLogger({ service: 'node-agent', level: 'warn', destination: sink });
 
-async function startAgent(command: Extract<StormCommand, { type: 'start-agents' }>, spec: AgentSpec) {
+async function startAgent(
+  command: Extract<StormCommand, { type: 'start-agents' }>,
+  spec: AgentSpec,
+  index: number,
+) {
   const agentDir = path.join(dir, String(spec.nodeId));
   fs.mkdirSync(agentDir, { recursive: true });
   const agent = new Agent({
@@ -73,6 +84,7 @@ async function startAgent(command: Extract<StormCommand, { type: 'start-agents' 
     dataplane: new MemoryDataplane(logger),
     state: new StateStore(agentDir),
     logger,
+    fetchImpl: fetchFrom(loopbackAddress(index)),
     onTerminal: () => {
       gaveUp += 1;
     },
@@ -85,13 +97,16 @@ async function startAll(command: Extract<StormCommand, { type: 'start-agents' }>
   watch.follow(command.agents.map((spec) => `node:${spec.nodeId}`));
   // A few at a time, as a fleet coming up does not start in one millisecond either.
   for (let from = 0; from < command.agents.length; from += 25) {
-    await Promise.all(command.agents.slice(from, from + 25).map((spec) => startAgent(command, spec)));
+    await Promise.all(
+      command.agents.slice(from, from + 25).map((spec, index) => startAgent(command, spec, from + index)),
+    );
   }
   const deadline = Date.now() + 60_000;
   while (watch.liveCount() < command.agents.length && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 100));
   const open = watch.liveCount();
-  return { type: 'opened', id: command.id, open, failures: {}, errors: [] };
+  const report = watch.report();
+  return { type: 'opened', id: command.id, open, failures: { ...logged, gaveUp }, errors: report.errors };
 }
 
 function reply(message: StormReply): void {

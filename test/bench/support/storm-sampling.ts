@@ -41,7 +41,9 @@ export class PeakSampler {
       if (pid === undefined) continue;
       try {
         const cpu = processCpuSeconds(pid);
-        entry.peakRssKiB = Math.max(entry.peakRssKiB, readMemory(pid).rssKiB);
+        // A killed process not yet reaped has no VmRSS (NaN): its earlier samples stand.
+        const rss = readMemory(pid).rssKiB;
+        if (Number.isFinite(rss)) entry.peakRssKiB = Math.max(entry.peakRssKiB, rss);
         if (entry.last?.pid === pid) {
           entry.cpuSeconds += cpu - entry.last.cpu;
           entry.peakCores = Math.max(entry.peakCores, (cpu - entry.last.cpu) / ((at - entry.last.at) / 1000));

@@ -56,10 +56,12 @@ async function connectEveryone(ctx: BenchContext, env: StormEnv): Promise<void> 
     networkCidr: env.networkCidr,
     agents: env.agents,
   });
-  if (started.type !== 'opened' || started.open < env.agents.length)
+  if (started.type !== 'opened' || started.open < env.agents.length) {
+    const logged = started.type === 'opened' ? JSON.stringify(started.failures) : '';
     throw new Error(
-      `only ${started.type === 'opened' ? started.open : 0} of ${env.agents.length} agents went live`,
+      `only ${started.type === 'opened' ? started.open : 0} of ${env.agents.length} agents went live (${logged})`,
     );
+  }
   ctx.progress(`opening ${env.viewers.length} viewers (fleet + node rooms each)`);
   const target = { host: '127.0.0.1', port: env.port, path: '/ws', protocol: 'wirefleet' as const };
   await openViewers(env.viewerWorkers, target, env.viewers, 32);
