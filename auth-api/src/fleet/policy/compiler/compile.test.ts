@@ -156,6 +156,16 @@ describe('compileNode and compiledKey', () => {
       expect(compiledKey(compileNode(inputs(DOCS_EXAMPLE, DOCS_MEMBERS), id))).toBe(compiledKey(compiled));
   });
 
+  it('reuses its index for the same inputs, and sees a new member list', () => {
+    const list = [...DOCS_MEMBERS];
+    const same = inputs(DOCS_EXAMPLE, list);
+    expect(compiledKey(compileNode(same, 2))).toBe(compiledKey(compileNode(same, 2)));
+    const grown = { ...same, members: [...DOCS_MEMBERS, node(8, ['lb'])] };
+    expect(peers(compileNode(grown, 2))).toEqual([1, 3, 8]);
+    list.push(node(9, ['lb'])); // a caller that grows its list in place is not served the old index
+    expect(peers(compileNode(same, 2))).toEqual([1, 3, 9]);
+  });
+
   it('gives an unknown node nothing but the nodes with routes', () => {
     const document = { rules: DOCS_EXAMPLE.rules.slice(0, 1), tests: [] };
     const compiled = compileNode(inputs(document, [...DOCS_MEMBERS, node(9, [], true)]), 42);

@@ -52,21 +52,61 @@ export function resultsForAll(inputs: PolicyInputs): Map<number, NodeResult> {
   return new Map(index.table.nodeIds.map((id, slot) => [id, resultForSlot(index, lookup, slot)]));
 }
 
+interface CachedIndex {
+  seen: Pick<PolicyInputs, 'document' | 'members' | 'forwards'>;
+  lengths: [number, number];
+  index: PolicyIndex;
+  lookup: RuleLookup;
+}
+
+/**
+ * The index of each inputs object `compileNode` was given, for as long as the object lives:
+ * after a change the caller compiles many nodes of the same inputs in a row, and the index
+ * (members sorted and hashed, sets resolved) is most of one call's work. Inputs are values:
+ * the entry is dropped if the object's document, member or forward list is replaced or grows.
+ */
+const nodeIndexes = new WeakMap<PolicyInputs, CachedIndex>();
+
+function indexForNodes(inputs: PolicyInputs): { index: PolicyIndex; lookup: RuleLookup } {
+  const cached = nodeIndexes.get(inputs);
+  const { document, members, forwards } = inputs;
+  if (
+    cached &&
+    cached.seen.document === document &&
+    cached.seen.members === members &&
+    cached.seen.forwards === forwards &&
+    cached.lengths[0] === members.length &&
+    cached.lengths[1] === forwards.length
+  )
+    return cached;
+  const fresh = indexInputs(inputs, false)!;
+  nodeIndexes.set(inputs, {
+    ...fresh,
+    seen: { document, members, forwards },
+    lengths: [members.length, forwards.length],
+  });
+  return fresh;
+}
+
 /**
  * One node's result. A node id that is not among the members (a caller's race with a delete)
  * gets what a member without tags would: no sources, only the nodes with routes as peers.
  */
 export function resultForNode(inputs: PolicyInputs, nodeId: number): NodeResult {
   if (!inputs.document) return FULL_MESH;
-  const known = inputs.members.some((member) => member.kind === 'node' && member.id === nodeId);
-  const members = known
-    ? inputs.members
-    : [
-        ...inputs.members,
-        { kind: 'node' as const, id: nodeId, address: '', tags: [], homeNodeId: nodeId, hasRoutes: false },
-      ];
-  const { index, lookup } = indexInputs({ ...inputs, members }, false)!;
-  return resultForSlot(index, lookup, index.table.slotOfNode.get(nodeId)!);
+  const { index, lookup } = indexForNodes(inputs);
+  const slot = index.table.slotOfNode.get(nodeId);
+  if (slot !== undefined) return resultForSlot(index, lookup, slot);
+  const stranger = {
+    kind: 'node' as const,
+    id: nodeId,
+    address: '',
+    tags: [],
+    homeNodeId: nodeId,
+    hasRoutes: false,
+  };
+  const alone = indexInputs({ ...inputs, members: [...inputs.members, stranger] }, false)!;
+  return resultForSlot(alone.index, alone.lookup, alone.index.table.slotOfNode.get(nodeId)!);
 }
 
 export function compileNode(inputs: PolicyInputs, nodeId: number): CompiledNode {
