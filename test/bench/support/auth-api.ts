@@ -108,16 +108,20 @@ export async function startInProcessAuthApi(env: Record<string, string> = {}): P
   }
 }
 
-/** An auth-api in a child process started like `npm start -w auth-api` (`src/main.ts`). */
+/**
+ * An auth-api in a child process started as production starts it (`node auth-api/dist/main.js`),
+ * or by another entry point (`script`) given the same environment.
+ */
 export async function startChildAuthApi(
   env: Record<string, string> = {},
+  script = 'auth-api/dist/main.js',
 ): Promise<BenchAuthApi & { service: ChildService }> {
   const resources = await backing();
   try {
     const port = await freePort();
     const service = await spawnService({
-      // The compiled build, as production runs it (run.ts builds first); tsx would add ~80 MiB.
-      script: 'auth-api/dist/main.js',
+      // By default the compiled build, as production runs it (run.ts builds first); tsx would add ~80 MiB.
+      script,
       port,
       env: {
         ...benchAuthEnv(),
@@ -159,3 +163,23 @@ export async function loginOnce(client: JsonClient): Promise<TokenPair & { ms: n
 }
 
 export { JsonClient };
+
+/**
+ * The first login to a fresh child: its admin is created only after its listener is up (so a
+ * failed start never hides a generated password), so /healthz can answer before the admin
+ * exists. Retries a 401 for a few seconds; anything else, or a 401 that lasts, throws.
+ */
+export async function firstLogin(
+  client: JsonClient,
+  patienceMs = 15_000,
+): Promise<TokenPair & { ms: number }> {
+  const deadline = Date.now() + patienceMs;
+  for (;;) {
+    try {
+      return await loginOnce(client);
+    } catch (error) {
+      if (Date.now() > deadline || !String(error).includes('login failed: 401')) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}

@@ -3,6 +3,7 @@ import {
   BENCH_ADMIN,
   benchAuthEnv,
   JsonClient,
+  firstLogin,
   loginOnce,
   startChildAuthApi,
 } from '../../support/auth-api.js';
@@ -26,7 +27,7 @@ export async function measureLoginFloodMemory(ctx: BenchContext): Promise<BenchR
   const api = await startChildAuthApi();
   const client = new JsonClient(api.url, count);
   try {
-    await loginOnce(client);
+    await firstLogin(client);
     const idle = readMemory(api.pid);
     let sampledPeakKiB = idle.rssKiB;
     const sampler = setInterval(() => {
