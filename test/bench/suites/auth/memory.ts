@@ -4,7 +4,6 @@ import {
   benchAuthEnv,
   JsonClient,
   firstLogin,
-  loginOnce,
   startChildAuthApi,
 } from '../../support/auth-api.js';
 import { readMemory } from '../../support/procfs.js';
