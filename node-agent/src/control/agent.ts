@@ -148,7 +148,8 @@ export class Agent {
     if (!jws) return;
     try {
       const config = await this.verifier.verify(jws, undefined);
-      await this.apply(config.revision, await this.converter.convert(config), jws);
+      // Already on disk: not written again.
+      await this.apply(config.revision, await this.converter.convert(config), undefined);
       this.options.logger.info({ revision: config.revision }, 'applied the last verified config from disk');
     } catch (error) {
       this.options.logger.error(
@@ -279,11 +280,12 @@ export class Agent {
     }
   }
 
-  private async apply(revision: number, desired: DesiredState, jws: string) {
+  /** `jws`: the signed config to keep on disk for the next start (undefined: it is there already). */
+  private async apply(revision: number, desired: DesiredState, jws: string | undefined) {
     const report = await this.options.dataplane.apply(desired);
     this.appliedRevision = revision;
     this.lastGood = desired;
-    this.options.state.saveLastConfig(jws);
+    if (jws !== undefined) this.options.state.saveLastConfig(jws);
     return report;
   }
 
