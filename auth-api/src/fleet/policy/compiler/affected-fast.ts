@@ -2,6 +2,7 @@ import type { PolicyDocument } from '@wirefleet/shared/schemas';
 import { AdmissionCheck } from './admission.js';
 import { planChange } from './affected-plan.js';
 import { bitIndexes } from './bitset.js';
+import { cachedIndex } from './index-cache.js';
 import { diffInputs } from './input-diff.js';
 import { type Draft, targetDrafts } from './node-filter.js';
 import { peerSlots } from './node-peers.js';
@@ -116,11 +117,14 @@ export function affectedByFastPath(
 ): number[] | undefined {
   if (!before.document || !after.document) return undefined;
   const diff = diffInputs(before as Documented, after as Documented);
-  const oldRules = compileRules(before.document);
+  const { document: oldDocument, members, forwards } = before;
+  const oldIndex = cachedIndex(before, () => new PolicyIndex(members, compileRules(oldDocument), forwards));
   // Compiled rules are immutable: one document's serve both sides.
-  const freshRules = after.document === before.document ? oldRules : compileRules(after.document);
-  const oldIndex = new PolicyIndex(before.members, oldRules, before.forwards);
-  const freshIndex = new PolicyIndex(after.members, freshRules, after.forwards, oldIndex);
+  const freshRules = after.document === before.document ? oldIndex.rules : compileRules(after.document);
+  const freshIndex = cachedIndex(
+    after,
+    () => new PolicyIndex(after.members, freshRules, after.forwards, oldIndex),
+  );
   const plan = planChange(diff, oldIndex, freshIndex);
   if (!plan) return undefined;
   const lookup = (index: PolicyIndex): RuleLookup => {

@@ -1,4 +1,6 @@
 import type { FilterEntry } from '@wirefleet/shared/protocol';
+import type { PolicyDocument } from '@wirefleet/shared/schemas';
+import { cachedIndex } from './index-cache.js';
 import { nodeFilter } from './node-filter.js';
 import { NodeIdSet } from './node-id-set.js';
 import { peerSlots } from './node-peers.js';
@@ -52,40 +54,15 @@ export function resultsForAll(inputs: PolicyInputs): Map<number, NodeResult> {
   return new Map(index.table.nodeIds.map((id, slot) => [id, resultForSlot(index, lookup, slot)]));
 }
 
-interface CachedIndex {
-  seen: Pick<PolicyInputs, 'document' | 'members' | 'forwards'>;
-  lengths: [number, number];
+function indexForNodes(inputs: PolicyInputs & { document: PolicyDocument }): {
   index: PolicyIndex;
   lookup: RuleLookup;
-}
-
-/**
- * The index of each inputs object `compileNode` was given, for as long as the object lives:
- * after a change the caller compiles many nodes of the same inputs in a row, and the index
- * (members sorted and hashed, sets resolved) is most of one call's work. Inputs are values:
- * the entry is dropped if the object's document, member or forward list is replaced or grows.
- */
-const nodeIndexes = new WeakMap<PolicyInputs, CachedIndex>();
-
-function indexForNodes(inputs: PolicyInputs): { index: PolicyIndex; lookup: RuleLookup } {
-  const cached = nodeIndexes.get(inputs);
-  const { document, members, forwards } = inputs;
-  if (
-    cached &&
-    cached.seen.document === document &&
-    cached.seen.members === members &&
-    cached.seen.forwards === forwards &&
-    cached.lengths[0] === members.length &&
-    cached.lengths[1] === forwards.length
-  )
-    return cached;
-  const fresh = indexInputs(inputs, false)!;
-  nodeIndexes.set(inputs, {
-    ...fresh,
-    seen: { document, members, forwards },
-    lengths: [members.length, forwards.length],
-  });
-  return fresh;
+} {
+  const index = cachedIndex(
+    inputs,
+    () => new PolicyIndex(inputs.members, compileRules(inputs.document), inputs.forwards),
+  );
+  return { index, lookup: new MatchingLookup(index) };
 }
 
 /**
@@ -94,7 +71,7 @@ function indexForNodes(inputs: PolicyInputs): { index: PolicyIndex; lookup: Rule
  */
 export function resultForNode(inputs: PolicyInputs, nodeId: number): NodeResult {
   if (!inputs.document) return FULL_MESH;
-  const { index, lookup } = indexForNodes(inputs);
+  const { index, lookup } = indexForNodes(inputs as PolicyInputs & { document: PolicyDocument });
   const slot = index.table.slotOfNode.get(nodeId);
   if (slot !== undefined) return resultForSlot(index, lookup, slot);
   const stranger = {
