@@ -26,7 +26,7 @@ export interface ResolvedForward {
   summary: PortSummary;
 }
 
-export function compileRules(document: PolicyDocument): CompiledRule[] {
+function parseRules(document: PolicyDocument): CompiledRule[] {
   return document.rules.map((rule, index) => {
     const grants = rule.ports.map(parsePortSpec);
     return {
@@ -39,6 +39,22 @@ export function compileRules(document: PolicyDocument): CompiledRule[] {
       summary: summarizeGrants(grants),
     };
   });
+}
+
+/** Parsed rules per document object: `check` and the document's tests ask about one document many times. */
+const parsed = new WeakMap<
+  PolicyDocument,
+  { rules: PolicyDocument['rules']; length: number; compiled: CompiledRule[] }
+>();
+
+/** The document's rules, parsed (once per document object; compiled rules are immutable). */
+export function compileRules(document: PolicyDocument): CompiledRule[] {
+  const cached = parsed.get(document);
+  if (cached && cached.rules === document.rules && cached.length === document.rules.length)
+    return cached.compiled;
+  const compiled = parseRules(document);
+  parsed.set(document, { rules: document.rules, length: document.rules.length, compiled });
+  return compiled;
 }
 
 function resolveForwards(table: MemberTable, forwards: readonly PolicyForward[]): ResolvedForward[] {
