@@ -35,10 +35,13 @@ export interface NodeFilter {
 
 /**
  * What one node's signed configuration carries from the policy. The arrays inside `filter`
- * may be shared between the nodes of one `compileAll`: read them, never mutate them.
+ * may be shared between nodes and between calls on the same inputs: read them, never mutate.
  */
 export interface CompiledNode {
-  /** 'all' when the document is null (full mesh) or for a node with routes. Never the node itself, never devices. */
+  /**
+   * 'all' when the document is null (full mesh) or for a node with routes. Never the node
+   * itself, never devices. A ReadonlySet over a bitset (node-id-set.ts), not a `Set` instance.
+   */
   peerNodeIds: ReadonlySet<number> | 'all';
   /** Absent when the document is null. */
   filter?: NodeFilter;
@@ -46,7 +49,8 @@ export interface CompiledNode {
 
 /**
  * `POST /v1/policy/check`'s answer. `rule_index` is the first allowing rule, present with
- * `reason: 'rule'` only.
+ * `reason: 'rule'` only. A member checked against itself gets `{allow: true, reason:
+ * 'no_policy'}`: the policy has no say over traffic that never enters the tunnel (check.ts).
  */
 export type CheckAnswer = {
   allow: boolean;
