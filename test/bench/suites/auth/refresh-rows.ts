@@ -91,7 +91,9 @@ export function refreshRows(rounds: Rounds): BenchResult[] {
         `pool in this process (10 connections, like the auth-api's rotation pool, synchronous_commit off, ` +
         `prepared statements), ${CONCURRENCY} chains each spending its token with one UPDATE … RETURNING ` +
         `and storing the next with one INSERT. Rounds: ${list(floor)} /s. The auth-api does the same work in ` +
-        'one statement (one round trip), plus HTTP, a Redis rate-limit call and an ES256 signature.',
+        'one statement (one round trip), plus HTTP, a Redis rate-limit call and an ES256 signature. For ' +
+        `scale: the trivial Express route, HTTP and nothing else, reached ${perSecond(express).toFixed(0)} /s ` +
+        `in the same rounds, ${(perSecond(express) / Math.max(1, floorValue)).toFixed(2)}× the floor.`,
     },
     ...stepRows(rounds),
     ...latencyRows(medianMain, medianRound(rounds.http.get('trivial Express route')!)),
@@ -115,7 +117,7 @@ function stepRows(rounds: Rounds): BenchResult[] {
       unit: '/s',
       baseline: { label: 'the same build with every request through Express', value: perSecond(off) },
       notes:
-        `Both from the sources through test/bench/support/refresh-variant-server.ts, differing only in ` +
+        `Both the compiled build through test/bench/support/refresh-variant-server.ts, differing only in ` +
         `StartOverrides.fastRoutes; rounds on: ${list(on)}, off: ${list(off)} /s. Helmet's headers are ` +
         'worked out once on both sides.',
     },
