@@ -1,23 +1,10 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+// From the source, not the package: `npm run release:agent` runs before the workspaces are built.
+import { type AgentReleaseManifest, agentReleaseManifest } from '../../shared/src/schemas/agent-release.js';
 
-/**
- * What `GET /v1/agent/releases/latest` will serve: which agent bundle is current and how to
- * check a download of it. `file` is a name beside the manifest, never a path.
- */
-export interface AgentReleaseManifest {
-  name: 'wirefleet-agent';
-  version: string;
-  file: string;
-  bytes: number;
-  /** Hex SHA-256 of the file's bytes. */
-  sha256: string;
-  /** Node.js the bundle runs on (esbuild target node20, ESM). */
-  node: string;
-  /** The commit it was built from, when built in a git checkout. */
-  commit?: string;
-}
+export type { AgentReleaseManifest };
 
 export const MANIFEST_NAME = 'agent-release.json';
 
@@ -47,7 +34,9 @@ export function writeAgentManifest(bundle: string, version: string, commit?: str
 
 /** The manifest in `dir`, checked against the file it names beside it; throws when they disagree. */
 export function verifyAgentManifest(dir: string): AgentReleaseManifest {
-  const manifest = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_NAME), 'utf8')) as AgentReleaseManifest;
+  const manifest = agentReleaseManifest.parse(
+    JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_NAME), 'utf8')),
+  );
   const file = path.join(dir, path.basename(manifest.file));
   const actual = sha256Of(file);
   if (actual !== manifest.sha256)

@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  type AgentReleaseManifest,
+  agentReleaseManifest,
+  agentReleaseVersion,
+} from '@wirefleet/shared/schemas';
+
+export type { AgentReleaseManifest };
+
+/** The manifest file `npm run release:agent` writes beside the bundle. */
+export const MANIFEST_NAME = 'agent-release.json';
+
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+interface Cached {
+  mtimeMs: number;
+  size: number;
+  manifest: AgentReleaseManifest | undefined;
+}
+
+/**
+ * The agent builds this server hands out, read from one folder:
+ *
+ *     dir/agent-release.json            the latest release (as `npm run release:agent` writes it)
+ *     dir/wirefleet-agent.mjs           its bundle, named by the manifest's `file`
+ *     dir/<version>/agent-release.json  older (or newer, not yet latest) releases kept beside it
+ *     dir/<version>/wirefleet-agent.mjs
+ *
+ * A version is found at the top level when the top-level manifest carries it, otherwise in its
+ * own `<version>/` folder (whose manifest must carry that same version). Manifests are re-read
+ * when their mtime or size changes (one `stat` per call), so a release written while the server
+ * runs is served without a restart; a manifest that does not parse is treated as absent.
+ * Nothing outside `dir` is ever named: versions and file names are plain names, checked before
+ * they touch the file system.
+ */
+export class AgentReleases {
+  readonly dir: string;
+  private readonly cache = new Map<string, Cached>();
+
+  constructor(dir: string) {
+    this.dir = path.resolve(dir);
+  }
+
+  /** The top-level manifest: the release installers and `latest` get. */
+  latest(): AgentReleaseManifest | undefined {
+    return this.read('');
+  }
+
+  /** The manifest of `version`, at the top level or in `dir/<version>/`. */
+  find(version: string): AgentReleaseManifest | undefined {
+    return this.locate(version)?.manifest;
+  }
+
+  /** Absolute path of `version`'s bundle file, when that release exists and its file is there. */
+  bundlePath(version: string): string | undefined {
+    const found = this.locate(version);
+    if (!found || !PLAIN_NAME.test(found.manifest.file)) return undefined;
+    const file = path.join(this.dir, found.sub, found.manifest.file);
+    if (path.dirname(file) !== path.join(this.dir, found.sub)) return undefined;
+    try {
+      return fs.statSync(file).isFile() ? file : undefined;
+    } catch {
+      return undefined; // listed by its manifest but not (or no longer) on disk: not served
+    }
+  }
+
+  private locate(version: string): { sub: string; manifest: AgentReleaseManifest } | undefined {
+    if (!agentReleaseVersion.safeParse(version).success) return undefined;
+    const top = this.read('');
+    if (top?.version === version) return { sub: '', manifest: top };
+    const kept = this.read(version);
+    return kept?.version === version ? { sub: version, manifest: kept } : undefined;
+  }
+
+  /** The manifest in `dir/sub`, from the cache while its file is unchanged. */
+  private read(sub: string): AgentReleaseManifest | undefined {
+    const file = path.join(this.dir, sub, MANIFEST_NAME);
+    let stat: fs.Stats;
+    try {
+      stat = fs.statSync(file);
+    } catch {
+      this.cache.delete(sub);
+      return undefined;
+    }
+    const cached = this.cache.get(sub);
+    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.manifest;
+    let manifest: AgentReleaseManifest | undefined;
+    try {
+      const parsed = agentReleaseManifest.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+      manifest = parsed.success ? parsed.data : undefined;
+    } catch {
+      manifest = undefined; // half-written or not JSON: absent until it is rewritten
+    }
+    this.cache.set(sub, { mtimeMs: stat.mtimeMs, size: stat.size, manifest });
+    return manifest;
+  }
+}
