@@ -8,6 +8,12 @@ import { type TlsFiles, tlsFilesFromEnv } from '@wirefleet/shared/tls';
 import { z } from 'zod';
 import type { FleetLimits } from './fleet/fleet-guard.js';
 import type { LoginLimits } from './platform/rate-limits/index.js';
+import {
+  type OidcConfig,
+  oidcConfigFrom,
+  oidcEnvFields,
+  oidcSecretsFrom,
+} from './identity/oidc/oidc-settings.js';
 
 const DAY = 24 * 60 * 60;
 
@@ -67,9 +73,7 @@ export const schema = z.object({
     .string()
     .refine((value) => Buffer.from(value, 'base64').length === 32, 'expected 32 bytes, base64-encoded')
     .optional()
-    .describe(
-      '32 bytes, base64: encrypts TOTP secrets at rest. Unset: generated once into the keys folder.',
-    ),
+    .describe('32 bytes, base64: encrypts TOTP secrets at rest. Unset: generated once into the keys folder.'),
   ACCESS_TOKEN_TTL_SECONDS: envField
     .positiveInt(MAX_ACCESS_TOKEN_TTL_SECONDS, MAX_ACCESS_TOKEN_TTL_SECONDS)
     .describe('Access-token lifetime in seconds.'),
@@ -148,6 +152,12 @@ export const schema = z.object({
     .describe(
       'A node report an instance read but never acknowledged (it died) is taken over by another instance after this many seconds.',
     ),
+  AGENT_RELEASES_DIR: z
+    .string()
+    .optional()
+    .describe(
+      'Folder of the agent builds served at /v1/agent/releases and used by /install.sh: agent-release.json + bundle (the latest), older ones in <version>/ subfolders, as `npm run release:agent -- --out DIR` writes them. Default: node-agent/dist.',
+    ),
   ENROLL_LIMIT_PER_IP_PER_MINUTE: envField
     .positiveInt(30)
     .describe('Enrollment attempts per client address per minute.'),
@@ -164,9 +174,8 @@ export const schema = z.object({
     .string()
     .min(12, 'expected at least 12 characters')
     .optional()
-    .describe(
-      'Password of the first admin (at least 12 characters). Unset: generated and printed once.',
-    ),
+    .describe('Password of the first admin (at least 12 characters). Unset: generated and printed once.'),
+  ...oidcEnvFields,
   LOG_LEVEL: envField.logLevel().describe('pino log level.'),
   /** Browser origins other than the API's own that may call it (CORS); exact origins, comma-separated. */
   CORS_ORIGINS: envField
@@ -184,6 +193,8 @@ export const schema = z.object({
 
 /** `auth-api/dist/web`, reached the same way from `src/` (tsx) and `dist/` (built). */
 const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
+/** `node-agent/dist`, where `npm run release:agent` writes the bundle and its manifest. */
+const DEFAULT_AGENT_RELEASES_DIR = fileURLToPath(new URL('../../node-agent/dist', import.meta.url));
 
 /** Settings that may be logged. Secrets live in AuthApiSecrets, which is never logged. */
 export interface AuthApiConfig {
@@ -227,6 +238,8 @@ export interface AuthApiConfig {
     ingestClaimIdleSeconds: number;
     /** Guesses at enrollment keys and node secrets, per client IP. */
     limits: FleetLimits;
+    /** Where the agent builds handed to installers live (`AgentReleases`). */
+    agentReleasesDir: string;
   };
   bootstrapAdminUsername: string;
   logLevel: string;
@@ -234,6 +247,8 @@ export interface AuthApiConfig {
   corsOrigins: string[];
   /** Where the built dashboard lives; served at `/` (and the API reference at `/docs`). */
   dashboardDir: string;
+  /** Single sign-on providers and the password-login switch. */
+  oidc: OidcConfig;
 }
 
 export interface AuthApiSecrets {
@@ -241,6 +256,8 @@ export interface AuthApiSecrets {
   dataEncryptionKey: Buffer | undefined;
   /** Password for the first admin; generated and printed once when not given. */
   bootstrapAdminPassword: string | undefined;
+  /** OIDC client secrets by provider id (absent: a public client). */
+  oidcClientSecrets: Record<string, string>;
 }
 
 function parseTrustProxy(value: string): boolean | number | string {
@@ -272,7 +289,7 @@ function limitsFrom(e: ParsedEnv): LoginLimits {
   };
 }
 
-function fleetFrom(e: ParsedEnv): AuthApiConfig['fleet'] {
+function fleetFrom(e: ParsedEnv, env: Env): AuthApiConfig['fleet'] {
   return {
     networkCidr: e.FLEET_NETWORK_CIDR,
     gatewayPublicUrl: e.GATEWAY_PUBLIC_URL,
@@ -282,6 +299,9 @@ function fleetFrom(e: ParsedEnv): AuthApiConfig['fleet'] {
       enrollPerIpPerMinute: e.ENROLL_LIMIT_PER_IP_PER_MINUTE,
       nodeTokenFailuresPerIpPerMinute: e.NODE_TOKEN_FAILURES_PER_IP_PER_MINUTE,
     },
+    agentReleasesDir: e.AGENT_RELEASES_DIR
+      ? path.resolve(env.INIT_CWD ?? process.cwd(), e.AGENT_RELEASES_DIR)
+      : DEFAULT_AGENT_RELEASES_DIR,
   };
 }
 
@@ -297,14 +317,15 @@ export function loadAuthApiConfig(env: Env = process.env): {
     { cert: 'AUTH_API_TLS_CERT_FILE', key: 'AUTH_API_TLS_KEY_FILE' },
     { cert: e.AUTH_API_TLS_CERT_FILE, key: e.AUTH_API_TLS_KEY_FILE },
   );
+  const publicUrl = (
+    e.AUTH_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://${e.AUTH_API_HOST}:${e.AUTH_API_PORT}`
+  ).replace(/\/$/, '');
   const config: AuthApiConfig = {
     host: e.AUTH_API_HOST,
     port: e.AUTH_API_PORT,
     tls,
     workers: e.AUTH_API_WORKERS,
-    publicUrl: (
-      e.AUTH_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://${e.AUTH_API_HOST}:${e.AUTH_API_PORT}`
-    ).replace(/\/$/, ''),
+    publicUrl,
     databaseUrl: e.DATABASE_URL,
     dataDir,
     redisUrl: e.REDIS_URL,
@@ -319,17 +340,19 @@ export function loadAuthApiConfig(env: Env = process.env): {
     argon2: argon2From(e),
     limits: limitsFrom(e),
     trustProxy: parseTrustProxy(e.TRUST_PROXY),
-    fleet: fleetFrom(e),
+    fleet: fleetFrom(e, env),
     bootstrapAdminUsername: e.ADMIN_USERNAME,
     logLevel: e.LOG_LEVEL,
     corsOrigins: e.CORS_ORIGINS,
     dashboardDir: e.DASHBOARD_DIR
       ? path.resolve(env.INIT_CWD ?? process.cwd(), e.DASHBOARD_DIR)
       : DEFAULT_DASHBOARD_DIR,
+    oidc: oidcConfigFrom(e, publicUrl),
   };
   const secrets: AuthApiSecrets = {
     dataEncryptionKey: e.DATA_ENCRYPTION_KEY ? Buffer.from(e.DATA_ENCRYPTION_KEY, 'base64') : undefined,
     bootstrapAdminPassword: e.ADMIN_PASSWORD,
+    oidcClientSecrets: oidcSecretsFrom(e.OIDC_PROVIDERS, env),
   };
   return { config, secrets };
 }

@@ -25,6 +25,8 @@ export interface ContextDeps {
   bus: Bus;
   keyring: Keyring;
   secretBox: SecretBox;
+  /** OIDC client secrets by provider id (AuthApiSecrets), kept out of the loggable config. */
+  oidcClientSecrets?: Record<string, string>;
   limiter: LimiterFactory;
   logger: Logger;
   readiness: Record<string, ReadinessCheck>;
@@ -40,7 +42,7 @@ export interface ContextDeps {
 export interface AuthApiContext
   extends Pick<
     Identity,
-    'users' | 'userService' | 'sessionStore' | 'sessions' | 'login' | 'totp' | 'verifier'
+    'users' | 'userService' | 'sessionStore' | 'sessions' | 'login' | 'totp' | 'verifier' | 'oidc'
   > {
   config: AuthApiConfig;
   logger: Logger;
@@ -69,6 +71,7 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
   // by then the fleet exists.
   const identity = createIdentity(config, {
     ...{ db, relaxedDb: deps.relaxedDb, bus, keyring, secretBox: deps.secretBox, limiter: deps.limiter },
+    oidcClientSecrets: deps.oidcClientSecrets ?? {},
     ...{ hasher, audit, metrics, logger, now: deps.now, announce: () => fleet.relay.poke() },
   });
   const fleet = createFleet(
@@ -90,9 +93,9 @@ export function createContext(config: AuthApiConfig, deps: ContextDeps): AuthApi
   );
   metrics.watchReadiness(deps.readiness);
   metrics.watchFleet(db, deps.network.id);
-  const { users, userService, sessionStore, sessions, login, totp, verifier } = identity;
+  const { users, userService, sessionStore, sessions, login, totp, verifier, oidc } = identity;
   return {
     ...{ config, logger, db, bus, keyring, metrics, hasher, audit, auth, fleet, readiness: deps.readiness },
-    ...{ users, userService, sessionStore, sessions, login, totp, verifier },
+    ...{ users, userService, sessionStore, sessions, login, totp, verifier, oidc },
   };
 }

@@ -1,5 +1,6 @@
 import { subsystemLogger } from '@wirefleet/shared/logging';
 import type { AuthApiContext } from './context.js';
+import { agentReleaseRouteDefinitions } from './fleet/agent-releases/agent-release-routes.js';
 import { commandRouteDefinitions } from './fleet/commands/command-routes.js';
 import { deviceRouteDefinitions } from './fleet/devices/device-routes.js';
 import { enrollmentRouteDefinitions } from './fleet/enrollment/enrollment-routes.js';
@@ -7,6 +8,7 @@ import { nodeRouteDefinitions } from './fleet/nodes/node-routes.js';
 import { policyRouteDefinitions } from './fleet/policy/policy-routes.js';
 import { portForwardRouteDefinitions } from './fleet/port-forwards/port-forward-routes.js';
 import { authRouteDefinitions } from './identity/auth/index.js';
+import { oidcRouteDefinitions } from './identity/oidc/index.js';
 import { userRouteDefinitions } from './identity/users/index.js';
 import { openApiRouteDefinitions, openApiRouteDeps } from './openapi/index.js';
 import { auditRouteDefinitions } from './platform/audit/index.js';
@@ -29,6 +31,7 @@ export const routeGroups: readonly RouteGroup<AuthApiContext>[] = [
     ...{ login: ctx.login, sessions: ctx.sessions, totp: ctx.totp },
     ...{ users: ctx.users, keyring: ctx.keyring, auth: ctx.auth },
   })),
+  routeGroup(oidcRouteDefinitions, (ctx) => ({ oidc: ctx.oidc.service, admin: ctx.oidc.admin })),
   routeGroup(userRouteDefinitions, (ctx) => ({ users: ctx.users, service: ctx.userService, auth: ctx.auth })),
   routeGroup(auditRouteDefinitions, (ctx) => ctx.audit),
   routeGroup(enrollmentRouteDefinitions, (ctx) => ({
@@ -44,6 +47,7 @@ export const routeGroups: readonly RouteGroup<AuthApiContext>[] = [
   routeGroup(portForwardRouteDefinitions, (ctx) => ctx.fleet.forwards),
   routeGroup(commandRouteDefinitions, (ctx) => ctx.fleet.commands),
   routeGroup(policyRouteDefinitions, (ctx) => ctx.fleet.policy),
+  routeGroup(agentReleaseRouteDefinitions, (ctx) => ({ releases: ctx.fleet.releases, publicUrl: ctx.config.publicUrl })),
 ];
 
 /** Every route the app registers: the source of `GET /openapi.json`, and the list tests walk. */

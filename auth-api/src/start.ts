@@ -148,6 +148,7 @@ async function buildContext(
     relaxedDb: database.relaxed,
     keyring,
     secretBox,
+    oidcClientSecrets: secrets.oidcClientSecrets,
     logger,
     readiness,
     network,

@@ -5,6 +5,7 @@ import * as nodeExitNode from './migrations/20261205_120_node_exit_node.js';
 import * as wireguardKeys from './migrations/20261205_130_wireguard_keys.js';
 import * as nodeLastErrorRevision from './migrations/20261205_140_node_last_error_revision.js';
 import * as accessPolicy from './migrations/20261205_150_access_policy.js';
+import * as oidc from './migrations/20261205_160_oidc.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261205_130_wireguard_keys', wireguardKeys],
   ['20261205_140_node_last_error_revision', nodeLastErrorRevision],
   ['20261205_150_access_policy', accessPolicy],
+  ['20261205_160_oidc', oidc],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -8,6 +8,7 @@ import type { AuthApiMetrics } from '../platform/ops/index.js';
 import { type LimiterFactory, LoginGuard } from '../platform/rate-limits/index.js';
 import { LoginService } from './auth/index.js';
 import type { Keyring } from './keys/index.js';
+import { createOidc, type Oidc } from './oidc/index.js';
 import type { PasswordHasher } from './passwords/index.js';
 import { RevocationRecorder } from './revocations/index.js';
 import { SessionService, SessionStore } from './sessions/index.js';
@@ -24,6 +25,8 @@ export interface IdentityDeps {
   bus: Bus;
   keyring: Keyring;
   secretBox: SecretBox;
+  /** OIDC client secrets by provider id. */
+  oidcClientSecrets: Record<string, string>;
   limiter: LimiterFactory;
   hasher: PasswordHasher;
   audit: AuditLog;
@@ -47,6 +50,8 @@ export interface Identity {
   guard: LoginGuard;
   revocations: RevocationRecorder;
   verifier: AccessTokenVerifier;
+  /** Single sign-on with OpenID Connect providers. */
+  oidc: Oidc;
 }
 
 /** Wires identity with plain constructors, each handed only what it uses. */
@@ -89,8 +94,24 @@ export function createIdentity(config: AuthApiConfig, deps: IdentityDeps): Ident
     audit,
     metrics,
     logger: loginLogger,
+    passwordLogin: config.oidc.passwordLogin,
   });
   const userService = new UserService({ db, users, hasher, sessionStore, sessions, audit, revocations });
   const verifier = new AccessTokenVerifier({ keySet: keyring, issuer: config.publicUrl, ...now });
-  return { users, userService, sessionStore, sessions, login, totp, tokens, guard, revocations, verifier };
+  const oidc = createOidc(config.oidc, deps.oidcClientSecrets, {
+    ...{ db, users, userService, sessions: sessionStore, tokens, guard, audit, logger },
+  });
+  return {
+    users,
+    userService,
+    sessionStore,
+    sessions,
+    login,
+    totp,
+    tokens,
+    guard,
+    revocations,
+    verifier,
+    oidc,
+  };
 }

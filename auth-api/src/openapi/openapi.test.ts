@@ -197,7 +197,15 @@ describe('the document is generated from the route definitions and their zod sch
         : params === uuidParams
           ? { type: 'string', format: 'uuid' }
           : undefined;
-    expect(pathParams).toEqual(params ? [{ name: 'id', in: 'path', required: true, schema: idSchema }] : []);
+    // Other path parameters (a provider id) are documented as their own schema.
+    const named = params && !idSchema ? Object.entries((params as z.ZodObject).shape) : undefined;
+    expect(pathParams).toEqual(
+      named
+        ? named.map(([name, schema]) => ({ name, in: 'path', required: true, schema: expected(schema as z.ZodType) }))
+        : params
+          ? [{ name: 'id', in: 'path', required: true, schema: idSchema }]
+          : [],
+    );
 
     const role = ['node', 'viewer', 'operator', 'admin'].includes(route.auth) ? route.auth : undefined;
     expect(op!['x-required-role']).toBe(role);

@@ -63,7 +63,14 @@ export const authRouteDefinitions: readonly RouteDefinition<AuthRouteDeps>[] = [
     auth: 'none',
     request: { body: loginRequest },
     responses: { 200: { description: 'A new token pair.', schema: tokenPair } },
-    errors: ['invalid_credentials', 'totp_required', 'totp_invalid', 'rate_limited', 'server_busy'],
+    errors: [
+      'invalid_credentials',
+      'totp_required',
+      'totp_invalid',
+      'password_login_disabled',
+      'rate_limited',
+      'server_busy',
+    ],
     before: [noStore],
     async handler({ body, req, res, deps }) {
       const pair = await deps.login.login({

@@ -37,6 +37,8 @@ export class LoginService {
       audit: AuditLog;
       metrics: LoginMetrics;
       logger: Logger;
+      /** `admins`: only admins may use a password (break-glass); the others sign in with OIDC. */
+      passwordLogin?: 'all' | 'admins';
     },
   ) {}
 
@@ -86,9 +88,28 @@ export class LoginService {
       metrics.loginResult('invalid_credentials');
       throw new WirefleetError('invalid_credentials');
     }
+    if (this.deps.passwordLogin === 'admins' && user.role !== 'admin')
+      await this.refusePassword(user, attempt, ticket);
     if (user.totpEnabled) await this.checkSecondFactor(user, attempt, ticket);
     await ticket.succeeded();
     return user;
+  }
+
+  /** The password was right, but this user must sign in with single sign-on. */
+  private async refusePassword(
+    user: UserRecord,
+    attempt: LoginAttempt,
+    ticket: AttemptTicket,
+  ): Promise<never> {
+    await ticket.release();
+    await this.deps.audit.record({
+      type: 'auth.login_failed',
+      subject: `user:${user.id}`,
+      ip: attempt.ip,
+      data: { username: user.username, reason: 'password_login_disabled' },
+    });
+    this.deps.metrics.loginResult('password_login_disabled');
+    throw new WirefleetError('password_login_disabled');
   }
 
   private async checkSecondFactor(

@@ -12,6 +12,8 @@ export type AuditEventType =
   | 'user.created'
   | 'user.updated'
   | 'user.deleted'
+  | 'user.oidc_linked'
+  | 'user.oidc_unlinked'
   | 'enrollment_key.created'
   | 'enrollment_key.used'
   | 'enrollment_key.revoked'
@@ -74,7 +76,10 @@ export class AuditLog {
       ip: event.ip ?? null,
       data: JSON.stringify(event.data ?? {}),
     });
-    this.logger.info({ audit: { type: event.type, actor: event.actor, subject: event.subject } }, 'audit event');
+    this.logger.info(
+      { audit: { type: event.type, actor: event.actor, subject: event.subject } },
+      'audit event',
+    );
   }
 
   /** Newest first; `afterId` continues a previous page. */
