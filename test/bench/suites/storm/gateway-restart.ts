@@ -46,6 +46,18 @@ async function publishDuringOutage(env: StormEnv): Promise<Record<string, string
   }
 }
 
+/** Waits (at most 90 s) until the auth-api served nothing for 2 s: the agents' start is over. */
+async function authApiQuiet(url: string): Promise<void> {
+  const deadline = Date.now() + 90_000;
+  let last = await authApiRequests(url);
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    const now = await authApiRequests(url);
+    if (requestDelta(last, now).size === 0) return;
+    last = now;
+  }
+}
+
 async function connectEveryone(ctx: BenchContext, env: StormEnv): Promise<void> {
   const gatewayUrl = `ws://127.0.0.1:${env.port}/ws`;
   ctx.progress(`starting ${env.agents.length} agents (memory dataplane, client library)`);
@@ -77,7 +89,7 @@ export async function measureGatewayStorm(ctx: BenchContext, env: StormEnv): Pro
   const first = gateway;
   try {
     await connectEveryone(ctx, env);
-    await new Promise((resolve) => setTimeout(resolve, ctx.scale(3_000, 1_000)));
+    await authApiQuiet(env.api.url);
     const liveBefore = (await mergedReport([...env.viewerWorkers, env.agentHost])).liveBefore;
     const redis = await redisPid(env.api.redis.url);
     const requestsBefore = await authApiRequests(env.api.url);
