@@ -47,7 +47,10 @@ export const routeGroups: readonly RouteGroup<AuthApiContext>[] = [
   routeGroup(portForwardRouteDefinitions, (ctx) => ctx.fleet.forwards),
   routeGroup(commandRouteDefinitions, (ctx) => ctx.fleet.commands),
   routeGroup(policyRouteDefinitions, (ctx) => ctx.fleet.policy),
-  routeGroup(agentReleaseRouteDefinitions, (ctx) => ({ releases: ctx.fleet.releases, publicUrl: ctx.config.publicUrl })),
+  routeGroup(agentReleaseRouteDefinitions, (ctx) => ({
+    releases: ctx.fleet.releases,
+    publicUrl: ctx.config.publicUrl,
+  })),
 ];
 
 /** Every route the app registers: the source of `GET /openapi.json`, and the list tests walk. */

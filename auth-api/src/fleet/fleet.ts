@@ -7,6 +7,7 @@ import type { AuthApiConfig } from '../config.js';
 import type { Keyring } from '../identity/keys/index.js';
 import type { AccessTokenIssuer } from '../identity/tokens/index.js';
 import type { LimiterFactory } from '../platform/rate-limits/index.js';
+import { AgentReleases } from './agent-releases/agent-releases.js';
 import { CommandService } from './commands/command-service.js';
 import { DeviceService } from './devices/device-service.js';
 import { EnrollService } from './enrollment/enroll-service.js';
@@ -44,6 +45,8 @@ export interface Fleet {
   forwards: PortForwardService;
   commands: CommandService;
   policy: PolicyService;
+  /** The agent builds served to installers and updating agents. */
+  releases: AgentReleases;
   relay: OutboxRelay;
   /** Starts the relay, the ingest consumer and the offline sweeper. */
   start(): void;
@@ -64,6 +67,7 @@ function fleetServices(deps: FleetDeps, announce: () => void) {
     forwards: new PortForwardService(writes),
     commands: new CommandService({ ...writes, commandTtlSeconds: config.commandTtlSeconds }),
     policy: new PolicyService(writes),
+    releases: new AgentReleases(config.agentReleasesDir),
   };
 }
 
@@ -79,7 +83,10 @@ export function createFleet(
   const { db, bus, logger } = deps;
   const relay = new OutboxRelay(db, bus, subsystemLogger(logger, 'outbox'), 1_000, beforePublish);
   const announce = () => relay.poke();
-  const { keys, enroll, nodes, devices, forwards, commands, policy } = fleetServices(deps, announce);
+  const { keys, enroll, nodes, devices, forwards, commands, policy, releases } = fleetServices(
+    deps,
+    announce,
+  );
   const processor = new IngestProcessor({
     db,
     bus,
@@ -97,6 +104,7 @@ export function createFleet(
     forwards,
     commands,
     policy,
+    releases,
     relay,
     start() {
       relay.start();

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   type AgentReleaseManifest,
   agentReleaseManifest,
@@ -10,6 +11,20 @@ export type { AgentReleaseManifest };
 
 /** The manifest file `npm run release:agent` writes beside the bundle. */
 export const MANIFEST_NAME = 'agent-release.json';
+
+/**
+ * The oldest agent this server still supports (served as `min_agent_version`): the enroll
+ * request, the signed-config format and the gateway protocol it speaks are all still accepted.
+ * Raise it in the release that drops something an older agent needs.
+ */
+export const MIN_AGENT_VERSION = '0.1.0';
+
+/** The install script beside a release (`npm run release:agent` copies it there)… */
+export const INSTALL_SCRIPT_NAME = 'install-agent.sh';
+/** …else the repository's; `../../../../` is the repository root from `src/` and `dist/` alike. */
+const REPO_INSTALL_SCRIPT = fileURLToPath(new URL('../../../../infra/install-agent.sh', import.meta.url));
+/** The line of the script that the served copy fills in with the server's URL. */
+const API_DEFAULT_LINE = /^WIREFLEET_API_DEFAULT=.*$/m;
 
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -63,6 +78,24 @@ export class AgentReleases {
     } catch {
       return undefined; // listed by its manifest but not (or no longer) on disk: not served
     }
+  }
+
+  /**
+   * The install script with `apiUrl` as its default `--api`, or undefined when neither the
+   * release folder nor the repository holds one.
+   */
+  installScript(apiUrl: string): string | undefined {
+    for (const file of [path.join(this.dir, INSTALL_SCRIPT_NAME), REPO_INSTALL_SCRIPT]) {
+      let script: string;
+      try {
+        script = fs.readFileSync(file, 'utf8');
+      } catch {
+        continue; // not in this place; try the next
+      }
+      const quoted = `'${apiUrl.replaceAll("'", `'\\''`)}'`;
+      return script.replace(API_DEFAULT_LINE, () => `WIREFLEET_API_DEFAULT=${quoted}`);
+    }
+    return undefined;
   }
 
   private locate(version: string): { sub: string; manifest: AgentReleaseManifest } | undefined {
