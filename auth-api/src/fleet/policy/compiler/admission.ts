@@ -1,6 +1,7 @@
 import type { MemberChange } from './input-diff.js';
 import type { CompiledRule, PolicyIndex } from './policy-index.js';
 import { combineSummaries, type PortSummary } from './ports.js';
+import { anySelectorMatches } from './selectors.js';
 
 /** What one side admits from one source member: the rules naming it as a source, and its forwards. */
 interface SourceOnSide {
@@ -36,7 +37,9 @@ export class AdmissionCheck {
     const onSide = (index: PolicyIndex, ref: string): SourceOnSide | undefined => {
       const source = index.table.byRef.get(ref);
       if (source === undefined) return undefined;
-      return { index, source, rules: index.rules.filter((rule) => index.srcSet(rule).has(source)) };
+      // Matching the one member against each rule's sources resolves no set it does not need.
+      const member = index.table.members[source]!;
+      return { index, source, rules: index.rules.filter((rule) => anySelectorMatches(rule.src, member)) };
     };
     this.sources = changes.flatMap((change) => {
       if (change.moved) return [];

@@ -1,6 +1,6 @@
 import type { PolicyDocument } from '@wirefleet/shared/schemas';
 import { AdmissionCheck } from './admission.js';
-import { planChange } from './affected-plan.js';
+import { type Plan, planChange } from './affected-plan.js';
 import { bitIndexes } from './bitset.js';
 import { cachedIndex } from './index-cache.js';
 import { diffInputs } from './input-diff.js';
@@ -104,6 +104,43 @@ function filterHomes(before: Side, after: Side, ref: string): number[] {
 
 type Documented = PolicyInputs & { document: PolicyDocument };
 
+function addPeerChanges(affected: Set<number>, plan: Plan, old: Side, fresh: Side): void {
+  for (const pivot of plan.pivots) for (const id of pivotChanges(old, fresh, pivot)) affected.add(id);
+  for (const id of plan.peerNodes) if (!affected.has(id) && peersDiffer(old, fresh, id)) affected.add(id);
+}
+
+function homesOf(ref: string, sides: readonly [PolicyIndex, PolicyIndex]): Array<number | undefined> {
+  return sides.map((index) => index.table.members[index.table.byRef.get(ref) ?? -1]?.homeNodeId);
+}
+
+/** Every home of the member, on either side, is already known to change: nothing more to learn. */
+function homesKnown(
+  affected: ReadonlySet<number>,
+  ref: string,
+  sides: readonly [PolicyIndex, PolicyIndex],
+): boolean {
+  return homesOf(ref, sides).every((home) => home === undefined || affected.has(home));
+}
+
+/**
+ * Settles a target without compiling it when it can: its home is known to change already, or
+ * (a target that stayed where it was) a retagged member is now admitted to it differently.
+ */
+function decidedByAdmission(
+  affected: Set<number>,
+  ref: string,
+  changed: ReadonlySet<string>,
+  admission: () => AdmissionCheck,
+  sides: readonly [PolicyIndex, PolicyIndex],
+): boolean {
+  if (homesKnown(affected, ref, sides)) return true;
+  const [before, after] = sides.map((index) => index.table.byRef.get(ref));
+  if (before === undefined || after === undefined || changed.has(ref)) return false;
+  if (!admission().changedFor(before, after)) return false;
+  affected.add(sides[0].table.members[before]!.homeNodeId);
+  return true;
+}
+
 /**
  * `affectedNodes` without compiling every node: plan what the change can reach, then compare
  * only those nodes' peers and those members' filter parts. Undefined when there is no
@@ -127,30 +164,32 @@ export function affectedByFastPath(
   );
   const plan = planChange(diff, oldIndex, freshIndex);
   if (!plan) return undefined;
-  const lookup = (index: PolicyIndex): RuleLookup => {
-    if (plan.peerNodes.size > matchingLimit) return new InvertedLookup(index);
-    return plan.targets.size > matchingLimit ? new TargetBitsLookup(index) : new MatchingLookup(index);
-  };
-  const side = (index: PolicyIndex): Side => ({ index, lookup: lookup(index) });
-  const old = side(oldIndex);
-  const fresh = side(freshIndex);
   const affected = new Set(plan.certain);
-  for (const pivot of plan.pivots) for (const id of pivotChanges(old, fresh, pivot)) affected.add(id);
-  for (const id of plan.peerNodes) if (!affected.has(id) && peersDiffer(old, fresh, id)) affected.add(id);
-  const admission = new AdmissionCheck(diff.members, oldIndex, freshIndex);
-  const changedRefs = new Set(diff.members.map((change) => change.ref));
-  for (const ref of plan.targets) {
-    const members = [oldIndex.table.byRef.get(ref), freshIndex.table.byRef.get(ref)] as const;
-    const homes = members.map(
-      (member, i) => [oldIndex, freshIndex][i]!.table.members[member ?? -1]?.homeNodeId,
-    );
-    // A home already known to change needs no more looking at.
-    if (homes.every((home) => home === undefined || affected.has(home))) continue;
-    const [before, after] = members;
-    const sameHome = !changedRefs.has(ref) && before !== undefined && after !== undefined;
-    if (sameHome && admission.changedFor(before, after)) affected.add(homes[0]!);
-    else for (const id of filterHomes(old, fresh, ref)) affected.add(id);
-  }
-  const isNode = (id: number) => old.index.table.slotOfNode.has(id) || fresh.index.table.slotOfNode.has(id);
+  const peerLookup = (index: PolicyIndex) =>
+    plan.peerNodes.size > matchingLimit ? new InvertedLookup(index) : new MatchingLookup(index);
+  addPeerChanges(
+    affected,
+    plan,
+    { index: oldIndex, lookup: peerLookup(oldIndex) },
+    { index: freshIndex, lookup: peerLookup(freshIndex) },
+  );
+  const sides = [oldIndex, freshIndex] as const;
+  const changed = new Set(diff.members.map((change) => change.ref));
+  let check: AdmissionCheck | undefined;
+  const admission = () => {
+    check ??= new AdmissionCheck(diff.members, oldIndex, freshIndex);
+    return check;
+  };
+  const undecided = [...plan.targets].filter(
+    (ref) => !decidedByAdmission(affected, ref, changed, admission, sides),
+  );
+  // Only the targets the admission test left open are compiled: by matching when they are few.
+  const targetLookup = (index: PolicyIndex) =>
+    undecided.length > matchingLimit ? new TargetBitsLookup(index) : new MatchingLookup(index);
+  const old = { index: oldIndex, lookup: targetLookup(oldIndex) };
+  const fresh = { index: freshIndex, lookup: targetLookup(freshIndex) };
+  for (const ref of undecided)
+    if (!homesKnown(affected, ref, sides)) for (const id of filterHomes(old, fresh, ref)) affected.add(id);
+  const isNode = (id: number) => oldIndex.table.slotOfNode.has(id) || freshIndex.table.slotOfNode.has(id);
   return [...affected].filter(isNode).sort((a, b) => a - b);
 }
