@@ -79,9 +79,14 @@ async function statusCommand(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `wirefleet-agent enroll|run|status`. Exit codes: 0 ok, 1 failed, 2 bad usage or config, 3 node ended. */
+/**
+ * `wirefleet-agent enroll|run|status|supervise|update-check`. Exit codes: 0 ok, 1 failed, 2 bad
+ * usage or config, 3 node ended, 10 restart into another build (self-update).
+ */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === 'supervise') return (await import('./cli/supervise.js')).supervise(rest);
+  if (command === 'update-check') return (await import('./cli/supervise.js')).updateCheck(rest, out);
   if (command === 'enroll') return enrollCommand(rest);
   if (command === 'run') return runCommand(rest);
   if (command === 'status') return statusCommand(rest);

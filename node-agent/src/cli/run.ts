@@ -6,6 +6,8 @@ import { Agent } from '../control/agent.js';
 import type { Dataplane } from '../dataplane/dataplane.js';
 import { MemoryDataplane } from '../dataplane/memory-dataplane.js';
 import { StateStore } from '../state/state-store.js';
+import { AGENT_VERSION } from '../update/version.js';
+import { createUpdater } from './update-wiring.js';
 import { UsageError } from './usage.js';
 
 export interface RunFlags {
@@ -17,19 +19,28 @@ export interface RunFlags {
 }
 
 /** `wirefleet-agent run`: start the agent and keep it running until SIGTERM/SIGINT. */
-export async function run(flags: RunFlags): Promise<number> {
+function checkFlags(flags: RunFlags): void {
   if (flags.backend !== undefined && !(BACKENDS as readonly string[]).includes(flags.backend)) {
     throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}`);
   }
   if (flags.interface !== undefined && !/^[A-Za-z0-9_=+.-]{1,15}$/.test(flags.interface)) {
     throw new UsageError('--interface: 1-15 letters, digits, _ = + . -');
   }
+}
+
+/** agent.json with the command line's overrides. */
+function configWithFlags(flags: RunFlags) {
+  checkFlags(flags);
   const loaded = loadAgentConfig(flags.config);
-  const config = {
+  return {
     ...loaded,
     ...(flags.interface ? { interface: flags.interface } : {}),
     backend: (flags.backend ?? loaded.backend) as Backend,
   };
+}
+
+export async function run(flags: RunFlags): Promise<number> {
+  const config = configWithFlags(flags);
   const secrets = loadAgentSecrets(config);
   const caFile = flags.caFile === undefined ? config.ca_file : path.resolve(flags.caFile);
   const ca = caFile === undefined ? undefined : readCaFile(caFile);
@@ -46,6 +57,7 @@ export async function run(flags: RunFlags): Promise<number> {
   );
   return new Promise<number>((resolve) => {
     let stopping = false;
+    const update = createUpdater(config, ca, logger, (code) => void shutdown(code));
     const agent = new Agent({
       config,
       secrets,
@@ -54,6 +66,7 @@ export async function run(flags: RunFlags): Promise<number> {
       logger,
       ...(ca ? { ca } : {}),
       ...timing,
+      update,
       onTerminal: (reason) => {
         logger.error({ reason }, 'the control plane ended this node; stopping (the tunnel stays as it is)');
         void shutdown(3);
@@ -62,13 +75,19 @@ export async function run(flags: RunFlags): Promise<number> {
     const shutdown = async (code: number) => {
       if (stopping) return;
       stopping = true;
+      update.stop();
       await agent.stop().catch((error: unknown) => logger.error({ err: error }, 'stop failed'));
       resolve(code);
     };
     process.once('SIGTERM', () => void shutdown(0));
     process.once('SIGINT', () => void shutdown(0));
+    update.start();
     agent.start().then(
-      () => logger.info({ backend: config.backend, interface: config.interface }, 'agent running'),
+      () =>
+        logger.info(
+          { backend: config.backend, interface: config.interface, version: AGENT_VERSION },
+          'agent running',
+        ),
       (error: unknown) => {
         logger.error({ err: error }, 'agent failed to start');
         void shutdown(1);

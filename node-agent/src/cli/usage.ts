@@ -6,6 +6,8 @@ export const USAGE = `usage:
   wirefleet-agent run [--config PATH] [--backend linux|dry-run|memory] [--interface NAME]
                       [--ca-file PATH]
   wirefleet-agent status [--config PATH]
+  wirefleet-agent supervise -- run [run flags]   (restarts run; rolls back a bad self-update)
+  wirefleet-agent update-check [--config PATH]   (systemd ExecStartPre: rolls back a bad self-update)
 
 The config defaults to /etc/wirefleet/agent.json; its folder also holds the secrets and state.
 --ca-file: PEM certificate authorities trusted for https/wss instead of the system's (a private

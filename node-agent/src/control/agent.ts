@@ -17,6 +17,7 @@ import { readConfigResponse } from './config-response.js';
 import { NodeTokenProvider } from './node-token.js';
 import { RetryLater } from './retry-later.js';
 import { statusPeers } from './status-peers.js';
+import type { Updater } from '../update/updater.js';
 
 export const STATUS_INTERVAL_MS = 15_000;
 export const RECONCILE_INTERVAL_MS = 60_000;
@@ -37,6 +38,8 @@ export interface AgentOptions {
   ca?: Buffer;
   /** Tests: every request to the auth-api goes through this fetch instead of the agent's own client. */
   fetchImpl?: typeof fetch;
+  /** Self-update (update/updater.ts): sees each verified config, each success, adds to status. */
+  update?: Pick<Updater, 'onConfig' | 'onApplied' | 'report' | 'unconfirmed'>;
 }
 
 /** The largest config response read: the signed config plus the unsigned copy beside it. */
@@ -255,12 +258,17 @@ export class Agent {
       });
       return;
     }
-    if (verified.revision === this.appliedRevision) return;
+    this.options.update?.onConfig(verified.agent_update);
+    if (verified.revision === this.appliedRevision) {
+      // A new build started on the config it applied from disk still owes its confirmation.
+      if (this.options.update?.unconfirmed) await this.confirmApplied(verified.revision);
+      return;
+    }
     const desired = await this.converter.convert(verified);
     try {
       const report = await this.apply(verified.revision, desired, signature);
       logger.info({ revision: verified.revision, ...report }, 'config applied');
-      await this.report('config.applied', { revision: verified.revision, ok: true });
+      await this.confirmApplied(verified.revision);
       void this.reportStatus();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -278,6 +286,11 @@ export class Agent {
         error: message.slice(0, 1000),
       });
     }
+  }
+
+  private async confirmApplied(revision: number): Promise<void> {
+    await this.report('config.applied', { revision, ok: true });
+    this.options.update?.onApplied();
   }
 
   /** `jws`: the signed config to keep on disk for the next start (undefined: it is there already). */
@@ -311,6 +324,7 @@ export class Agent {
         ...statusPeers(peers),
         state_digest: digest.stateDigest,
         drift: digest.drift,
+        ...this.options.update?.report(),
       });
     } catch (error) {
       this.options.logger.debug({ err: error }, 'status not sent');

@@ -44,6 +44,16 @@ const config = fc.record(
     port_forwards: fc.array(forward, { maxLength: 2 }),
     masquerade: fc.boolean(),
     filter: fc.record({ inbound: fc.array(filterEntry, { maxLength: 3 }) }),
+    agent_update: fc.record({
+      version: fc.constantFrom('0.2.0', '1.0.0-rc.1', '1.0', '', `1.0.${'0'.repeat(70)}`),
+      sha256: fc.constantFrom('a'.repeat(64), 'A'.repeat(64), 'a'.repeat(63)),
+      bytes: fc.constantFrom(1, 0, 0.5, 256 * 1024 * 1024 + 1),
+      url: fc.constantFrom(
+        '/v1/agent/releases/0.2.0/wirefleet-agent.mjs',
+        '//evil.example/x',
+        'https://x/v1/a',
+      ),
+    }),
   },
   { requiredKeys: ['node_id', 'revision', 'issued_at', 'interface', 'peers', 'port_forwards', 'masquerade'] },
 );

@@ -19,6 +19,9 @@ const MAX_FILTER_FROM = 100_000;
 const MAX_FILTER_TO = 10_000;
 const MAX_FILTER_PORT_RANGES = 64;
 const FILTER_PROTOCOLS: readonly unknown[] = ['tcp', 'udp', 'icmp', 'any'];
+const RELEASE_VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+const HEX_SHA256 = /^[0-9a-f]{64}$/;
+const API_PATH = /^\/v1\/[A-Za-z0-9._~/-]+$/;
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -142,11 +145,25 @@ function checkFilter(value: unknown): ConfigFilter | undefined {
   return { inbound };
 }
 
+type AgentUpdate = NonNullable<NodeConfigPayload['agent_update']>;
+
+function checkAgentUpdate(value: unknown): AgentUpdate | undefined {
+  if (!isRecord(value)) return undefined;
+  const { version, sha256, bytes, url } = value;
+  if (typeof version !== 'string' || version.length > 64 || !RELEASE_VERSION.test(version)) return undefined;
+  if (typeof sha256 !== 'string' || !HEX_SHA256.test(sha256)) return undefined;
+  if (!isInteger(bytes, 1, 256 * 1024 * 1024)) return undefined;
+  if (typeof url !== 'string' || url.length > 300 || !API_PATH.test(url)) return undefined;
+  return { version, sha256, bytes, url };
+}
+
 type CheckedRest = Omit<NodeConfigPayload, 'peers'>;
 
 /** Every field of a payload but `peers`, checked; undefined when the schema would refuse one. */
 function checkRest(payload: Record<string, unknown>): CheckedRest | undefined {
   const { node_id, revision, issued_at, interface: iface, port_forwards, masquerade, filter } = payload;
+  const update = payload.agent_update === undefined ? undefined : checkAgentUpdate(payload.agent_update);
+  if (payload.agent_update !== undefined && update === undefined) return undefined;
   if (!isInteger(node_id, 1) || !isInteger(revision, 0) || typeof issued_at !== 'string') return undefined;
   if (!isRecord(iface) || !isCidrText(iface.address) || !isPort(iface.listen_port)) return undefined;
   if (typeof masquerade !== 'boolean') return undefined;
@@ -167,11 +184,13 @@ function checkRest(payload: Record<string, unknown>): CheckedRest | undefined {
     port_forwards: forwards,
     masquerade,
     ...(checkedFilter === undefined ? {} : { filter: checkedFilter }),
+    ...(update === undefined ? {} : { agent_update: update }),
   };
 }
 
 function withPeers(rest: CheckedRest, peers: ConfigPeer[]): NodeConfigPayload {
   const { node_id, revision, issued_at, interface: iface, port_forwards, masquerade, filter } = rest;
+  const update = rest.agent_update;
   return {
     node_id,
     revision,
@@ -181,6 +200,7 @@ function withPeers(rest: CheckedRest, peers: ConfigPeer[]): NodeConfigPayload {
     port_forwards,
     masquerade,
     ...(filter === undefined ? {} : { filter }),
+    ...(update === undefined ? {} : { agent_update: update }),
   };
 }
 

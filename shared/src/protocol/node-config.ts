@@ -26,6 +26,29 @@ export const filterEntrySchema = z.object({
 });
 export type FilterEntry = z.infer<typeof filterEntrySchema>;
 
+/**
+ * The agent build this node should run (docs/agent.md, "Self-update"): set when an admin chose a
+ * wanted version and the auth-api holds that release. Inside the signed config, so its hash is
+ * signed by the auth-api's key; `url` is a path on the auth-api (never another host).
+ */
+export const agentUpdateSchema = z.object({
+  version: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/, 'a release version')
+    .max(64),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'a hex SHA-256'),
+  bytes: z
+    .number()
+    .int()
+    .min(1)
+    .max(256 * 1024 * 1024),
+  url: z
+    .string()
+    .regex(/^\/v1\/[A-Za-z0-9._~/-]+$/, 'a path on the auth-api')
+    .max(300),
+});
+export type AgentUpdate = z.infer<typeof agentUpdateSchema>;
+
 export const nodeConfigSchema = z.object({
   node_id: z.number().int().min(1),
   revision: z.number().int().min(0),
@@ -58,6 +81,7 @@ export const nodeConfigSchema = z.object({
       inbound: z.array(filterEntrySchema).max(100_000),
     })
     .optional(),
+  agent_update: agentUpdateSchema.optional(),
 });
 
 export type NodeConfigPayload = z.infer<typeof nodeConfigSchema>;
