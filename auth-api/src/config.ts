@@ -6,6 +6,7 @@ import { MAX_ACCESS_TOKEN_TTL_SECONDS } from '@wirefleet/shared/tokens';
 import { cidr, parseCidr } from '@wirefleet/shared/schemas';
 import { type TlsFiles, tlsFilesFromEnv } from '@wirefleet/shared/tls';
 import { z } from 'zod';
+import { agentReleaseEnvFields, agentReleasesDirFrom } from './fleet/agent-releases/release-settings.js';
 import type { FleetLimits } from './fleet/fleet-guard.js';
 import type { LoginLimits } from './platform/rate-limits/index.js';
 import {
@@ -152,12 +153,7 @@ export const schema = z.object({
     .describe(
       'A node report an instance read but never acknowledged (it died) is taken over by another instance after this many seconds.',
     ),
-  AGENT_RELEASES_DIR: z
-    .string()
-    .optional()
-    .describe(
-      'Folder of the agent builds served at /v1/agent/releases and used by /install.sh: agent-release.json + bundle (the latest), older ones in <version>/ subfolders, as `npm run release:agent -- --out DIR` writes them. Default: node-agent/dist.',
-    ),
+  ...agentReleaseEnvFields,
   ENROLL_LIMIT_PER_IP_PER_MINUTE: envField
     .positiveInt(30)
     .describe('Enrollment attempts per client address per minute.'),
@@ -193,8 +189,6 @@ export const schema = z.object({
 
 /** `auth-api/dist/web`, reached the same way from `src/` (tsx) and `dist/` (built). */
 const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../dist/web', import.meta.url));
-/** `node-agent/dist`, where `npm run release:agent` writes the bundle and its manifest. */
-const DEFAULT_AGENT_RELEASES_DIR = fileURLToPath(new URL('../../node-agent/dist', import.meta.url));
 
 /** Settings that may be logged. Secrets live in AuthApiSecrets, which is never logged. */
 export interface AuthApiConfig {
@@ -299,9 +293,7 @@ function fleetFrom(e: ParsedEnv, env: Env): AuthApiConfig['fleet'] {
       enrollPerIpPerMinute: e.ENROLL_LIMIT_PER_IP_PER_MINUTE,
       nodeTokenFailuresPerIpPerMinute: e.NODE_TOKEN_FAILURES_PER_IP_PER_MINUTE,
     },
-    agentReleasesDir: e.AGENT_RELEASES_DIR
-      ? path.resolve(env.INIT_CWD ?? process.cwd(), e.AGENT_RELEASES_DIR)
-      : DEFAULT_AGENT_RELEASES_DIR,
+    agentReleasesDir: agentReleasesDirFrom(e.AGENT_RELEASES_DIR, env),
   };
 }
 
