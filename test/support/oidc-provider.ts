@@ -94,6 +94,7 @@ export async function startTestOpenIdProvider(options: {
     jwks: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid, alg: 'RS256', use: 'sig' }] },
     claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'], groups: ['groups'] },
     conformIdTokenClaims: false,
+    ttl: { Interaction: 600, Session: 3600, Grant: 3600, AccessToken: 600, IdToken: 600 },
     pkce: { required: () => true, methods: ['S256'] },
     cookies: { keys: [crypto.randomBytes(16).toString('hex')] },
     features: { devInteractions: { enabled: true } },

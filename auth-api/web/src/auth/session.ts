@@ -2,6 +2,7 @@ import { ApiError } from '../api/api-error.js';
 import type { HttpClient } from '../api/http-client.js';
 import type { TokenPair, User } from '../api/resources.js';
 import { Store } from '../app/store.js';
+import { type SsoProvider, ssoErrorMessage, takeSsoReturn } from './sso-return.js';
 
 export type SessionState =
   | { kind: 'restoring' }
@@ -59,7 +60,8 @@ export class Session {
   constructor(private readonly options: SessionOptions) {
     this.now = options.now ?? Date.now;
     this.setTimer = options.setTimer ?? ((callback, ms) => setTimeout(callback, ms));
-    this.clearTimer = options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
+    this.clearTimer =
+      options.clearTimer ?? ((handle) => clearTimeout(handle as ReturnType<typeof setTimeout>));
   }
 
   get user(): User | undefined {
@@ -69,6 +71,8 @@ export class Session {
 
   /** Resumes the tab's session from its stored refresh token, or settles on signed out. */
   async restore(): Promise<void> {
+    const sso = takeSsoReturn();
+    if (sso) return this.finishSso(sso.kind === 'code' ? sso.code : undefined, sso.code);
     const refresh = this.options.storage.getItem(REFRESH_KEY);
     if (!refresh) {
       this.state.set({ kind: 'signed-out' });
@@ -110,6 +114,36 @@ export class Session {
     return 'signed-in';
   }
 
+  /** Ends a single sign-on: exchanges the callback's one-time code for a session, or says why not. */
+  private async finishSso(code: string | undefined, error: string): Promise<void> {
+    if (code === undefined) return this.end(ssoErrorMessage(error));
+    try {
+      const body = { code };
+      this.accept(
+        await this.options.http.post<TokenPair>('/v1/auth/oidc/exchange', body, { authenticated: false }),
+      );
+      await this.loadUser();
+    } catch (failure) {
+      this.end(ssoErrorMessage(failure instanceof ApiError ? failure.code : 'oidc_code_invalid'));
+    }
+  }
+
+  /** The single sign-on providers to offer (none when the API has none or cannot say). */
+  async ssoProviders(): Promise<SsoProvider[]> {
+    try {
+      const list = await this.options.http.request<{ items: SsoProvider[] }>(
+        'GET',
+        '/v1/auth/oidc/providers',
+        {
+          authenticated: false,
+        },
+      );
+      return list.items;
+    } catch {
+      return [];
+    }
+  }
+
   /** A token valid for at least a few seconds more; refreshes first when it is not. */
   async accessToken(): Promise<string | undefined> {
     if (this.refreshing) return this.refreshing;
@@ -142,7 +176,8 @@ export class Session {
   async signOut(): Promise<void> {
     const refresh = this.tokens?.refresh;
     try {
-      if (this.tokens) await this.options.http.post('/v1/auth/logout', refresh ? { refresh_token: refresh } : {});
+      if (this.tokens)
+        await this.options.http.post('/v1/auth/logout', refresh ? { refresh_token: refresh } : {});
     } finally {
       this.end();
     }
@@ -172,7 +207,11 @@ export class Session {
   private accept(pair: TokenPair): void {
     const first = this.tokens === undefined;
     const lifetimeMs = pair.expires_in * 1000;
-    this.tokens = { access: pair.access_token, expiresAt: this.now() + lifetimeMs, refresh: pair.refresh_token };
+    this.tokens = {
+      access: pair.access_token,
+      expiresAt: this.now() + lifetimeMs,
+      refresh: pair.refresh_token,
+    };
     this.options.storage.setItem(REFRESH_KEY, pair.refresh_token);
     this.options.storage.setItem(ACCESS_KEY, `${pair.access_token} ${this.tokens.expiresAt}`);
     this.schedule(Math.max(1_000, Math.min(lifetimeMs - REFRESH_MARGIN_MS, lifetimeMs * 0.8)));

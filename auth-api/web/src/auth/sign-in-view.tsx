@@ -4,6 +4,7 @@ import { useFormSubmit } from '../forms/use-form-submit.js';
 import type { Checked } from '../forms/validation.js';
 import { Button, ErrorNotice, Field } from '../ui/components.js';
 import type { Session } from './session.js';
+import { type SsoProvider, ssoStartUrl } from './sso-return.js';
 
 interface Credentials {
   username: string;
@@ -63,6 +64,7 @@ export function SignInView({ session, reason }: { session: Session; reason?: str
         <Button type="submit" variant="primary" busy={busy}>
           {form.needsCode ? 'Verify code' : 'Sign in'}
         </Button>
+        <SsoButtons session={session} />
       </form>
     </main>
   );
@@ -128,5 +130,28 @@ function CodeField({ form, error }: { form: SignInForm; error: string | undefine
         />
       )}
     </Field>
+  );
+}
+
+/** "Sign in with <provider>" for each configured single sign-on provider; nothing when there is none. */
+function SsoButtons({ session }: { session: Session }) {
+  const [providers, setProviders] = useState<SsoProvider[]>([]);
+  useEffect(() => {
+    let live = true;
+    void session.ssoProviders().then((list) => live && setProviders(list));
+    return () => {
+      live = false;
+    };
+  }, [session]);
+  if (providers.length === 0) return null;
+  const returnTo = globalThis.location?.pathname ?? '/';
+  return (
+    <nav class="sign-in-sso" aria-label="Single sign-on">
+      {providers.map((provider) => (
+        <a key={provider.id} class="button button-plain" href={ssoStartUrl(provider, returnTo)}>
+          Sign in with {provider.name}
+        </a>
+      ))}
+    </nav>
   );
 }
