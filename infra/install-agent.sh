@@ -83,6 +83,7 @@ command -v sha256sum >/dev/null || need+=(coreutils)
 command -v ip >/dev/null || need+=(iproute2)
 command -v nft >/dev/null || need+=(nftables)
 command -v wg >/dev/null || need+=(wireguard-tools)
+command -v ping >/dev/null || need+=(iputils-ping) # the agent's `ping` command
 # Without the kernel module, the userspace implementation serves the same UAPI.
 if command -v ip >/dev/null && ip link add wfprobe0 type wireguard 2>/dev/null; then
   ip link del wfprobe0

@@ -6,7 +6,9 @@ import { writeAgentManifest } from './agent-manifest.js';
 
 /**
  * `npm run release:agent`: builds the agent (tsc, then node-agent/scripts/bundle.js) and writes
- * node-agent/dist/agent-release.json — version, size and SHA-256 of dist/wirefleet-agent.mjs.
+ * node-agent/dist/agent-release.json — version, size and SHA-256 of dist/wirefleet-agent.mjs —
+ * and puts infra/install-agent.sh beside them, so that a release folder is all an auth-api's
+ * AGENT_RELEASES_DIR needs (it serves the bundle and, at /install.sh, that script).
  * Refuses when the workspaces do not all carry the project's version (root package.json).
  *   --skip-build  use the bundle already built
  *   --out DIR     copy the bundle into DIR and write the manifest there instead
@@ -67,6 +69,10 @@ function main(args: string[]): void {
     bundle = path.join(dir, path.basename(bundle));
   }
   const manifest = writeAgentManifest(bundle, version, gitCommit());
+  fs.copyFileSync(
+    path.join(root, 'infra/install-agent.sh'),
+    path.join(path.dirname(bundle), 'install-agent.sh'),
+  );
   process.stdout.write(
     `${path.join(path.dirname(bundle), 'agent-release.json')}: ${manifest.file} ${manifest.version} sha256 ${manifest.sha256}\n`,
   );

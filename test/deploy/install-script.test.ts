@@ -96,6 +96,10 @@ describe.skipIf(skip !== undefined)(
       expect(run.stdout).toContain(`installed agent ${release.version}`);
       expect(run.stdout).toContain('enrolled as node');
       expect(await nodeNames()).toEqual(['installed-1']);
+      // release:agent put the script beside the bundle; that copy is what /install.sh served.
+      expect(fs.readFileSync(path.join(releases, 'install-agent.sh'), 'utf8')).toBe(
+        fs.readFileSync(INSTALL_SCRIPT, 'utf8'),
+      );
 
       const installed = path.join(root, 'opt/wirefleet/agent', release.version, release.file);
       expect(sha256Of(installed)).toBe(release.sha256);

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AgentReleases, MANIFEST_NAME } from './agent-releases.js';
+import { AgentReleases, INSTALL_SCRIPT_NAME, MANIFEST_NAME } from './agent-releases.js';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -90,5 +90,18 @@ describe('AgentReleases', () => {
     const releases = new AgentReleases(dir);
     expect(releases.latest()?.version).toBe('1.0.0');
     expect(releases.bundlePath('1.0.0')).toBeUndefined();
+  });
+
+  it("serves the release folder's install script, else the repository's, with the API URL filled in", () => {
+    const dir = tempDir();
+    const releases = new AgentReleases(dir);
+    expect(releases.installScript('https://wf.example')).toContain(
+      "WIREFLEET_API_DEFAULT='https://wf.example'\n",
+    );
+    fs.writeFileSync(path.join(dir, INSTALL_SCRIPT_NAME), "#!/bin/sh\nWIREFLEET_API_DEFAULT=''\necho $1\n");
+    // A quote in the URL cannot end the shell string; `$'` is no replacement pattern here.
+    expect(releases.installScript("https://wf.example/a'b$'")).toBe(
+      "#!/bin/sh\nWIREFLEET_API_DEFAULT='https://wf.example/a'\\''b$'\\'''\necho $1\n",
+    );
   });
 });
