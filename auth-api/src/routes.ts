@@ -1,6 +1,7 @@
 import { subsystemLogger } from '@wirefleet/shared/logging';
 import type { AuthApiContext } from './context.js';
 import { agentReleaseRouteDefinitions } from './fleet/agent-releases/agent-release-routes.js';
+import { agentUpdateRouteDefinitions } from './fleet/agent-updates/agent-update-routes.js';
 import { commandRouteDefinitions } from './fleet/commands/command-routes.js';
 import { deviceRouteDefinitions } from './fleet/devices/device-routes.js';
 import { enrollmentRouteDefinitions } from './fleet/enrollment/enrollment-routes.js';
@@ -51,6 +52,7 @@ export const routeGroups: readonly RouteGroup<AuthApiContext>[] = [
     releases: ctx.fleet.releases,
     publicUrl: ctx.config.publicUrl,
   })),
+  routeGroup(agentUpdateRouteDefinitions, (ctx) => ctx.fleet.agentUpdates),
 ];
 
 /** Every route the app registers: the source of `GET /openapi.json`, and the list tests walk. */

@@ -6,6 +6,7 @@ import * as wireguardKeys from './migrations/20261205_130_wireguard_keys.js';
 import * as nodeLastErrorRevision from './migrations/20261205_140_node_last_error_revision.js';
 import * as accessPolicy from './migrations/20261205_150_access_policy.js';
 import * as oidc from './migrations/20261205_160_oidc.js';
+import * as agentUpdates from './migrations/20261205_170_agent_updates.js';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const migrations: Array<[name: string, migration: Migration]> = [
   ['20261205_140_node_last_error_revision', nodeLastErrorRevision],
   ['20261205_150_access_policy', accessPolicy],
   ['20261205_160_oidc', oidc],
+  ['20261205_170_agent_updates', agentUpdates],
 ];
 
 export const migrationSource: Knex.MigrationSource<[string, Migration]> = {

@@ -8,6 +8,7 @@ import type { Keyring } from '../identity/keys/index.js';
 import type { AccessTokenIssuer } from '../identity/tokens/index.js';
 import type { LimiterFactory } from '../platform/rate-limits/index.js';
 import { AgentReleases } from './agent-releases/agent-releases.js';
+import { AgentUpdateService } from './agent-updates/agent-update-service.js';
 import { CommandService } from './commands/command-service.js';
 import { DeviceService } from './devices/device-service.js';
 import { EnrollService } from './enrollment/enroll-service.js';
@@ -47,6 +48,7 @@ export interface Fleet {
   policy: PolicyService;
   /** The agent builds served to installers and updating agents. */
   releases: AgentReleases;
+  agentUpdates: AgentUpdateService;
   relay: OutboxRelay;
   /** Starts the relay, the ingest consumer and the offline sweeper. */
   start(): void;
@@ -59,6 +61,7 @@ function fleetServices(deps: FleetDeps, announce: () => void) {
   const writes: FleetWriteDeps = { db, network, audit, announce };
   const guard = new FleetGuard(deps.limiter, config.limits);
   const keys = new EnrollmentKeyStore(db);
+  const releases = new AgentReleases(config.agentReleasesDir);
   return {
     keys,
     enroll: new EnrollService({ ...writes, guard, gatewayPublicUrl: config.gatewayPublicUrl }, keys),
@@ -67,7 +70,8 @@ function fleetServices(deps: FleetDeps, announce: () => void) {
     forwards: new PortForwardService(writes),
     commands: new CommandService({ ...writes, commandTtlSeconds: config.commandTtlSeconds }),
     policy: new PolicyService(writes),
-    releases: new AgentReleases(config.agentReleasesDir),
+    releases,
+    agentUpdates: new AgentUpdateService({ ...writes, releases }),
   };
 }
 
@@ -83,10 +87,7 @@ export function createFleet(
   const { db, bus, logger } = deps;
   const relay = new OutboxRelay(db, bus, subsystemLogger(logger, 'outbox'), 1_000, beforePublish);
   const announce = () => relay.poke();
-  const { keys, enroll, nodes, devices, forwards, commands, policy, releases } = fleetServices(
-    deps,
-    announce,
-  );
+  const services = fleetServices(deps, announce);
   const processor = new IngestProcessor({
     db,
     bus,
@@ -97,14 +98,7 @@ export function createFleet(
   let consumer: { stop(): Promise<void> } | undefined;
   return {
     network: deps.network,
-    keys,
-    enroll,
-    nodes,
-    devices,
-    forwards,
-    commands,
-    policy,
-    releases,
+    ...services,
     relay,
     start() {
       relay.start();

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { wantedUpdateFor } from '../agent-updates/wanted-version-store.js';
 import type { Network } from '../network/index.js';
 import { parseTextArray } from '../nodes/node-view.js';
 import { compileNode } from '../policy/compiler/index.js';
@@ -14,7 +15,17 @@ interface PeerNodeRow {
   endpoint: string | null;
 }
 
-const byKey = (a: { public_key: string }, b: { public_key: string }) => (a.public_key < b.public_key ? -1 : 1);
+const byKey = (a: { public_key: string }, b: { public_key: string }) =>
+  a.public_key < b.public_key ? -1 : 1;
+
+interface SelfRow {
+  id: number;
+  tunnel_ip: string;
+  listen_port: number;
+  endpoint: string | null;
+  desired_revision: number;
+  tags: string[];
+}
 
 type DeviceRow = { node_id: number; wg_public_key: string; tunnel_ip: string };
 
@@ -23,7 +34,12 @@ type DeviceRow = { node_id: number; wg_public_key: string; tunnel_ip: string };
  * each device attached to it), then this node's own devices. A node behind NAT (no endpoint)
  * keeps its sessions alive.
  */
-function peersOf(nodeId: number, behindNat: boolean, others: PeerNodeRow[], devices: DeviceRow[]): NodeConfigPeer[] {
+function peersOf(
+  nodeId: number,
+  behindNat: boolean,
+  others: PeerNodeRow[],
+  devices: DeviceRow[],
+): NodeConfigPeer[] {
   const devicesByNode = new Map<number, string[]>();
   for (const device of devices) {
     const list = devicesByNode.get(Number(device.node_id)) ?? [];
@@ -32,12 +48,17 @@ function peersOf(nodeId: number, behindNat: boolean, others: PeerNodeRow[], devi
   }
   const peers: NodeConfigPeer[] = others.map((other) => ({
     public_key: other.wg_public_key,
-    allowed_ips: [`${other.tunnel_ip}/32`, ...parseTextArray(other.routes), ...(devicesByNode.get(Number(other.id)) ?? []).sort()],
+    allowed_ips: [
+      `${other.tunnel_ip}/32`,
+      ...parseTextArray(other.routes),
+      ...(devicesByNode.get(Number(other.id)) ?? []).sort(),
+    ],
     ...(other.endpoint ? { endpoint: other.endpoint } : {}),
     ...(behindNat ? { persistent_keepalive: NAT_KEEPALIVE_SECONDS } : {}),
   }));
   for (const device of devices) {
-    if (Number(device.node_id) === nodeId) peers.push({ public_key: device.wg_public_key, allowed_ips: [`${device.tunnel_ip}/32`] });
+    if (Number(device.node_id) === nodeId)
+      peers.push({ public_key: device.wg_public_key, allowed_ips: [`${device.tunnel_ip}/32`] });
   }
   return peers;
 }
@@ -52,40 +73,35 @@ function peersOf(nodeId: number, behindNat: boolean, others: PeerNodeRow[], devi
  * - the devices attached to this node are peers with their /32;
  * - its enabled port forwards;
  * - with an access policy in force, only the peers the policy lets it reach or be reached
- *   from, and the inbound filter its agent enforces (fleet/policy, docs/policy.md).
+ *   from, and the inbound filter its agent enforces (fleet/policy, docs/policy.md);
+ * - the agent build it should run, when an admin chose one (fleet/agent-updates).
  * Output is sorted, so the same state always yields the same config.
  */
-export async function buildNodeConfig(db: Knex, network: Network, nodeId: number): Promise<NodeConfig | undefined> {
+export async function buildNodeConfig(
+  db: Knex,
+  network: Network,
+  nodeId: number,
+): Promise<NodeConfig | undefined> {
   const self = await db('nodes')
     .where({ id: nodeId, network_id: network.id })
-    .first<{ id: number; tunnel_ip: string; listen_port: number; endpoint: string | null; desired_revision: number } | undefined>(
-      'id',
-      'tunnel_ip',
-      'listen_port',
-      'endpoint',
-      'desired_revision',
-    );
+    .first<SelfRow | undefined>('id', 'tunnel_ip', 'listen_port', 'endpoint', 'desired_revision', 'tags');
   if (!self) return undefined;
-  const [others, devices, forwards, policy] = await Promise.all([
+  const [others, devices, forwards, policy, agentUpdate] = await Promise.all([
     db('nodes')
       .where({ network_id: network.id })
       .whereNot({ id: nodeId })
       .select<PeerNodeRow[]>('id', 'wg_public_key', 'tunnel_ip', 'routes', 'endpoint'),
-    db('devices').where({ network_id: network.id }).select<DeviceRow[]>(
-      'node_id',
-      'wg_public_key',
-      'tunnel_ip',
-    ),
+    db('devices')
+      .where({ network_id: network.id })
+      .select<DeviceRow[]>('node_id', 'wg_public_key', 'tunnel_ip'),
     db('port_forwards')
       .where({ node_id: nodeId, enabled: true })
       .orderBy(['protocol', 'public_port'])
-      .select<Array<{ protocol: 'tcp' | 'udp'; public_port: number; target_ip: string; target_port: number }>>(
-        'protocol',
-        'public_port',
-        'target_ip',
-        'target_port',
-      ),
+      .select<
+        Array<{ protocol: 'tcp' | 'udp'; public_port: number; target_ip: string; target_port: number }>
+      >('protocol', 'public_port', 'target_ip', 'target_port'),
     currentPolicy(db, network.id),
+    wantedUpdateFor(db, network.id, self.tags),
   ]);
   const compiled = policy && compileNode(await loadPolicyInputs(db, network, policy.document), nodeId);
   const reachable = compiled?.peerNodeIds ?? 'all';
@@ -109,5 +125,6 @@ export async function buildNodeConfig(db: Knex, network: Network, nodeId: number
     })),
     masquerade: true,
     ...(compiled?.filter ? { filter: compiled.filter } : {}),
+    ...(agentUpdate ? { agent_update: agentUpdate } : {}),
   };
 }

@@ -1,4 +1,4 @@
-import type { FilterEntry } from '@wirefleet/shared/protocol';
+import type { AgentUpdate, FilterEntry } from '@wirefleet/shared/protocol';
 
 /**
  * The signed desired state of one node (CONTRACT §6). The agent applies the payload of the
@@ -15,6 +15,8 @@ export interface NodeConfig {
   masquerade: boolean;
   /** With an access policy in force: what the node accepts from the tunnel (CONTRACT §8). */
   filter?: { inbound: FilterEntry[] };
+  /** The agent build this node should run, once an admin chose one (fleet/agent-updates). */
+  agent_update?: AgentUpdate;
 }
 
 export interface NodeConfigPeer {

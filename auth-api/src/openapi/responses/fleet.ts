@@ -100,6 +100,7 @@ export const signedNodeConfig = component(
       port_forwards: z.array(resource(forwardRule)),
       masquerade: z.boolean(),
       filter: nodeConfigSchema.shape.filter,
+      agent_update: nodeConfigSchema.shape.agent_update,
     }),
     signature: z.string(),
   }),

@@ -27,7 +27,8 @@ export type AuditEventType =
   | 'port_forward.created'
   | 'port_forward.updated'
   | 'port_forward.deleted'
-  | 'command.created';
+  | 'command.created'
+  | 'agent.wanted_version_set';
 
 export interface AuditEvent {
   type: AuditEventType;
