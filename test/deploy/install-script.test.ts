@@ -53,6 +53,7 @@ describe.skipIf(skip !== undefined)(
     let auth: TestAuthApi;
     let admin: string;
     let release: { version: string; file: string; sha256: string };
+    let key: string;
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'wf-install-'));
     const releases = path.join(work, 'releases');
     const root = path.join(work, 'root');
@@ -80,7 +81,7 @@ describe.skipIf(skip !== undefined)(
         },
       });
       admin = (await login(auth.url)).access_token;
-      const { key } = await createEnrollmentKey(auth.url, admin, { reusable: true, max_uses: 5 });
+      ({ key } = await createEnrollmentKey(auth.url, admin, { reusable: true, max_uses: 5 }));
       fs.writeFileSync(keyFile, `${key}\n`, { mode: 0o600 });
     }, 300_000);
 
@@ -148,6 +149,16 @@ describe.skipIf(skip !== undefined)(
       } finally {
         fs.writeFileSync(manifestFile, genuine);
       }
+    });
+
+    it('takes the key from --key too, warning that ps shows it', async () => {
+      const run = await curlInstall(host, auth.url, [
+        ...['--key', key, '--no-apt', '--no-systemd', '--name', 'installed-2'],
+        ...['--root', path.join(work, 'second-root')],
+      ]);
+      expect(run, run.stderr).toMatchObject({ code: 0 });
+      expect(run.stderr).toContain('warning: --key puts the enrollment key on the command line');
+      expect((await nodeNames()).sort()).toEqual(['installed-1', 'installed-2']);
     });
   },
 );
