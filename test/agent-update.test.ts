@@ -3,12 +3,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent, MemoryDataplane, StateStore } from '@wirefleet/node-agent';
+import { createLogger } from '@wirefleet/shared/logging';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 // @ts-expect-error: a plain ES module script without types (node-agent/scripts/bundle.js)
 import { bundleAgent } from '../node-agent/scripts/bundle.js';
 import { writeAgentManifest } from '../infra/release/agent-manifest.js';
 import { call } from './support/auth-api.js';
-import { createEnrollmentKey } from './support/fleet.js';
+import { createEnrollmentKey, enrollNode } from './support/fleet.js';
 import { type RealtimeStack, startRealtimeStack } from './support/realtime-stack.js';
 
 const MAIN = fileURLToPath(new URL('../node-agent/src/main.ts', import.meta.url));
@@ -169,4 +171,76 @@ describe('agent self-update', () => {
     expect(output).toMatch(/"version":"0\.2\.0".*agent running/);
     expect(supervisor.exitCode).toBeNull();
   }, 60_000);
+
+  it('only the signed agent_update is acted on: a changed unsigned copy is ignored, a changed signed one refused', async () => {
+    const { key } = await createEnrollmentKey(stack.auth.url, admin);
+    const node = await enrollNode(stack.auth.url, key);
+    const forged = 'f'.repeat(64);
+    const tamper =
+      (mode: 'unsigned' | 'payload'): typeof fetch =>
+      async (input, init) => {
+        const response = await fetch(input, init);
+        if (!String(input).endsWith('/v1/nodes/self/config')) return response;
+        const body = (await response.json()) as { config: Record<string, unknown>; signature: string };
+        body.config.agent_update = { version: '9.9.9', sha256: forged, bytes: 9, url: '/v1/x' };
+        if (mode === 'payload') {
+          const [header, payload, signature] = body.signature.split('.') as [string, string, string];
+          const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+          claims.agent_update = { ...claims.agent_update, sha256: forged };
+          body.signature = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+        }
+        return new Response(JSON.stringify(body), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
+      };
+    const run = async (mode: 'unsigned' | 'payload') => {
+      const state = fs.mkdtempSync(path.join(dir, 'tamper-'));
+      const update = {
+        onConfig: vi.fn(),
+        onApplied: vi.fn(),
+        report: () => ({ agent_version: '0.1.0' }),
+        unconfirmed: false,
+      };
+      const agent = new Agent({
+        config: {
+          version: 1,
+          api_url: stack.auth.url,
+          gateway_url: stack.gateways[0]!.url,
+          node_id: node.node_id,
+          name: 'tampered',
+          network_cidr: node.network_cidr,
+          tunnel_ip: node.tunnel_ip,
+          interface: 'wfmem1',
+          listen_port: 51820,
+          backend: 'memory',
+          wireguard_public_key: node.publicKey,
+          dir: state,
+          configPath: path.join(state, 'agent.json'),
+        },
+        secrets: { wireguardPrivateKey: node.privateKey, nodeSecret: node.node_secret },
+        dataplane: new MemoryDataplane(createLogger({ service: 'node-agent', level: 'silent' })),
+        state: new StateStore(state),
+        logger: createLogger({ service: 'node-agent', level: 'silent' }),
+        fetchImpl: tamper(mode),
+        update,
+      });
+      await agent.start();
+      return { agent, update };
+    };
+    const unsigned = await run('unsigned');
+    await expect
+      .poll(() => unsigned.update.onConfig.mock.calls.length, { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    const signed = unsigned.update.onConfig.mock.calls[0]![0];
+    expect(signed).toMatchObject({ version: '0.2.0', url: '/v1/agent/releases/0.2.0/wirefleet-agent.mjs' });
+    expect(signed.sha256).not.toBe(forged);
+    await unsigned.agent.stop();
+
+    const badSignature = await run('payload');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(badSignature.update.onConfig).not.toHaveBeenCalled();
+    expect(badSignature.agent.revision).toBeUndefined();
+    await badSignature.agent.stop();
+  }, 30_000);
 });
