@@ -29,6 +29,8 @@ const API_DEFAULT_LINE = /^WIREFLEET_API_DEFAULT=.*$/m;
 const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 interface Cached {
+  /** A manifest renamed into place (as release:agent writes it) is a new inode, even in one mtime tick. */
+  ino: number;
   mtimeMs: number;
   size: number;
   manifest: AgentReleaseManifest | undefined;
@@ -44,8 +46,8 @@ interface Cached {
  *
  * A version is found at the top level when the top-level manifest carries it, otherwise in its
  * own `<version>/` folder (whose manifest must carry that same version). Manifests are re-read
- * when their mtime or size changes (one `stat` per call), so a release written while the server
- * runs is served without a restart; a manifest that does not parse is treated as absent.
+ * when their inode, mtime or size changes (one `stat` per call), so a release written while the
+ * server runs is served without a restart; a manifest that does not parse is treated as absent.
  * Nothing outside `dir` is ever named: versions and file names are plain names, checked before
  * they touch the file system.
  */
@@ -117,7 +119,8 @@ export class AgentReleases {
       return undefined;
     }
     const cached = this.cache.get(sub);
-    if (cached && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size) return cached.manifest;
+    if (cached && cached.ino === stat.ino && cached.mtimeMs === stat.mtimeMs && cached.size === stat.size)
+      return cached.manifest;
     let manifest: AgentReleaseManifest | undefined;
     try {
       const parsed = agentReleaseManifest.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -125,7 +128,7 @@ export class AgentReleases {
     } catch {
       manifest = undefined; // half-written or not JSON: absent until it is rewritten
     }
-    this.cache.set(sub, { mtimeMs: stat.mtimeMs, size: stat.size, manifest });
+    this.cache.set(sub, { ino: stat.ino, mtimeMs: stat.mtimeMs, size: stat.size, manifest });
     return manifest;
   }
 }
