@@ -9,12 +9,7 @@ import { z } from 'zod';
 import { agentReleaseEnvFields, agentReleasesDirFrom } from './fleet/agent-releases/release-settings.js';
 import type { FleetLimits } from './fleet/fleet-guard.js';
 import type { LoginLimits } from './platform/rate-limits/index.js';
-import {
-  type OidcConfig,
-  oidcConfigFrom,
-  oidcEnvFields,
-  oidcSecretsFrom,
-} from './identity/oidc/oidc-settings.js';
+import { type OidcConfig, oidcEnvFields, oidcFromEnv } from './identity/oidc/oidc-settings.js';
 
 const DAY = 24 * 60 * 60;
 
@@ -312,6 +307,7 @@ export function loadAuthApiConfig(env: Env = process.env): {
   const publicUrl = (
     e.AUTH_PUBLIC_URL ?? `${tls ? 'https' : 'http'}://${e.AUTH_API_HOST}:${e.AUTH_API_PORT}`
   ).replace(/\/$/, '');
+  const oidc = oidcFromEnv(e, publicUrl, env);
   const config: AuthApiConfig = {
     host: e.AUTH_API_HOST,
     port: e.AUTH_API_PORT,
@@ -339,12 +335,12 @@ export function loadAuthApiConfig(env: Env = process.env): {
     dashboardDir: e.DASHBOARD_DIR
       ? path.resolve(env.INIT_CWD ?? process.cwd(), e.DASHBOARD_DIR)
       : DEFAULT_DASHBOARD_DIR,
-    oidc: oidcConfigFrom(e, publicUrl),
+    oidc: oidc.config,
   };
   const secrets: AuthApiSecrets = {
     dataEncryptionKey: e.DATA_ENCRYPTION_KEY ? Buffer.from(e.DATA_ENCRYPTION_KEY, 'base64') : undefined,
     bootstrapAdminPassword: e.ADMIN_PASSWORD,
-    oidcClientSecrets: oidcSecretsFrom(e.OIDC_PROVIDERS, env),
+    oidcClientSecrets: oidc.secrets,
   };
   return { config, secrets };
 }

@@ -1,3 +1,5 @@
+import { loadAuthApiConfig, startAuthApi } from '@wirefleet/auth-api';
+import { createLogger } from '@wirefleet/shared/logging';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADMIN_PASSWORD,
@@ -18,6 +20,7 @@ let api: TestAuthApi;
 let corp: TestOpenIdProvider;
 let other: TestOpenIdProvider;
 let adminToken: string;
+let oidcEnv: Record<string, string>;
 
 const SCOPES = ['openid', 'email', 'profile', 'groups'];
 
@@ -37,13 +40,12 @@ beforeAll(async () => {
     },
     { id: 'other', name: 'Other IdP', issuer: other.issuer, client_id: other.clientId, scopes: SCOPES },
   ];
-  api = await startTestAuthApi({
-    env: {
-      OIDC_PROVIDERS: JSON.stringify(providers),
-      OIDC_CORP_CLIENT_SECRET: corp.clientSecret,
-      OIDC_OTHER_CLIENT_SECRET: other.clientSecret,
-    },
-  });
+  oidcEnv = {
+    OIDC_PROVIDERS: JSON.stringify(providers),
+    OIDC_CORP_CLIENT_SECRET: corp.clientSecret,
+    OIDC_OTHER_CLIENT_SECRET: other.clientSecret,
+  };
+  api = await startTestAuthApi({ env: oidcEnv });
   adminToken = (await login(api.url)).access_token;
 });
 
@@ -53,7 +55,12 @@ afterAll(async () => {
 });
 
 /** Start at the auth-api, log in at the provider as `account`, and return the callback's redirect. */
-async function signIn(provider: string, account: string, alter?: (callback: URL) => void): Promise<string> {
+async function signIn(
+  provider: string,
+  account: string,
+  alter?: (callback: URL) => void,
+  finishAt = api.url,
+): Promise<string> {
   const started = await fetch(`${api.url}/v1/auth/oidc/${provider}/start?return_to=/nodes`, {
     redirect: 'manual',
   });
@@ -61,7 +68,7 @@ async function signIn(provider: string, account: string, alter?: (callback: URL)
   const callback = await loginAtProvider(started.headers.get('location')!, account);
   expect(callback.origin + callback.pathname).toBe(`${TEST_ISSUER}/v1/auth/oidc/${provider}/callback`);
   alter?.(callback);
-  const finished = await fetch(api.url + callback.pathname + callback.search, { redirect: 'manual' });
+  const finished = await fetch(finishAt + callback.pathname + callback.search, { redirect: 'manual' });
   expect(finished.status).toBe(303);
   return finished.headers.get('location')!;
 }
@@ -161,6 +168,29 @@ describe('single sign-on with OpenID Connect', () => {
       token: second.body.access_token,
     });
     expect(again.body).toEqual(expect.objectContaining({ id: me.body.id, role: 'admin' }));
+  });
+
+  it('finishes at another instance a login started at one (the flow lives in Postgres)', async () => {
+    const { config, secrets } = loadAuthApiConfig({
+      ...{
+        AUTH_API_HOST: '127.0.0.1',
+        AUTH_API_PORT: '0',
+        AUTH_PUBLIC_URL: TEST_ISSUER,
+        DATABASE_URL: api.db.url,
+      },
+      ...{ REDIS_URL: api.redis!.url, REDIS_KEY_PREFIX: api.redis!.prefix, JWT_KEYS_DIR: api.keysDir },
+      ...oidcEnv,
+    });
+    const second = await startAuthApi(config, secrets, {
+      logger: createLogger({ service: 'auth-api', level: 'silent' }),
+    });
+    try {
+      const location = await signIn('corp', 'alice', undefined, second.url);
+      const pair = await exchange(location);
+      expect(pair.status).toBe(200);
+    } finally {
+      await second.close();
+    }
   });
 
   it('refuses a wrong state', async () => {

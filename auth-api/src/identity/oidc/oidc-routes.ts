@@ -72,10 +72,10 @@ export const oidcRouteDefinitions: readonly RouteDefinition<OidcRouteDeps>[] = [
     auth: 'none',
     request: { params: providerParams, query: startQuery },
     responses: seeOther("To the provider's authorization endpoint."),
-    errors: ['not_found', 'not_ready'],
+    errors: ['not_found', 'not_ready', 'rate_limited'],
     before: [noStore],
-    async handler({ params, query, res, deps }) {
-      const url = await deps.oidc.start(params.provider, query.return_to);
+    async handler({ params, query, req, res, deps }) {
+      const url = await deps.oidc.start(params.provider, query.return_to, clientIp(req));
       res.status(303).location(url.href).end();
     },
   }),

@@ -69,8 +69,10 @@ export class OidcService {
   }
 
   /** The provider's authorization URL for a new flow that returns to `returnTo`. */
-  async start(providerId: string, returnTo: string): Promise<URL> {
+  async start(providerId: string, returnTo: string, ip: string): Promise<URL> {
     const rp = this.provider(providerId);
+    // Each start writes a row: an anonymous flood is held to the per-address refresh budget.
+    await this.deps.guard.beforeRefresh(ip);
     const state = OidcFlowStore.newState();
     const started = await rp.start(state).catch((error: unknown) => {
       if (error instanceof RelyingPartyError)

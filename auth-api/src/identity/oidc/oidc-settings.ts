@@ -8,6 +8,9 @@ import { z } from 'zod';
 const providerId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,31}$/, 'expected lowercase letters, digits and -');
 const role = z.enum(USER_ROLES);
 
+/** Hosts where a plain-http issuer is accepted (tests, a provider on the same machine). */
+export const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
 /** One entry of `OIDC_PROVIDERS`. Secrets never appear here (see `readClientSecret`). */
 const providerEntry = z
   .object({
@@ -26,24 +29,39 @@ const providerEntry = z
     role_map: z.record(z.string(), role).default({}),
   })
   .strict()
-  .refine((p) => p.scopes.includes('openid'), { message: 'scopes must include openid', path: ['scopes'] });
+  .refine((p) => p.scopes.includes('openid'), { message: 'scopes must include openid', path: ['scopes'] })
+  .refine((p) => p.issuer.startsWith('https:') || LOOPBACK_HOSTS.has(new URL(p.issuer).hostname), {
+    message: 'an http issuer is allowed on loopback only; use https',
+    path: ['issuer'],
+  });
 
 /** `OIDC_PROVIDERS`: a JSON array of providers with distinct ids. */
-export const oidcProvidersField = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'expected a JSON array of providers' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z
-      .array(providerEntry)
-      .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'provider ids must be distinct'),
+const providerList = z
+  .array(providerEntry)
+  .refine((list) => new Set(list.map((p) => p.id)).size === list.length, 'provider ids must be distinct');
+
+/**
+ * Parses `OIDC_PROVIDERS`. Validated here rather than by `parseEnv`, whose messages quote the
+ * value: a client secret pasted into the JSON by mistake must not be printed. Each problem
+ * names the variable and the path in the document, never a value.
+ */
+export function parseOidcProviders(raw: string | undefined): OidcProviderEntry[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  let document: unknown;
+  try {
+    document = JSON.parse(raw);
+  } catch {
+    throw new ConfigError(['OIDC_PROVIDERS: expected a JSON array of providers (it is not valid JSON)']);
+  }
+  const result = providerList.safeParse(document);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const at = issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+      return `OIDC_PROVIDERS${at}: ${issue.message}`;
+    }),
   );
+}
 
 export type OidcProviderEntry = z.infer<typeof providerEntry>;
 
@@ -119,8 +137,9 @@ export function readClientSecret(
 
 /** The OIDC variables of the auth-api's environment schema (spread into `config.ts`). */
 export const oidcEnvFields = {
-  OIDC_PROVIDERS: oidcProvidersField
-    .default([])
+  OIDC_PROVIDERS: z
+    .string()
+    .optional()
     .describe(
       'OpenID Connect providers for single sign-on, a JSON array of {id, name, issuer, client_id, client_secret_file?, redirect_url?, scopes?, jit?, default_role?, allowed_email_domains?, roles_claim?, role_map?}; the secret of provider <id> comes from client_secret_file or OIDC_<ID>_CLIENT_SECRET. docs/auth.md explains each field.',
     ),
@@ -135,26 +154,22 @@ export const oidcEnvFields = {
     ),
 };
 
-export function oidcConfigFrom(
-  e: { OIDC_PROVIDERS: OidcProviderEntry[]; PASSWORD_LOGIN: 'all' | 'admins'; OIDC_FLOW_TTL_SECONDS: number },
+/** The OIDC settings (loggable) and the client secrets (kept apart) from the environment. */
+export function oidcFromEnv(
+  e: { OIDC_PROVIDERS?: string | undefined; PASSWORD_LOGIN: 'all' | 'admins'; OIDC_FLOW_TTL_SECONDS: number },
   publicUrl: string,
-): OidcConfig {
-  return {
-    providers: e.OIDC_PROVIDERS.map((entry) => providerSettings(entry, publicUrl)),
-    passwordLogin: e.PASSWORD_LOGIN,
-    flowTtlSeconds: e.OIDC_FLOW_TTL_SECONDS,
-  };
-}
-
-/** Client secrets by provider id, for AuthApiSecrets. */
-export function oidcSecretsFrom(
-  entries: OidcProviderEntry[],
   env: Record<string, string | undefined>,
-): Record<string, string> {
+): { config: OidcConfig; secrets: Record<string, string> } {
+  const entries = parseOidcProviders(e.OIDC_PROVIDERS);
   const secrets: Record<string, string> = {};
   for (const entry of entries) {
     const secret = readClientSecret(entry, env);
     if (secret !== undefined) secrets[entry.id] = secret;
   }
-  return secrets;
+  const config: OidcConfig = {
+    providers: entries.map((entry) => providerSettings(entry, publicUrl)),
+    passwordLogin: e.PASSWORD_LOGIN,
+    flowTtlSeconds: e.OIDC_FLOW_TTL_SECONDS,
+  };
+  return { config, secrets };
 }

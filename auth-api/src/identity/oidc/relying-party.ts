@@ -1,6 +1,6 @@
 import type { Logger } from '@wirefleet/shared/logging';
 import * as client from 'openid-client';
-import type { OidcProviderSettings } from './oidc-settings.js';
+import { LOOPBACK_HOSTS, type OidcProviderSettings } from './oidc-settings.js';
 
 /** What a start needs to remember for its callback. */
 export interface StartedLogin {
@@ -26,8 +26,6 @@ export class RelyingPartyError extends Error {
   }
 }
 
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
 /**
  * One provider, spoken to with openid-client: discovery (once, cached; retried after a
  * failure), the authorization URL with PKCE (S256), `state` and `nonce`, and the code
@@ -46,7 +44,7 @@ export class RelyingParty {
   private discover(): Promise<client.Configuration> {
     if (!this.configuration) {
       const issuer = new URL(this.settings.issuer);
-      const insecure = issuer.protocol === 'http:' && LOOPBACK.has(issuer.hostname);
+      const insecure = issuer.protocol === 'http:' && LOOPBACK_HOSTS.has(issuer.hostname);
       const auth = this.clientSecret ? client.ClientSecretBasic(this.clientSecret) : client.None();
       this.configuration = client
         .discovery(issuer, this.settings.clientId, undefined, auth, {
