@@ -40,9 +40,14 @@ export class AccountResolver {
     const user = await this.deps.users.findById(link.userId);
     if (!user || user.disabled) throw new OidcRefusal('oidc_user_unknown', 'user_disabled');
     await this.deps.links.touch(link.id, email);
-    if (role && role !== user.role)
-      return this.deps.userService.patch(user.id, { role }, `oidc:${settings.id}`, ip);
-    return user;
+    if (!role || role === user.role) return user;
+    try {
+      return await this.deps.userService.patch(user.id, { role }, `oidc:${settings.id}`, ip);
+    } catch (error) {
+      // The last enabled admin is never demoted (409): they keep their role and still sign in.
+      if (error instanceof WirefleetError && error.code === 'conflict') return user;
+      throw error;
+    }
   }
 
   private async createJustInTime(
