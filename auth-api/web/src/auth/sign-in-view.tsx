@@ -133,6 +133,9 @@ function CodeField({ form, error }: { form: SignInForm; error: string | undefine
   );
 }
 
+const SSO_LIST = { display: 'flex', flexDirection: 'column', gap: '0.5rem', marginTop: '0.75rem' } as const;
+const SSO_BUTTON = { display: 'block', textAlign: 'center', textDecoration: 'none' } as const;
+
 /** "Sign in with <provider>" for each configured single sign-on provider; nothing when there is none. */
 function SsoButtons({ session }: { session: Session }) {
   const [providers, setProviders] = useState<SsoProvider[]>([]);
@@ -146,9 +149,16 @@ function SsoButtons({ session }: { session: Session }) {
   if (providers.length === 0) return null;
   const returnTo = globalThis.location?.pathname ?? '/';
   return (
-    <nav class="sign-in-sso" aria-label="Single sign-on">
+    // Styled in place (set through the CSSOM, which the page's CSP allows): one full-width
+    // button per provider under the password form.
+    <nav class="sign-in-sso" aria-label="Single sign-on" style={SSO_LIST}>
       {providers.map((provider) => (
-        <a key={provider.id} class="button button-plain" href={ssoStartUrl(provider, returnTo)}>
+        <a
+          key={provider.id}
+          class="button button-plain"
+          style={SSO_BUTTON}
+          href={ssoStartUrl(provider, returnTo)}
+        >
           Sign in with {provider.name}
         </a>
       ))}
