@@ -85,6 +85,10 @@ async function startAgent(
     dataplane: new MemoryDataplane(logger),
     state: new StateStore(agentDir),
     logger,
+    // A 500-peer status is ~43 KB and each node room has ~70 viewers: at the default 15 s the
+    // fan-out (~100 MB/s) overran the viewer workers, which the gateway then closed as slow
+    // consumers (4009) before all had opened. Every 60 s keeps the traffic but not the overrun.
+    statusIntervalMs: 60_000,
     fetchImpl: fetchFrom(loopbackAddress(index)),
     onTerminal: () => {
       gaveUp += 1;
