@@ -130,6 +130,8 @@ describe('agent self-update', () => {
   const nodes = async () =>
     (await call(stack.auth.url, 'GET', '/v1/nodes', { token: admin })).body.items as Array<{
       applied_revision: number | null;
+      agent_version: string | null;
+      agent_update: { state: string; version: string } | null;
     }>;
 
   it('the installed build starts and applies its config', async () => {
@@ -159,6 +161,9 @@ describe('agent self-update', () => {
       '0.3.0',
     ]);
     expect(output).toContain('this build crashes on start');
+    await expect
+      .poll(async () => (await nodes())[0]?.agent_update, { timeout: 15_000 })
+      .toMatchObject({ state: 'rolled_back', version: '0.3.0' });
   }, 60_000);
 
   it('a good build is downloaded, verified, switched in, and confirms by applying its config', async () => {
@@ -169,6 +174,8 @@ describe('agent self-update', () => {
       fs.realpathSync(path.join(stateDir(), 'releases', '0.2.0', 'wirefleet-agent.mjs')),
     );
     expect(output).toMatch(/"version":"0\.2\.0".*agent running/);
+    await expect.poll(async () => (await nodes())[0]?.agent_version, { timeout: 15_000 }).toBe('0.2.0');
+    expect((await nodes())[0]?.agent_update).toMatchObject({ state: 'updated', version: '0.2.0' });
     expect(supervisor.exitCode).toBeNull();
   }, 60_000);
 

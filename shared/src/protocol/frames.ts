@@ -61,6 +61,17 @@ export const statusEventData = z.object({
   peers_total: z.number().int().min(0).optional(),
   state_digest: z.string().max(128),
   drift: z.boolean(),
+  /** The agent's own build (self-update, docs/agent.md); absent from agents older than it. */
+  agent_version: z.string().max(64).optional(),
+  /** The agent's last self-update: where it got to, for which version, and why it stopped. */
+  update: z
+    .object({
+      state: z.enum(['downloading', 'verifying', 'restarting', 'updated', 'rolled_back', 'failed']),
+      version: z.string().max(64),
+      error: z.string().max(1000).optional(),
+      at: z.string().max(40),
+    })
+    .optional(),
 });
 
 export const configAppliedEventData = z.object({

@@ -6,6 +6,7 @@ export interface NodeRow {
   region: string | null;
   hostname: string | null;
   agent_version: string | null;
+  agent_update: unknown;
   wg_public_key: string;
   endpoint: string | null;
   listen_port: number;
@@ -34,6 +35,8 @@ export interface PublicNode {
   region: string | null;
   hostname: string | null;
   agent_version: string | null;
+  /** The agent's last reported self-update: `{state, version, error?, at}` (update/release-store.ts). */
+  agent_update: unknown;
   tunnel_ip: string;
   endpoint: string | null;
   listen_port: number;
@@ -69,6 +72,7 @@ export function toPublicNode(row: NodeRow): PublicNode {
     region: row.region,
     hostname: row.hostname,
     agent_version: row.agent_version,
+    agent_update: row.agent_update ?? null,
     tunnel_ip: row.tunnel_ip,
     endpoint: row.endpoint,
     listen_port: row.listen_port,

@@ -51,6 +51,8 @@ export const node = component(
     region: z.string().nullable(),
     hostname: z.string().nullable(),
     agent_version: z.string().nullable(),
+    /** The agent's last reported self-update (`status.update`); null until it reports one. */
+    agent_update: statusEventData.shape.update.unwrap().nullable().optional(),
     tunnel_ip: z.string(),
     endpoint: z.string().nullable(),
     listen_port: port(),
