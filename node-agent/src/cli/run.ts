@@ -82,6 +82,7 @@ export async function run(flags: RunFlags): Promise<number> {
     process.once('SIGTERM', () => void shutdown(0));
     process.once('SIGINT', () => void shutdown(0));
     update.start();
+    void update.checkSupport();
     agent.start().then(
       () =>
         logger.info(

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { AgentConfig } from '../config/agent-config.js';
+import { createJsonRequest } from '../http/json-request.js';
 import { ReleaseStore } from '../update/release-store.js';
 import { DEFAULT_CONFIRM_SECONDS, EXIT_RESTART_FOR_UPDATE, Updater } from '../update/updater.js';
 import { AGENT_VERSION } from '../update/version.js';
@@ -51,5 +52,6 @@ export function createUpdater(
     logger: logger.child({ subsystem: 'update' }),
     confirmMs: confirmMsFromEnv(process.env),
     restart: () => exit(EXIT_RESTART_FOR_UPDATE),
+    request: createJsonRequest({ ca }),
   });
 }

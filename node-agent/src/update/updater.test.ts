@@ -140,3 +140,37 @@ it('compareVersions orders releases numerically, a pre-release before its releas
   expect(compareVersions('1.0.0-rc.1', '1.0.0')).toBe(-1);
   expect(compareVersions('1.2.3', '1.2.3')).toBe(0);
 });
+
+describe('checkSupport', () => {
+  const answering = (body: unknown) => async () => ({ status: 200, ok: true, body });
+  const run = async (body: unknown) => {
+    const { store: s, installed } = store();
+    const lines: string[] = [];
+    const log = { error: (_: unknown, line: string) => lines.push(line), debug() {}, info() {} };
+    const u = new Updater({
+      store: s,
+      version: '0.1.0',
+      installed,
+      apiUrl,
+      logger: log as unknown as typeof logger,
+      confirmMs: 60_000,
+      restart: vi.fn(),
+      request: answering(body),
+    });
+    await u.checkSupport();
+    u.onConfig(undefined);
+    return lines;
+  };
+
+  it('an agent older than min_agent_version says so clearly, at start and with each config', async () => {
+    const lines = await run({ min_agent_version: '0.2.0', server_version: '0.3.0' });
+    expect(lines).toEqual([
+      'this agent (0.1.0) is older than the oldest agent the server (0.3.0) supports, 0.2.0: update it',
+      'this agent (0.1.0) is older than the oldest agent the server (0.3.0) supports, 0.2.0: update it',
+    ]);
+  });
+
+  it('a supported agent says nothing', async () => {
+    expect(await run({ min_agent_version: '0.1.0', server_version: '0.1.0' })).toEqual([]);
+  });
+});

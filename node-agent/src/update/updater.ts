@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { AgentUpdate } from '@wirefleet/shared/protocol';
 import { downloadVerified } from './download.js';
+import type { JsonRequest } from '../http/json-request.js';
 import type { ReleaseStore, UpdateState } from './release-store.js';
+import { compareVersions } from './version.js';
 
 /** The exit code of a build that stops so that the next start runs another build (systemd: restart). */
 export const EXIT_RESTART_FOR_UPDATE = 10;
@@ -21,6 +23,8 @@ export interface UpdaterOptions {
   confirmMs: number;
   /** Stops the agent and exits with EXIT_RESTART_FOR_UPDATE. */
   restart: () => void;
+  /** Asks the auth-api which agents it supports (GET /v1/agent/releases/latest); unset: not asked. */
+  request?: JsonRequest;
 }
 
 /**
@@ -38,6 +42,8 @@ export class Updater {
   /** Only a build switched to and not yet confirmed has anything to confirm. */
   private confirmed: boolean;
   private deadline: NodeJS.Timeout | undefined;
+  /** Set when the server said this build is older than the oldest agent it supports. */
+  private unsupported: string | undefined;
 
   constructor(private readonly options: UpdaterOptions) {
     this.confirmed = options.store.pending()?.version !== options.version;
@@ -56,6 +62,30 @@ export class Updater {
       this.options.restart();
     }, confirmMs);
     this.deadline.unref();
+  }
+
+  /**
+   * Whether the server still supports this build: `min_agent_version` of its releases route. An
+   * older build says so in one line, now and with every config (it keeps running what it has).
+   */
+  async checkSupport(): Promise<void> {
+    const { request, apiUrl, version, logger } = this.options;
+    if (!request) return;
+    try {
+      const response = await request(`${apiUrl}/v1/agent/releases/latest`, {
+        timeoutMs: 15_000,
+        maxBytes: 64 * 1024,
+      });
+      const body = response.body as { min_agent_version?: unknown; server_version?: unknown } | undefined;
+      const min = body?.min_agent_version;
+      if (!response.ok || typeof min !== 'string') return;
+      if (compareVersions(version, min) < 0) {
+        this.unsupported = `this agent (${version}) is older than the oldest agent the server (${String(body?.server_version)}) supports, ${min}: update it`;
+        logger.error({ version, min_agent_version: min }, this.unsupported);
+      }
+    } catch (error) {
+      logger.debug({ err: error }, 'could not ask the server which agent versions it supports');
+    }
   }
 
   stop(): void {
@@ -89,6 +119,7 @@ export class Updater {
 
   onConfig(update: AgentUpdate | undefined): void {
     const { store, version, logger } = this.options;
+    if (this.unsupported) logger.error({ version }, this.unsupported);
     if (update === undefined || update.version === version || this.busy !== undefined) return;
     if (this.failed.has(update.version)) return;
     if (store.badVersions().includes(update.version)) {
