@@ -272,6 +272,14 @@ describe('single sign-on with OpenID Connect', () => {
     expect(duplicate.body).toMatchObject({ code: 'conflict' });
   });
 
+  it('writes no token, code or client secret into a log line', () => {
+    const secrets = [corp.clientSecret, other.clientSecret];
+    for (const line of api.logLines) {
+      for (const secret of secrets) expect(line).not.toContain(secret);
+      expect(line).not.toMatch(/wfo_|wfr_|eyJ[\w-]+\.eyJ/);
+    }
+  });
+
   it('refuses an unknown provider', async () => {
     const started = await fetch(`${api.url}/v1/auth/oidc/nobody/start`, { redirect: 'manual' });
     expect(started.status).toBe(404);

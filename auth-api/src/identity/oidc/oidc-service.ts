@@ -118,7 +118,9 @@ export class OidcService {
     reason: string,
     cause?: unknown,
   ): Promise<string> {
-    this.deps.logger.info({ provider: input.provider, code, reason, err: cause }, 'single sign-on refused');
+    // The message only: openid-client's errors carry the provider's response and the ID token's claims.
+    const why = cause instanceof Error ? cause.message : undefined;
+    this.deps.logger.info({ provider: input.provider, code, reason, why }, 'single sign-on refused');
     await this.deps.audit.record({
       type: 'auth.login_failed',
       ip: input.ip,

@@ -57,7 +57,8 @@ export class RelyingParty {
         })
         .catch((error: unknown) => {
           this.configuration = undefined;
-          this.logger.warn({ err: error, provider: this.settings.id }, 'OIDC discovery failed');
+          const why = error instanceof Error ? error.message : String(error);
+          this.logger.warn({ provider: this.settings.id, why }, 'OIDC discovery failed');
           throw new RelyingPartyError('discovery_failed', { cause: error });
         });
     }
