@@ -1,5 +1,5 @@
 import type { PolicyDocument } from '@wirefleet/shared/schemas';
-import { MemberSet, MemberSets } from './member-sets.js';
+import { type MemberSet, MemberSets } from './member-sets.js';
 import { MemberTable } from './member-table.js';
 import { type PortGrant, type PortSummary, parsePortSpec, summarizeGrants } from './ports.js';
 import { parseSelector, type Selector } from './selectors.js';
