@@ -179,6 +179,28 @@ describe('agent self-update', () => {
     expect(supervisor.exitCode).toBeNull();
   }, 60_000);
 
+  it('without a supervisor (systemd), the installed build hands the process over to the switched-in build', async () => {
+    supervisor.kill('SIGTERM');
+    expect(await new Promise((resolve) => supervisor.once('exit', resolve))).toBe(0);
+    const child = spawn(
+      process.execPath,
+      [...NODE_FLAGS, MAIN, 'run', '--config', config, '--backend', 'memory'],
+      {
+        env: { ...process.env, LOG_LEVEL: 'info' },
+      },
+    );
+    let log = '';
+    child.stdout.on('data', (chunk) => {
+      log += chunk;
+    });
+    try {
+      await expect.poll(() => log, { timeout: 20_000 }).toMatch(/"version":"0\.2\.0".*agent running/);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+  }, 40_000);
+
   it('only the signed agent_update is acted on: a changed unsigned copy is ignored, a changed signed one refused', async () => {
     const { key } = await createEnrollmentKey(stack.auth.url, admin);
     const node = await enrollNode(stack.auth.url, key);

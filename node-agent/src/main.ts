@@ -59,6 +59,10 @@ async function runCommand(args: string[]): Promise<number> {
       'ca-file': { type: 'string' },
     },
   });
+  const { startSwitchedBuild } = await import('./cli/update-wiring.js');
+  // Handed over to the build self-update switched to: its own `run` exits the process.
+  if (await startSwitchedBuild(values.config, (line: string) => void process.stderr.write(`${line}\n`)))
+    return new Promise<number>(() => {});
   const { run } = await import('./cli/run.js');
   return run({
     config: values.config,

@@ -1,8 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { AgentConfig } from '../config/agent-config.js';
 import { createJsonRequest } from '../http/json-request.js';
+import { beforeStart } from '../update/pending-check.js';
 import { ReleaseStore } from '../update/release-store.js';
 import { DEFAULT_CONFIRM_SECONDS, EXIT_RESTART_FOR_UPDATE, Updater } from '../update/updater.js';
 import { AGENT_VERSION } from '../update/version.js';
@@ -54,4 +56,26 @@ export function createUpdater(
     restart: () => exit(EXIT_RESTART_FOR_UPDATE),
     request: createJsonRequest({ ca }),
   });
+}
+
+/** Set for a `run` started by `supervise` or handed on by startSwitchedBuild: no check, no hand-on. */
+export const STARTED_BUILD_ENV = 'WIREFLEET_AGENT_STARTED_BUILD';
+
+/**
+ * `run` started by systemd (or by hand): this is the installed build. It first keeps or rolls
+ * back a pending switch (beforeStart, as `supervise` does before each start), then, when the
+ * state folder has a `current` build other than itself, hands the process over to it: imports
+ * it, and that build's `run` does the rest. Returns whether it handed over.
+ */
+export async function startSwitchedBuild(configPath: string, say: (line: string) => void): Promise<boolean> {
+  if (process.env[STARTED_BUILD_ENV] === '1') return false;
+  process.env[STARTED_BUILD_ENV] = '1';
+  const store = releaseStoreOf(path.dirname(path.resolve(configPath)));
+  const decision = beforeStart(store, confirmMsFromEnv(process.env));
+  if (decision.action === 'rolled-back')
+    say(`wirefleet-agent: ${decision.version} did not confirm; rolled back to ${decision.to}`);
+  const current = store.target(store.current);
+  if (current === undefined || path.resolve(current) === installedEntry()) return false;
+  await import(pathToFileURL(current).href);
+  return true;
 }

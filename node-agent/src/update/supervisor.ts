@@ -42,7 +42,11 @@ export function supervise(options: SuperviseOptions): Promise<number> {
       if (decision.action === 'rolled-back')
         logger.error(decision, `agent ${decision.version} did not confirm; rolled back to ${decision.to}`);
       const entry = store.target(store.current) ?? options.installed;
-      child = spawn(process.execPath, [...process.execArgv, entry, ...options.args], { stdio: 'inherit' });
+      // The child is told it was started as a build (no second beforeStart, no hand-on).
+      child = spawn(process.execPath, [...process.execArgv, entry, ...options.args], {
+        stdio: 'inherit',
+        env: { ...process.env, WIREFLEET_AGENT_STARTED_BUILD: '1' },
+      });
       let watchdog: NodeJS.Timeout | undefined;
       if (decision.action === 'start-new') {
         watchdog = setTimeout(() => {
