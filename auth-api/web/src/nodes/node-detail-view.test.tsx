@@ -8,8 +8,8 @@ import { NodeDetailView } from './node-detail-view.js';
 
 const forward = { id: 11, node_id: 1, protocol: 'tcp', public_port: 8080, target_ip: '100.96.0.3', target_port: 80, description: 'web', enabled: true, created_at: '', updated_at: '' };
 
-async function mount(canWrite: boolean) {
-  const nodes = [node(1, { name: 'alpha', peers: [{ public_key: node(2).wg_public_key, rx_bytes: 2048, tx_bytes: 10, latest_handshake: Math.floor(Date.now() / 1000) - 30 }] }), node(2, { name: 'beta' })];
+async function mount(canWrite: boolean, extra: Record<string, unknown> = {}) {
+  const nodes = [node(1, { name: 'alpha', ...extra, peers: [{ public_key: node(2).wg_public_key, rx_bytes: 2048, tx_bytes: 10, latest_handshake: Math.floor(Date.now() / 1000) - 30 }] }), node(2, { name: 'beta' })];
   const { http } = scriptedHttp(({ url }) => {
     if (url.startsWith('/v1/nodes?')) return { status: 200, body: { items: nodes } };
     if (url === '/v1/nodes/1') return { status: 200, body: nodes[0] };
@@ -67,5 +67,16 @@ describe('the node page', () => {
     services.client.deliver(event('node:1', 'status', { applied_revision: 4, peers: [], state_digest: 'd', drift: false }));
     await act(() => new Promise<void>((resolve) => setTimeout(resolve, 150)));
     expect(root.querySelector('[data-forward-id="11"]')!.textContent).toContain('applied');
+  });
+
+  it("shows the agent's version and its last self-update", async () => {
+    const { root } = await mount(false, {
+      agent_version: '0.1.0',
+      agent_update: { state: 'rolled_back', version: '0.3.0', error: 'did not confirm', at: '2026-12-05T23:00:00.000Z' },
+    });
+    expect(root.textContent).toContain('0.1.0');
+    const update = root.querySelector('[data-testid="node-agent-update"]')!;
+    expect(update.textContent).toBe('rolled back 0.3.0 — did not confirm');
+    expect(update.querySelector('.badge-warn')).not.toBeNull();
   });
 });

@@ -6,6 +6,30 @@ import { Badge } from '../ui/components.js';
 import { ago } from '../ui/format.js';
 import { useNow } from '../ui/hooks.js';
 
+/** The agent's last self-update as the API shows it (`agent_update`, docs/agent.md "Self-update"). */
+interface AgentUpdateState {
+  state: 'downloading' | 'verifying' | 'restarting' | 'updated' | 'rolled_back' | 'failed';
+  version: string;
+  error?: string;
+  at: string;
+}
+
+const UPDATE_TONE = { updated: 'ok', rolled_back: 'warn', failed: 'bad' } as const;
+
+function AgentUpdateFact({ update }: { update: AgentUpdateState | null | undefined }) {
+  if (!update) return null;
+  const tone = UPDATE_TONE[update.state as keyof typeof UPDATE_TONE] ?? 'muted';
+  return (
+    <div class="wide">
+      <dt>Agent update</dt>
+      <dd data-testid="node-agent-update">
+        <Badge tone={tone}>{update.state.replace('_', ' ')}</Badge> {update.version}
+        {update.error ? ` — ${update.error}` : ''}
+      </dd>
+    </div>
+  );
+}
+
 export function NodeSummary({ node, failure }: { node: FleetNode; failure: ApplyFailure | undefined }) {
   const now = useNow();
   const error = node.last_error ?? (failure && failure.revision >= node.desired_revision ? failure.error : null);
@@ -33,6 +57,7 @@ export function NodeSummary({ node, failure }: { node: FleetNode; failure: Apply
         <div><dt>Tags</dt><dd>{node.tags.length > 0 ? node.tags.join(', ') : '—'}</dd></div>
         <div><dt>Last seen</dt><dd>{ago(node.last_seen_at, now)}</dd></div>
         <div><dt>Agent</dt><dd>{node.agent_version ?? '—'}{node.hostname ? ` on ${node.hostname}` : ''}</dd></div>
+        <AgentUpdateFact update={(node as FleetNode & { agent_update?: AgentUpdateState | null }).agent_update} />
         <div class="wide"><dt>Public key</dt><dd class="mono">{node.wg_public_key}</dd></div>
       </dl>
       {error ? (
