@@ -89,6 +89,13 @@ const agentEnv: Section = {
       format: 'whole number, 1–3600',
       description: 'Cap of the back-off between reconnects to the gateway.',
     },
+    {
+      name: 'WIREFLEET_UPDATE_CONFIRM_SECONDS',
+      default: '60',
+      format: 'whole number, 1–3600',
+      description:
+        'How long a self-updated agent build has to report a successful config.applied before it is rolled back to the previous build (docs/agent.md, "Self-update").',
+    },
     { name: 'LOG_LEVEL', default: 'info', format: 'a pino level', description: "The agent's log level." },
   ],
 };
