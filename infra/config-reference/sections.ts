@@ -96,6 +96,13 @@ const agentEnv: Section = {
       description:
         'How long a self-updated agent build has to report a successful config.applied before it is rolled back to the previous build (docs/agent.md, "Self-update").',
     },
+    {
+      name: 'WIREFLEET_AGENT_STARTED_BUILD',
+      default: undefined,
+      format: '1',
+      description:
+        'Set by the agent itself on the build it starts (`supervise`, or the installed build handing over to a self-updated one), so that build does not check or hand over again. Not to be set by hand.',
+    },
     { name: 'LOG_LEVEL', default: 'info', format: 'a pino level', description: "The agent's log level." },
   ],
 };
