@@ -62,7 +62,8 @@ async function runCommand(args: string[]): Promise<number> {
   const { startSwitchedBuild } = await import('./cli/update-wiring.js');
   // Handed over to the build self-update switched to: its own `run` exits the process.
   if (await startSwitchedBuild(values.config, (line: string) => void process.stderr.write(`${line}\n`)))
-    return new Promise<number>(() => {});
+    // Never settles: the switched build's `run` owns the process from here and exits it.
+    return new Promise<number>(() => undefined);
   const { run } = await import('./cli/run.js');
   return run({
     config: values.config,
