@@ -1,17 +1,14 @@
-import { verify as cryptoVerify } from 'node:crypto';
 import {
-  CLOCK_SKEW_SECONDS,
   CONFIG_JWS_TYP,
   type KeySet,
   MAX_CONFIG_JWS_LENGTH,
   parseJwsHeader,
+  signatureVerifies,
   TokenError,
-  type VerificationKey,
 } from '@wirefleet/shared/tokens';
 
-/** ES256 signatures are exactly 64 bytes (r||s, `ieee-p1363`); anything else is refused. */
-const ES256_SIGNATURE_BYTES = 64;
-const BASE64URL = /^[A-Za-z0-9_-]*$/;
+/** The shared check of a JWS's `nbf`/`exp` window, applied to a config's payload. */
+export { checkValidityWindow } from '@wirefleet/shared/tokens';
 
 /**
  * verifyCompactJws (shared/src/tokens) for the agent's signed configs, without the passes over
@@ -39,37 +36,4 @@ export async function verifyConfigJws(token: string, keySet: KeySet): Promise<Bu
   if (!signatureVerifies(header.alg, key, token.slice(0, signingInputEnd), token.slice(signingInputEnd + 1)))
     throw new TokenError('bad_signature', 'signature does not verify');
   return Buffer.from(token.slice(headerEnd + 1, signingInputEnd), 'base64url');
-}
-
-function signatureVerifies(
-  alg: string,
-  key: VerificationKey,
-  signingInput: string,
-  encoded: string,
-): boolean {
-  if (!BASE64URL.test(encoded)) return false;
-  const signature = Buffer.from(encoded, 'base64url');
-  if (alg === 'ES256' && signature.length !== ES256_SIGNATURE_BYTES) return false;
-  const data = Buffer.from(signingInput);
-  try {
-    return alg === 'ES256'
-      ? cryptoVerify('sha256', data, { key: key.key, dsaEncoding: 'ieee-p1363' }, signature)
-      : cryptoVerify(null, data, key.key, signature);
-  } catch {
-    return false; // a key node:crypto cannot use for this algorithm
-  }
-}
-
-/** `nbf` and `exp` bound any JWS that carries them (RFC 7519 §4.1.4–5), with the shared skew. */
-export function checkValidityWindow(
-  payload: Record<string, unknown>,
-  nowSeconds = Math.floor(Date.now() / 1000),
-): void {
-  const { nbf, exp } = payload;
-  if ((nbf !== undefined && typeof nbf !== 'number') || (exp !== undefined && typeof exp !== 'number'))
-    throw new TokenError('malformed', 'iat, nbf and exp must be numbers');
-  if (typeof exp === 'number' && exp + CLOCK_SKEW_SECONDS <= nowSeconds)
-    throw new TokenError('expired', 'token expired');
-  if (typeof nbf === 'number' && nbf - CLOCK_SKEW_SECONDS > nowSeconds)
-    throw new TokenError('not_yet_valid', 'token not yet valid');
 }

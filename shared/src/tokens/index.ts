@@ -13,5 +13,13 @@ export {
   StaticKeySet,
   RemoteJwksKeySet,
 } from './key-set.js';
-export { verifyCompactJws, parseJwsHeader, MAX_CONFIG_JWS_LENGTH, type JwsHeader, type VerifiedJws } from './verify-jws.js';
+export {
+  checkValidityWindow,
+  MAX_CONFIG_JWS_LENGTH,
+  parseJwsHeader,
+  signatureVerifies,
+  type JwsHeader,
+  type VerifiedJws,
+  verifyCompactJws,
+} from './verify-jws.js';
 export { AccessTokenVerifier, checkAccessClaims, type AccessTokenVerifierOptions } from './verify-access-token.js';

@@ -111,7 +111,8 @@ export async function verifyCompactJws<P = Record<string, unknown>>(
 /** ES256 signatures are exactly 64 bytes (r||s); anything else — DER included — is refused. */
 const ES256_SIGNATURE_BYTES = 64;
 
-function signatureVerifies(
+/** Whether `encodedSignature` signs `signingInput` with `key` under `alg` (raw r||s for ES256). */
+export function signatureVerifies(
   alg: SigningAlgorithm,
   key: VerificationKey,
   signingInput: string,
@@ -131,7 +132,10 @@ function signatureVerifies(
 }
 
 /** `nbf` and `exp` bound any JWS that carries them (RFC 7519 §4.1.4–5), with the shared skew. */
-function checkValidityWindow(payload: Record<string, unknown>, nowSeconds: number): void {
+export function checkValidityWindow(
+  payload: Record<string, unknown>,
+  nowSeconds = Math.floor(Date.now() / 1000),
+): void {
   const { nbf, exp } = payload;
   if ((nbf !== undefined && typeof nbf !== 'number') || (exp !== undefined && typeof exp !== 'number')) {
     throw new TokenError('malformed', 'iat, nbf and exp must be numbers');
