@@ -1,4 +1,4 @@
-import { type ReadinessCheck, readinessSampler } from '@wirefleet/shared/health';
+import { type ReadinessCheck, type ReadinessSample, readinessSampler } from '@wirefleet/shared/health';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 /** What the gauges read when scraped; supplied once the parts exist (`observe`). */
@@ -59,8 +59,11 @@ export class GatewayMetrics {
     writeDelayMs: () => 0,
   };
 
+  private readiness: (() => Promise<ReadinessSample>) | undefined;
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'wirefleet_gateway_' });
+    this.registerReadinessGauges();
     const sizes = () => this.sizes;
     new Gauge({
       name: 'wirefleet_gateway_connections',
@@ -96,19 +99,15 @@ export class GatewayMetrics {
     });
   }
 
-  observe(sizes: GatewaySizes): void {
-    this.sizes = sizes;
-  }
-
-  /** `wirefleet_ready` and `wirefleet_dependency_up{dependency}`, probed at each scrape as /readyz is. */
-  watchReadiness(checks: Record<string, ReadinessCheck>): void {
-    const sample = readinessSampler(checks);
+  private registerReadinessGauges(): void {
+    const sample = async () => this.readiness?.();
     new Gauge({
       name: 'wirefleet_ready',
       help: '1 when /readyz would answer 200 (every dependency answers), else 0',
       registers: this.registers,
       async collect() {
-        this.set((await sample()).ready);
+        const current = await sample();
+        if (current) this.set(current.ready);
       },
     });
     new Gauge({
@@ -117,8 +116,22 @@ export class GatewayMetrics {
       labelNames: ['dependency'] as const,
       registers: this.registers,
       async collect() {
-        for (const [dependency, up] of Object.entries((await sample()).dependencies)) this.set({ dependency }, up);
+        const current = await sample();
+        for (const [dependency, up] of Object.entries(current?.dependencies ?? {})) this.set({ dependency }, up);
       },
     });
+  }
+
+  observe(sizes: GatewaySizes): void {
+    this.sizes = sizes;
+  }
+
+  /**
+   * Feeds `wirefleet_ready` and `wirefleet_dependency_up{dependency}` (created once, in the
+   * constructor) from these checks, probed at each scrape as /readyz probes them. Called again
+   * (the routes are mounted anew on a TLS reload), it only swaps the checks.
+   */
+  watchReadiness(checks: Record<string, ReadinessCheck>): void {
+    this.readiness = readinessSampler(checks);
   }
 }

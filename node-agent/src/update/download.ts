@@ -62,8 +62,11 @@ function fetchTo(
       settled = true;
       clearTimeout(deadline);
       request.destroy();
+      // Rejected only once the file is closed: a stream still opening it would otherwise create
+      // the temporary file after the caller's cleanup removed it.
       out.destroy();
-      reject(error);
+      if (out.closed) reject(error);
+      else out.once('close', () => reject(error));
     };
     out.on('error', fail);
     const tls = transport === https && options.ca ? { ca: options.ca } : {};
