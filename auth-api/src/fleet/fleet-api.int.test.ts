@@ -23,7 +23,10 @@ describe('fleet API: roles, validation, placement, IPAM limits', () => {
     const { key } = await createEnrollmentKey(t.url, admin, { reusable: true });
     eu1 = await enrollNode(t.url, key, { name: 'eu-1', region: 'eu', endpoint: '198.51.100.1:51820' });
     eu2 = await enrollNode(t.url, key, { name: 'eu-2', region: 'eu', endpoint: '198.51.100.2:51820' });
-    await t.db.knex('nodes').whereIn('id', [eu1.node_id, eu2.node_id]).update({ online: true, last_seen_at: new Date() });
+    // One row per statement: a two-row UPDATE locks its rows in scan order, and the outbox relay,
+    // announcing the enrollments meanwhile, locks them in id order; the two can deadlock.
+    for (const node of [eu1, eu2])
+      await t.db.knex('nodes').where({ id: node.node_id }).update({ online: true, last_seen_at: new Date() });
   });
   afterAll(async () => {
     await t.close();
