@@ -1,6 +1,7 @@
 import type { BusEvent } from '@wirefleet/shared/bus';
-import type { EventFrame } from '@wirefleet/shared/protocol';
-import type { JoinResult } from './room-hub-contracts.js';
+import { type EventFrame, isNewerOffset } from '@wirefleet/shared/protocol';
+import type { GapMark } from '../connections/connection.js';
+import type { JoinRequest, JoinResult } from './room-hub-contracts.js';
 
 /** The frames a room sends: `subscribed` for a join, `event` for each Bus event (serialised once). */
 
@@ -35,4 +36,34 @@ export function serialiseEvent(event: BusEvent): string {
     serialised.set(event, frame);
   }
   return frame;
+}
+
+/**
+ * What a completed join sends, in order: the greeting, the `subscribed` answer, the history
+ * replayed after `since`, then the live events buffered while joining that history did not
+ * already hold (and gap notices where they happened).
+ */
+export function joinFrames(
+  room: string,
+  { since, acknowledge, greeting }: JoinRequest,
+  history: { events: BusEvent[]; recovered: boolean; offset: string },
+  buffered: Array<EventFrame | GapMark>,
+  result: JoinResult,
+): string[] {
+  const frames: string[] = greeting === undefined ? [] : [greeting];
+  if (acknowledge) frames.push(subscribedFrame(room, result, acknowledge.id));
+  let last = history.offset;
+  if (since !== undefined && history.recovered) {
+    for (const event of history.events) frames.push(serialiseEvent(event));
+  }
+  for (const frame of buffered) {
+    if (frame.type === 'gap') {
+      frames.push(subscribedFrame(room, { offset: frame.offset, recovered: false }, undefined));
+      last = frame.offset;
+    } else if (isNewerOffset(frame.offset, last)) {
+      frames.push(JSON.stringify(frame));
+      last = frame.offset;
+    }
+  }
+  return frames;
 }

@@ -1,15 +1,10 @@
 import type { Bus, BusEvent, BusGap } from '@wirefleet/shared/bus';
-import { isNewerOffset } from '@wirefleet/shared/protocol';
 import type { Logger } from '@wirefleet/shared/logging';
 import type { Connection } from '../connections/connection.js';
-import {
-  hasMember,
-  membersOf,
-  type OneOrMany,
-  withMember,
-  withoutMember,
-} from '../connections/one-or-many.js';
+import { hasMember, membersOf, withMember, withoutMember } from '../connections/one-or-many.js';
+import { HeldEvents } from './held-events.js';
 import { WriteCoalescing } from './write-coalescing.js';
+import { dropPending, joinKey, type RoomState, stopJoining } from './room-state.js';
 import {
   type ConsumerChecks,
   type HubOptions,
@@ -18,7 +13,7 @@ import {
   NO_CONSUMER_CHECKS,
   type TopicTransport,
 } from './room-hub-contracts.js';
-import { serialiseEvent, subscribedFrame, toEventFrame } from './room-frames.js';
+import { joinFrames, serialiseEvent, subscribedFrame, toEventFrame } from './room-frames.js';
 import { SharedReplays } from './shared-replays.js';
 
 export type {
@@ -28,20 +23,6 @@ export type {
   JoinResult,
   TopicTransport,
 } from './room-hub-contracts.js';
-
-interface RoomState {
-  /** Local members, live or joining; the room is dropped from the Bus when the last leaves. */
-  members: OneOrMany<Connection>;
-  /**
-   * Members still joining (their live events are buffered). Usually absent, so delivery does
-   * not walk all members of a large room for every event.
-   */
-  joining?: Set<Connection> | undefined;
-  /** Bytes published to the room since its members' buffers were last checked. */
-  bytesSinceCheck: number;
-  /** Resolves once the Bus delivers this room here; yields the function that stops it. */
-  subscription: Promise<() => Promise<void>>;
-}
 
 /**
  * Bridges Bus rooms to uWebSockets.js topics on this instance. A room is subscribed on the
@@ -63,10 +44,8 @@ export class RoomHub {
   private readonly rooms = new Map<string, RoomState>();
   private readonly observers: Array<(event: BusEvent) => void> = [];
   private readonly joining = new Map<string, Promise<JoinResult | undefined>>();
-  /** Events held for the next write (while coalescing holds), in arrival order. */
-  private held: BusEvent[] = [];
-  private flushTimer: NodeJS.Timeout | undefined;
   private readonly coalescing: WriteCoalescing;
+  private readonly held: HeldEvents;
   private readonly consumers: ConsumerChecks;
   /** One listener for every room: a closure per room would be one more object per connection. */
   private readonly onBusEvent = (event: BusEvent) => this.receive(event);
@@ -83,16 +62,13 @@ export class RoomHub {
     options: Partial<HubOptions> = {},
   ) {
     this.coalescing = options.coalescing ?? new WriteCoalescing({ delayMs: 0, aboveRate: 0 });
+    this.held = new HeldEvents(this.coalescing, (event) => this.deliver(event));
     this.consumers = options.consumers ?? NO_CONSUMER_CHECKS;
   }
 
   /** Sends the held events now (a join completing, a drain). */
   flush(): void {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
-    const held = this.held;
-    this.held = [];
-    for (const event of held) this.deliver(event);
+    this.held.flush();
   }
 
   /** Sees every event of every room this instance is subscribed to (session revocation, node deletion). */
@@ -114,6 +90,8 @@ export class RoomHub {
     // of the same room waits for it, then proceeds as a re-subscribe.
     const key = joinKey(connection, room);
     const previous = this.joining.get(key);
+    const now = previous ? undefined : this.joinAtOnce(connection, room, request);
+    if (now) return now;
     const current = previous
       ? previous.catch(() => undefined).then(() => this.joinNow(connection, room, request))
       : this.joinNow(connection, room, request);
@@ -172,6 +150,34 @@ export class RoomHub {
     }
   }
 
+  /**
+   * An automatic join (no `since`, nobody to tell the offset) into a room that is live here or
+   * that the Bus can deliver at once completes without awaiting anything: a connection's
+   * greeting then leaves in the same write as the upgrade's 101, and the upgrade costs no Redis
+   * command. Undefined when the join has to wait for the Bus.
+   */
+  private joinAtOnce(connection: Connection, room: string, request: JoinRequest): JoinResult | undefined {
+    if (request.since !== undefined || request.acknowledge || !connection.ws) return undefined;
+    if (hasMember(connection.rooms, room) || connection.pending?.has(room)) return undefined;
+    const state = this.rooms.get(room);
+    if (state) {
+      if (!state.live) return undefined;
+      state.members = withMember(state.members, connection);
+    } else {
+      const stop = this.bus.subscribeNow(room, this.onBusEvent, this.onBusGap);
+      if (!stop) return undefined;
+      this.rooms.set(room, {
+        members: connection,
+        subscription: Promise.resolve(stop),
+        live: true,
+        bytesSinceCheck: 0,
+      });
+    }
+    connection.pending ??= new Map();
+    connection.pending.set(room, []);
+    return this.completeJoin(connection, room, request, { events: [], recovered: true, offset: '' });
+  }
+
   private completeJoin(
     connection: Connection,
     room: string,
@@ -180,7 +186,7 @@ export class RoomHub {
   ): JoinResult | undefined {
     // Held events reached this instance before the join completes: they must reach the
     // joining connection's buffer (and be deduplicated against history) before it goes live.
-    if (this.held.length > 0) this.flush();
+    this.held.flush();
     const buffered = connection.pending?.get(room);
     dropPending(connection, room);
     const state = this.rooms.get(room);
@@ -188,21 +194,7 @@ export class RoomHub {
     // Closed or left while we waited: nothing to deliver.
     if (!buffered || !connection.ws || !state || !hasMember(state.members, connection)) return undefined;
     const result = { offset: history.offset, recovered: since === undefined ? true : history.recovered };
-    const frames: string[] = greeting === undefined ? [] : [greeting];
-    if (acknowledge) frames.push(subscribedFrame(room, result, acknowledge.id));
-    let last = history.offset;
-    if (since !== undefined && history.recovered) {
-      for (const event of history.events) frames.push(serialiseEvent(event));
-    }
-    for (const frame of buffered) {
-      if (frame.type === 'gap') {
-        frames.push(subscribedFrame(room, { offset: frame.offset, recovered: false }, undefined));
-        last = frame.offset;
-      } else if (isNewerOffset(frame.offset, last)) {
-        frames.push(JSON.stringify(frame));
-        last = frame.offset;
-      }
-    }
+    const frames = joinFrames(room, { since, acknowledge, greeting }, history, buffered, result);
     connection.rooms = withMember(connection.rooms, room);
     this.transport.send(connection, frames);
     this.joinTopic(connection, room);
@@ -247,8 +239,15 @@ export class RoomHub {
     let state = this.rooms.get(room);
     if (!state) {
       const subscription = this.bus.subscribe(room, this.onBusEvent, this.onBusGap);
-      state = { members: connection, subscription, bytesSinceCheck: 0 };
+      const entered: RoomState = { members: connection, subscription, bytesSinceCheck: 0 };
+      state = entered;
       this.rooms.set(room, state);
+      subscription.then(
+        () => {
+          entered.live = true;
+        },
+        () => undefined,
+      );
       subscription.catch((error: unknown) => {
         this.logger.error({ err: error, room }, 'bus subscription failed');
         if (this.rooms.get(room) === state) this.rooms.delete(room);
@@ -267,18 +266,7 @@ export class RoomHub {
         this.logger.error({ err: error, room: event.room, event: event.event }, 'room observer failed');
       }
     }
-    // Once one event waits, later ones wait too: they must not overtake it.
-    if (this.held.length > 0) {
-      this.held.push(event);
-      return;
-    }
-    const holdMs = this.coalescing.holdMs();
-    if (holdMs === 0) {
-      this.deliver(event);
-      return;
-    }
-    this.held.push(event);
-    this.flushTimer = setTimeout(() => this.flush(), holdMs);
+    this.held.offer(event);
   }
 
   /**
@@ -291,7 +279,7 @@ export class RoomHub {
     const state = this.rooms.get(gap.room);
     if (!state) return;
     // Events held for coalescing came before the gap and must reach clients before its notice.
-    if (this.held.length > 0) this.flush();
+    this.held.flush();
     this.logger.warn(
       { room: gap.room, offset: gap.offset },
       'room continuity lost; its connections are told to resync',
@@ -331,19 +319,4 @@ export class RoomHub {
       }
     }
   }
-}
-
-/** One join in flight per connection and room. */
-function joinKey(connection: Connection, room: string): string {
-  return `${connection.id}\u0000${room}`;
-}
-
-function stopJoining(state: RoomState, connection: Connection): void {
-  state.joining?.delete(connection);
-  if (state.joining?.size === 0) state.joining = undefined;
-}
-
-function dropPending(connection: Connection, room: string): void {
-  connection.pending?.delete(room);
-  if (connection.pending?.size === 0) connection.pending = undefined;
 }

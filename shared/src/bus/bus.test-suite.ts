@@ -150,6 +150,36 @@ export function busContractSuite(
       await staying.stop();
     });
 
+    it('subscribeNow joins a room the bus already delivers at once, and stops like subscribe', async () => {
+      const room = uniqueRoom();
+      const first = await record(bus, room);
+      const events: BusEvent[] = [];
+      const stop = bus.subscribeNow(room, (event) => events.push(event));
+      expect(stop).toBeTypeOf('function');
+      const published = await bus.publish(room, 'a', 'now');
+      await vi.waitFor(() => expect(events).toEqual([published]), WAIT);
+      await stop?.();
+      await bus.publish(room, 'a', 'after');
+      await vi.waitFor(() => expect(first.events).toHaveLength(2), WAIT);
+      expect(events).toEqual([published]);
+    });
+
+    it('subscribeNow either joins at once or subscribes nothing', async () => {
+      const room = uniqueRoom();
+      const events: BusEvent[] = [];
+      const stop = bus.subscribeNow(room, (event) => events.push(event));
+      const witness = await record(bus, uniqueRoom());
+      await bus.publish(room, 'a', 1);
+      if (stop) await vi.waitFor(() => expect(events).toHaveLength(1), WAIT);
+      else {
+        // Give a stray delivery the time it would need, then check there was none.
+        await bus.publish(room, 'a', 2);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        expect(events).toEqual([]);
+      }
+      await witness.stop();
+    });
+
     it('delivers to every listener of a room and keeps rooms apart', async () => {
       const room = uniqueRoom();
       const other = uniqueRoom();

@@ -56,10 +56,10 @@ export interface Bus {
   publish(room: string, event: string, data: unknown): Promise<BusEvent>;
   /**
    * Delivers live events of `room` to `listener` until the returned function is called. Every
-   * event published after the returned promise resolves is delivered. An instance holds one
-   * underlying subscription per room no matter how many listeners (ref-counted) and drops it
-   * when the last listener leaves. A listener that throws is logged and does not affect the
-   * others. Calling the returned function more than once is harmless.
+   * event published after the returned promise resolves is delivered (events published just
+   * before may be too). An instance keeps nothing for a room once its last listener leaves. A
+   * listener that throws is logged and does not affect the others. Calling the returned
+   * function more than once is harmless.
    *
    * `onGap` is called when the Bus can no longer vouch that the listener received every event
    * of the room: after a lost connection, when the events published meanwhile cannot be
@@ -72,6 +72,18 @@ export interface Bus {
     listener: (event: BusEvent) => void,
     onGap?: (gap: BusGap) => void,
   ): Promise<() => Promise<void>>;
+  /**
+   * {@link subscribe} at once, when the Bus can start delivering `room` without a round trip
+   * (its underlying channel is already live on this instance); undefined when it cannot, and
+   * nothing was subscribed. When it returns, every event published after it returned is
+   * delivered. A gateway uses it so that accepting a connection into its own room costs no
+   * Redis command: the greeting then leaves in the same write as the upgrade's 101.
+   */
+  subscribeNow(
+    room: string,
+    listener: (event: BusEvent) => void,
+    onGap?: (gap: BusGap) => void,
+  ): (() => Promise<void>) | undefined;
   /**
    * Events after `since` (exclusive), oldest first. recovered=false when history no longer
    * reaches back to `since` or the room's history was reset (epoch changed) since that offset

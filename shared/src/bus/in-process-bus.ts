@@ -76,6 +76,11 @@ export class InProcessBus implements Bus {
 
   // No `onGap`: in one process nothing can be missed, so continuity never breaks.
   async subscribe(room: string, listener: Listener): Promise<() => Promise<void>> {
+    return this.subscribeNow(room, listener);
+  }
+
+  /** Always at once: there is nothing to wait for in one process. */
+  subscribeNow(room: string, listener: Listener): () => Promise<void> {
     this.assertOpen();
     assertRoomAndEvent(room);
     // A wrapper per call, so one function subscribed twice is two subscriptions.

@@ -15,6 +15,7 @@ import { RedisBus } from './redis-bus.js';
 
 export { InProcessBus, type InProcessBusOptions } from './in-process-bus.js';
 export { RedisBus, type RedisBusOptions } from './redis-bus.js';
+export { LIVE_CHANNEL_SHARDS, liveChannel, shardOf } from './redis-wire.js';
 
 /**
  * How long a room's history outlives its last event in production. Without an expiry every room

@@ -6,6 +6,7 @@ import { createTestRedis, type TestRedis } from '../../../test/support/redis.js'
 import type { BusEvent, BusGap } from './bus.js';
 import { busContractSuite } from './bus.test-suite.js';
 import { RedisBus, type RedisBusOptions } from './redis-bus.js';
+import { LIVE_CHANNEL_SHARDS, shardOf } from './redis-wire.js';
 
 const HISTORY = 50;
 const WAIT = { timeout: 10_000, interval: 10 };
@@ -35,12 +36,16 @@ afterEach(async () => {
   await Promise.all(opened.splice(0).map((bus) => bus.close()));
 });
 
-busContractSuite('RedisBus', async () => {
-  // Two instances on one prefix: what two gateway instances look like to each other.
-  const bus = makeRedisBus();
-  const second = makeRedisBus();
-  return { bus, second, historySize: HISTORY, cleanup: async () => {} };
-}, { multiInstance: true });
+busContractSuite(
+  'RedisBus',
+  async () => {
+    // Two instances on one prefix: what two gateway instances look like to each other.
+    const bus = makeRedisBus();
+    const second = makeRedisBus();
+    return { bus, second, historySize: HISTORY, cleanup: async () => {} };
+  },
+  { multiInstance: true },
+);
 
 /** Log lines written by a bus, parsed. */
 function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknown>> } {
@@ -52,6 +57,18 @@ function capturingLogger(): { logger: Logger; lines: Array<Record<string, unknow
 async function numsub(channel: string): Promise<number> {
   const reply = (await redis.client.call('PUBSUB', 'NUMSUB', channel)) as [string, number];
   return Number(reply[1]);
+}
+
+function shardChannel(room: string): string {
+  return `${redis.prefix}bus:live:${shardOf(room)}`;
+}
+
+/** Another room on the same shard channel as `room`. */
+function roomInShardOf(room: string): string {
+  for (;;) {
+    const candidate = `user:${randomUUID()}`;
+    if (shardOf(candidate) === shardOf(room)) return candidate;
+  }
 }
 
 async function deleteEveryKeyUnderPrefix(): Promise<void> {
@@ -100,26 +117,34 @@ describe('RedisBus on a real Redis', () => {
     await bus.publish(room, 'session.revoked', { sessionId: 's' });
     const keys = await redis.client.keys(`*${room}*`);
     expect(keys.sort()).toEqual(['epoch', 'seq', 'stream'].map((k) => `${redis.prefix}{room:${room}}:${k}`));
-    const channels = (await redis.client.call('PUBSUB', 'CHANNELS', `*${room}*`)) as string[];
-    expect(channels).toEqual([`${redis.prefix}{room:${room}}:live`]);
+    expect(await numsub(shardChannel(room))).toBe(1);
   });
 
-  it('holds one subscription per room however many listeners, and drops it with the last', async () => {
+  it('subscribes a shard channel once and joins later rooms of that shard with no Redis command', async () => {
     const bus = makeRedisBus();
-    const room = `node:${randomUUID()}`;
-    const channel = `${redis.prefix}{room:${room}}:live`;
-    const stopOne = await bus.subscribe(room, () => {});
-    const stopTwo = await bus.subscribe(room, () => {});
-    expect(await numsub(channel)).toBe(1);
-    await stopOne();
-    expect(await numsub(channel)).toBe(1);
-    await stopTwo();
-    expect(await numsub(channel)).toBe(0);
-    // Re-joining after leaving subscribes again.
-    const stopAgain = await bus.subscribe(room, () => {});
-    expect(await numsub(channel)).toBe(1);
-    await stopAgain();
-    expect(await numsub(channel)).toBe(0);
+    const first = `node:${randomUUID()}`;
+    const sibling = roomInShardOf(first);
+    // Nothing is live yet: joining at once is not possible, and subscribes nothing.
+    expect(bus.subscribeNow(first, () => {})).toBeUndefined();
+    expect(await numsub(shardChannel(first))).toBe(0);
+    const stopFirst = await bus.subscribe(first, () => {});
+    expect(await numsub(shardChannel(first))).toBe(1);
+    const seen: BusEvent[] = [];
+    const stopSibling = bus.subscribeNow(sibling, (event) => seen.push(event));
+    expect(stopSibling).toBeDefined();
+    const published = await bus.publish(sibling, 'a', 1);
+    await vi.waitFor(() => expect(seen).toEqual([published]), WAIT);
+    // The channel outlives its rooms: leaving and joining again costs nothing either.
+    await stopFirst();
+    await stopSibling?.();
+    expect(await numsub(shardChannel(first))).toBe(1);
+    expect(bus.subscribeNow(first, () => {})).toBeDefined();
+    // An instance listens to LIVE_CHANNEL_SHARDS channels at most, however many rooms it joins.
+    await Promise.all(
+      Array.from({ length: 500 }, (_, i) => bus.subscribe(`user:${i}-${randomUUID()}`, () => {})),
+    );
+    const channels = (await redis.client.call('PUBSUB', 'CHANNELS', `${redis.prefix}*`)) as string[];
+    expect(channels.length).toBeLessThanOrEqual(LIVE_CHANNEL_SHARDS);
   });
 
   it('trims the stream to exactly the history size', async () => {
@@ -171,16 +196,15 @@ describe('RedisBus on a real Redis', () => {
     const room = `user:${randomUUID()}`;
     const seen: BusEvent[] = [];
     await bus.subscribe(room, (e) => seen.push(e));
-    await redis.client.publish(`${redis.prefix}{room:${room}}:live`, 'not a bus message');
+    // One that names no room, and one for a room listened to whose offset and body are garbage.
+    const malformed = ['garbage', `not-an-offset 1 ${room} {"event":"a"}`];
+    for (const message of malformed) await redis.client.publish(shardChannel(room), message);
     const good = await bus.publish(room, 'a', 1);
     await vi.waitFor(() => expect(seen).toEqual([good]), WAIT);
-    expect(lines).toContainEqual(
-      expect.objectContaining({
-        level: 50,
-        msg: 'malformed bus message dropped',
-        message: 'not a bus message',
-      }),
-    );
+    for (const message of malformed)
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 50, msg: 'malformed bus message dropped', message }),
+      );
   });
 
   it('logs a listener that throws', async () => {
@@ -218,7 +242,11 @@ describe('RedisBus on a real Redis', () => {
     const room = `user:${randomUUID()}`;
     const seen: BusEvent[] = [];
     const gaps: BusGap[] = [];
-    await gateway.subscribe(room, (e) => seen.push(e), (gap) => gaps.push(gap));
+    await gateway.subscribe(
+      room,
+      (e) => seen.push(e),
+      (gap) => gaps.push(gap),
+    );
     const before = await api.publish(room, 'a', 'before');
     await vi.waitFor(() => expect(seen).toHaveLength(1), WAIT);
 
@@ -226,12 +254,41 @@ describe('RedisBus on a real Redis', () => {
     const during = [await api.publish(room, 'a', 'during 1'), await api.publish(room, 'a', 'during 2')];
     await proxy.up();
     await vi.waitFor(() => expect(seen).toEqual([before, ...during]), WAIT);
-    await vi.waitFor(async () => expect(await numsub(`${redis.prefix}{room:${room}}:live`)).toBe(1), WAIT);
+    await vi.waitFor(async () => expect(await numsub(shardChannel(room))).toBe(1), WAIT);
     const after = await api.publish(room, 'a', 'after');
     await vi.waitFor(() => expect(seen).toEqual([before, ...during, after]), WAIT);
     expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
     // Everything missed was replayed: continuity held, so nobody is told to resync.
     expect(gaps).toEqual([]);
+  });
+
+  it('replays what a room joined at once missed while disconnected, though it had seen no event', async () => {
+    const proxy = await startOutageProxy();
+    const { logger, lines } = capturingLogger();
+    const gateway = makeRedisBus({ url: proxy.url, logger });
+    const api = makeRedisBus();
+    const first = `user:${randomUUID()}`;
+    await gateway.subscribe(first, () => {});
+    const room = roomInShardOf(first);
+    // An event from well before the join (beyond the clock margin of 1 s) is not replayed.
+    await api.publish(room, 'a', 'long before');
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    const seen: BusEvent[] = [];
+    const gaps: BusGap[] = [];
+    const stop = gateway.subscribeNow(
+      room,
+      (e) => seen.push(e),
+      (gap) => gaps.push(gap),
+    );
+    expect(stop).toBeDefined();
+    await proxy.down();
+    const during = [await api.publish(room, 'a', 'during 1'), await api.publish(room, 'a', 'during 2')];
+    await proxy.up();
+    await vi.waitFor(() => expect(seen).toEqual(during), WAIT);
+    expect(gaps).toEqual([]);
+    const after = await api.publish(room, 'a', 'after');
+    await vi.waitFor(() => expect(seen.at(-1)).toEqual(after), WAIT);
+    expect(lines.filter((l) => Number(l.level) >= 50)).toEqual([]);
   });
 
   it('tells gap listeners when the outage outlasted the history it could replay, then carries on', async () => {
@@ -242,13 +299,19 @@ describe('RedisBus on a real Redis', () => {
     const room = `user:${randomUUID()}`;
     const seen: BusEvent[] = [];
     const gaps: BusGap[] = [];
-    await gateway.subscribe(room, (e) => seen.push(e), (gap) => gaps.push(gap));
+    await gateway.subscribe(
+      room,
+      (e) => seen.push(e),
+      (gap) => gaps.push(gap),
+    );
     await proxy.down();
     let last: BusEvent | undefined;
     for (let i = 0; i < HISTORY + 1; i++) last = await api.publish(room, 'tick', i);
     await proxy.up();
     await vi.waitFor(() => expect(gaps).toEqual([{ room, offset: last?.offset }]), WAIT);
-    expect(lines).toContainEqual(expect.objectContaining({ level: 40, room, msg: expect.stringMatching(/resync/) }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 40, room, msg: expect.stringMatching(/resync/) }),
+    );
     const after = await api.publish(room, 'tick', 'after');
     await vi.waitFor(() => expect(seen).toEqual([after]), WAIT);
     expect(gaps).toHaveLength(1);
@@ -261,7 +324,11 @@ describe('RedisBus on a real Redis', () => {
     const room = `user:${randomUUID()}`;
     const seen: BusEvent[] = [];
     const gaps: BusGap[] = [];
-    await gateway.subscribe(room, (e) => seen.push(e), (gap) => gaps.push(gap));
+    await gateway.subscribe(
+      room,
+      (e) => seen.push(e),
+      (gap) => gaps.push(gap),
+    );
     const before = await api.publish(room, 'a', 'before');
     await vi.waitFor(() => expect(seen).toEqual([before]), WAIT);
     await proxy.down();

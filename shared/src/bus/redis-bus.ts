@@ -19,14 +19,16 @@ import {
   defineBusScripts,
   encodeBody,
   type RoomKeys,
-  readHistory,
   roomKeys,
-  roomOfChannel,
+  roomOfMessage,
   runPublish,
+  shardOf,
 } from './redis-wire.js';
 import { KeyedSerial } from './keyed-serial.js';
+import { RedisClock } from './redis-clock.js';
+import { eventsSince, historySince } from './redis-history.js';
 import { type Listener, type ListenerEntry, removeListener, type RoomState } from './redis-room-state.js';
-import { allOrNothing, TurnBatch } from './turn-batch.js';
+import { ShardChannels } from './redis-shard-channels.js';
 
 export interface RedisBusOptions {
   /** Used when `redis` is not given; the Bus then owns (and closes) its connections. */
@@ -57,46 +59,44 @@ const CONNECTION: RedisOptions = {
 };
 
 /**
- * The Bus over Redis (≥ 6.2 for exclusive XRANGE): a capped Stream per room for history, a
- * channel per room for live delivery, both written by one Lua script. One command connection and
- * one lazily created subscriber connection per instance.
+ * The Bus over Redis (≥ 6.2 for exclusive XRANGE): a capped Stream per room for history, and
+ * live delivery on LIVE_CHANNEL_SHARDS shard channels (a room's events on the channel of its
+ * shard), both written by one Lua script. One command connection and one lazily created
+ * subscriber connection per instance.
+ *
+ * **Joining a room.** An instance subscribes a shard's channel the first time one of the
+ * shard's rooms gets a listener, and keeps it until it closes. From then on a listener of any
+ * room of that shard is attached at once (`subscribeNow`), without a Redis command: a gateway
+ * accepting 20,000 connections, each into its own `user:<id>` room, subscribes 64 channels, not
+ * 20,000. A room attached this way has no history offset yet; it records the Redis time it was
+ * joined at (RedisClock) until its first live event gives it one.
+ *
+ * **Losing the connection.** ioredis's own resubscribe is off for the subscriber. When it is back,
+ * this class subscribes the shard channels again, then for every room with listeners replays
+ * what was published meanwhile — from the last offset it delivered, or, for a room that has seen
+ * no event yet, every entry stamped from its join time on (less RedisClock's margin: an event
+ * from just before the join may be delivered, never one after it lost). Live events wait while
+ * a room catches up, and duplicates are dropped by offset. Where history cannot vouch for the
+ * gap (trimmed, reset, Redis restarted), listeners are told through `onGap`.
  *
  * Owned connections use `maxRetriesPerRequest: 1` with the offline queue on: a command issued
  * while disconnected waits for one reconnect attempt (so a publish right after startup works) and
  * then rejects instead of ioredis's default 20 attempts; `commandTimeout` bounds a hung server.
- * ioredis's own resubscribe after reconnect (`autoResubscribe`, from subscriptions acknowledged
- * before the drop) is switched off for the subscriber: this class resubscribes every room that
- * still has listeners itself, then replays from history what was published while disconnected
- * (deduplicated by offset), which ioredis cannot do. A gap history cannot fill is logged as error.
- *
- * Joins and leaves are batched per event-loop turn (TurnBatch): the history tops of all rooms
- * joined in one turn go out in one write, then one SUBSCRIBE names all their channels; leaves
- * share one UNSUBSCRIBE. A burst of 20,000 connections each joining its own `user:<id>` room
- * costs a few hundred round trips, not 40,000.
  */
 export class RedisBus implements Bus {
   private readonly cmd: Redis;
   private readonly ownsCmd: boolean;
-  private sub: Redis | undefined;
   private readonly prefix: string;
   private readonly historySize: number;
   private readonly ttl: number;
   private readonly connection: RedisOptions;
   private readonly logger: Logger;
+  private readonly clock: RedisClock;
+  private readonly shards: ShardChannels;
   private readonly rooms = new Map<string, RoomState>();
-  /** Per room, the tail of its subscribe/unsubscribe/catch-up operations, run one at a time. */
+  /** Per room, its catch-ups after reconnects, run one at a time. */
   private readonly chains = new KeyedSerial();
   private closed = false;
-  /** Current top offset of each room, read before its channel is subscribed. */
-  private readonly tops = new TurnBatch<string, string>((rooms) =>
-    Promise.allSettled(rooms.map(async (room) => (await this.history(room)).offset)),
-  );
-  private readonly subscribes = new TurnBatch<string, void>(
-    allOrNothing((channels) => this.subscriber().subscribe(...channels)),
-  );
-  private readonly unsubscribes = new TurnBatch<string, void>(
-    allOrNothing(async (channels) => this.sub?.unsubscribe(...channels)),
-  );
 
   constructor(options: RedisBusOptions) {
     if (!options.keyPrefix) throw new TypeError('RedisBus needs a keyPrefix');
@@ -121,6 +121,16 @@ export class RedisBus implements Bus {
       throw new TypeError('RedisBus needs a url or a redis connection');
     }
     defineBusScripts(this.cmd);
+    this.clock = new RedisClock(this.cmd);
+    this.shards = new ShardChannels({
+      cmd: this.cmd,
+      connection: this.connection,
+      prefix: this.prefix,
+      clock: this.clock,
+      logger: this.logger,
+      onMessage: (channel, message) => this.onMessage(channel, message),
+      onReconnect: (resubscribed) => this.resume(resubscribed),
+    });
   }
 
   async publish(room: string, event: string, data: unknown): Promise<BusEvent> {
@@ -132,86 +142,60 @@ export class RedisBus implements Bus {
     return { room, event, data: JSON.parse(dataJson), offset, ts };
   }
 
+  subscribeNow(
+    room: string,
+    listener: Listener,
+    onGap?: (gap: BusGap) => void,
+  ): (() => Promise<void>) | undefined {
+    this.assertOpen();
+    assertRoomAndEvent(room);
+    // A room catching up takes listeners through `subscribe`, which may hand them older events.
+    if (!this.shards.isLive(shardOf(room)) || this.rooms.get(room)?.buffer) return undefined;
+    return this.attach(room, { listener, onGap });
+  }
+
   async subscribe(
     room: string,
     listener: Listener,
     onGap?: (gap: BusGap) => void,
   ): Promise<() => Promise<void>> {
+    const now = this.subscribeNow(room, listener, onGap);
+    if (now) return now;
+    await this.shards.goLive(shardOf(room));
     this.assertOpen();
-    assertRoomAndEvent(room);
-    const entry: ListenerEntry = { listener, onGap };
-    const state = await this.serial(room, () => this.addListener(room, entry));
-    return this.unsubscriber(room, state, entry);
+    return this.attach(room, { listener, onGap });
   }
 
-  private async addListener(room: string, entry: ListenerEntry): Promise<RoomState> {
-    this.assertOpen();
-    const joined = this.rooms.get(room);
-    if (joined) {
-      joined.listeners.push(entry);
-      return joined;
+  /** Adds a listener to a room whose shard is live; a new room starts from the Redis time now. */
+  private attach(room: string, entry: ListenerEntry): () => Promise<void> {
+    let state = this.rooms.get(room);
+    if (!state) {
+      state = { listeners: [], joinedAt: this.clock.now() };
+      this.rooms.set(room, state);
     }
-    // The top before SUBSCRIBE is ≤ every event that will arrive live, so catching up from it
-    // after a reconnect can only add events, never skip any.
-    const offset = await this.tops.add(room);
-    const state: RoomState = { listeners: [entry], resumeFrom: offset };
-    this.rooms.set(room, state);
-    const { channel } = this.keys(room);
-    try {
-      await this.subscribes.add(channel);
-    } catch (err) {
-      this.rooms.delete(room);
-      // A timed-out SUBSCRIBE can still reach Redis later; queue the undo behind it.
-      this.unsubscribes
-        .add(channel)
-        .catch((e: unknown) => this.logger.debug({ err: e, room }, 'bus undo failed'));
-      throw err;
-    }
-    return state;
+    state.listeners.push(entry);
+    return this.detacher(room, state, entry);
   }
 
-  /**
-   * The function that ends one subscription. A gateway keeps one per room it is in (one per
-   * connection, for its own room), so it captures only these three and derives the channel.
-   */
-  private unsubscriber(room: string, state: RoomState, entry: ListenerEntry): () => Promise<void> {
-    let left = false;
+  /** The function that ends one subscription; nothing is delivered to it once called. */
+  private detacher(room: string, state: RoomState, entry: ListenerEntry): () => Promise<void> {
     return async () => {
-      if (left) return;
-      left = true;
-      // Removed at once, so nothing is delivered after this call even while UNSUBSCRIBE is pending.
       removeListener(state, entry);
-      await this.serial(room, async () => {
-        if (state.listeners.length > 0 || this.rooms.get(room) !== state || this.closed) return;
+      // A room catching up is dropped when its catch-up ends (see catchUp).
+      if (state.listeners.length === 0 && !state.buffer && this.rooms.get(room) === state)
         this.rooms.delete(room);
-        await this.unsubscribes.add(this.keys(room).channel);
-      });
     };
   }
 
   async history(room: string, since?: string): Promise<HistoryResult> {
     this.assertOpen();
     assertRoomAndEvent(room);
-    const parsed = since === undefined ? undefined : parseOffset(since);
-    const { epoch, top, entries } = await readHistory(this.cmd, this.keys(room), parsed, this.ttl);
-    const offset = formatOffset(epoch, top);
-    if (since === undefined) return { events: [], recovered: true, offset };
-    if (!parsed || parsed.epoch !== epoch || parsed.seq > top)
-      return { events: [], recovered: false, offset };
-    const events = entries.map((e) => decodeEntry(room, e));
-    const complete =
-      events.length === top - parsed.seq &&
-      events.every((e, i) => e !== undefined && e.offset === formatOffset(epoch, parsed.seq + 1 + i));
-    if (!complete) {
-      if (events.includes(undefined)) this.logger.error({ room, since }, 'malformed bus history entry');
-      return { events: [], recovered: false, offset };
-    }
-    return { events: events as BusEvent[], recovered: true, offset };
+    return historySince(this.cmd, this.keys(room), since, { ttl: this.ttl, logger: this.logger });
   }
 
   async ping(): Promise<boolean> {
     if (this.closed || this.cmd.status !== 'ready') return false;
-    if (this.sub && this.sub.status !== 'ready') return false;
+    if (!this.shards.connected) return false;
     try {
       return (await this.cmd.ping()) === 'PONG';
     } catch (err) {
@@ -225,58 +209,34 @@ export class RedisBus implements Bus {
     this.closed = true;
     for (const state of this.rooms.values()) state.listeners.length = 0;
     this.rooms.clear();
-    const connections = this.ownsCmd ? [this.sub, this.cmd] : [this.sub];
-    await Promise.all(
-      connections.map(async (conn) => {
-        if (!conn) return;
-        if (conn.status !== 'ready') return conn.disconnect();
-        // QUIT fails when the connection drops meanwhile; disconnecting is all that is left.
-        await conn.quit().catch(() => conn.disconnect());
-      }),
-    );
+    const cmd = this.cmd;
+    await Promise.all([
+      this.shards.close(),
+      // QUIT fails when the connection drops meanwhile; disconnecting is all that is left.
+      this.ownsCmd && (cmd.status === 'ready' ? cmd.quit().catch(() => cmd.disconnect()) : cmd.disconnect()),
+    ]);
   }
 
-  private subscriber(): Redis {
-    if (this.sub) return this.sub;
-    // No ready check: ioredis runs it with INFO, which Redis refuses once a queued SUBSCRIBE
-    // has put the connection in subscriber mode ("only subscriber commands may be used") —
-    // seen under load as the first subscriptions of a freshly started gateway failing.
-    const sub = this.cmd.duplicate({ ...this.connection, autoResubscribe: false, enableReadyCheck: false });
-    let connectedBefore = false;
-    sub.on('ready', () => {
-      if (connectedBefore && !this.closed) this.resume();
-      connectedBefore = true;
-    });
-    sub.on('message', (channel: string, message: string) => this.onMessage(channel, message));
-    logRedisConnectionChanges(sub, this.logger, 'bus subscriber');
-    this.sub = sub;
-    return sub;
-  }
-
-  /** After a reconnect: resubscribe every room with listeners and replay what was missed. */
-  private resume(): void {
+  /** After a reconnect: once the shard channels are back, replay what every room missed. */
+  private resume(resubscribed: Promise<{ restarted: boolean }>): void {
     const rooms = [...this.rooms.entries()];
     this.logger.info({ rooms: rooms.length }, 'bus subscriber reconnected, resubscribing');
     for (const [, state] of rooms) state.buffer ??= [];
-    for (const [room, state] of rooms) void this.serial(room, () => this.catchUp(room, state));
+    // Settled here too, so a failure is handled by each room's catch-up and never unhandled.
+    resubscribed.catch(() => undefined);
+    for (const [room, state] of rooms) void this.serial(room, () => this.catchUp(room, state, resubscribed));
   }
 
-  private async catchUp(room: string, state: RoomState): Promise<void> {
+  private async catchUp(
+    room: string,
+    state: RoomState,
+    resubscribed: Promise<{ restarted: boolean }>,
+  ): Promise<void> {
     try {
-      if (this.rooms.get(room) !== state || !this.sub) return;
-      await this.subscribes.add(this.keys(room).channel);
-      if (!state.resumeFrom) return;
-      const result = await this.history(room, state.resumeFrom);
-      if (!result.recovered) {
-        this.logger.warn(
-          { room, since: state.resumeFrom, offset: result.offset },
-          'bus events published while disconnected cannot be replayed (history was reset or trimmed); listeners told to resync',
-        );
-        // Live delivery continues after the new top; nothing older is delivered again.
-        state.resumeFrom = state.last = result.offset;
-        this.announceGap(state, { room, offset: result.offset });
-      }
-      for (const event of result.events) this.deliver(state, event);
+      const { restarted } = await resubscribed;
+      if (this.rooms.get(room) !== state) return;
+      if (state.resumeFrom) await this.replayFrom(room, state, state.resumeFrom);
+      else await this.replayJoinedAt(room, state, restarted);
     } catch (err) {
       this.logger.error({ err, room }, 'bus could not resubscribe or catch up a room after reconnect');
       // Nothing vouches for what was published meanwhile: the listeners must resync.
@@ -285,19 +245,60 @@ export class RedisBus implements Bus {
       const buffered = state.buffer ?? [];
       state.buffer = undefined;
       for (const event of buffered) this.deliver(state, event);
+      if (state.listeners.length === 0 && this.rooms.get(room) === state) this.rooms.delete(room);
     }
   }
 
+  /** Replays the events after `since`, or tells the listeners to resync when history cannot. */
+  private async replayFrom(room: string, state: RoomState, since: string): Promise<void> {
+    const result = await this.history(room, since);
+    if (!result.recovered) {
+      this.logger.warn(
+        { room, since, offset: result.offset },
+        'bus events published while disconnected cannot be replayed (history was reset or trimmed); listeners told to resync',
+      );
+      // Live delivery continues after the new top; nothing older is delivered again.
+      state.resumeFrom = state.last = result.offset;
+      this.announceGap(state, { room, offset: result.offset });
+    }
+    for (const event of result.events) this.deliver(state, event);
+  }
+
+  /**
+   * A room that has seen no event since it was joined: replays the entries stamped from its join
+   * time on. When Redis restarted, or history no longer reaches back to then, the listeners are
+   * told to resync instead (what was written before a restart may be gone).
+   */
+  private async replayJoinedAt(room: string, state: RoomState, restarted: boolean): Promise<void> {
+    const from = (state.joinedAt ?? 0) - this.clock.marginMs;
+    const recent = restarted
+      ? undefined
+      : await eventsSince(this.cmd, this.keys(room), from, this.historySize, (entry) =>
+          decodeEntry(room, entry),
+        );
+    if (!recent) {
+      const { offset } = await this.history(room);
+      this.logger.warn(
+        { room, offset, restarted },
+        'bus cannot tell what a room missed while disconnected; listeners told to resync',
+      );
+      state.resumeFrom = state.last = offset;
+      this.announceGap(state, { room, offset });
+      return;
+    }
+    for (const event of recent) this.deliver(state, event);
+  }
+
   private onMessage(channel: string, message: string): void {
-    const room = roomOfChannel(this.prefix, channel);
+    const room = roomOfMessage(message);
+    const state = room === undefined ? undefined : this.rooms.get(room);
+    // Most messages of a shard are for rooms this instance has no listener in: dropped unread.
+    if (room !== undefined && !state) return;
     const event = room === undefined ? undefined : decodeMessage(room, message);
-    if (room === undefined || event === undefined) {
+    if (!state || event === undefined) {
       this.logger.error({ channel, message: message.slice(0, 500) }, 'malformed bus message dropped');
       return;
     }
-    const state = this.rooms.get(room);
-    // Only between the last listener leaving and UNSUBSCRIBE being acknowledged.
-    if (!state) return;
     if (state.buffer) state.buffer.push(event);
     else this.deliver(state, event);
   }

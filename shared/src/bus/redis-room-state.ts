@@ -13,8 +13,10 @@ export interface RoomState {
   listeners: ListenerEntry[];
   /** Newest offset delivered to the listeners; live duplicates of catch-up events are dropped. */
   last?: string;
-  /** Where a catch-up after a reconnect starts: the room's top before SUBSCRIBE, then `last`. */
+  /** Where a catch-up after a reconnect starts: `last`, once the room has seen an event. */
   resumeFrom?: string;
+  /** Until then: when the room was joined, on Redis's clock (ms); a catch-up replays from there. */
+  joinedAt?: number;
   /** Set while a catch-up runs: live events wait here so they cannot overtake older missed ones. */
   buffer?: BusEvent[];
 }

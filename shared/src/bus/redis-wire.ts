@@ -24,12 +24,12 @@ local function generation(t, ttl)
 end
 `;
 
-// ARGV: body, history size, ttl, channel. The stream entry id is the offset itself, so history is
-// one XRANGE. Exact MAXLEN costs one entry removal per append in steady state (the deleted entry
-// is flagged inside its listpack node; the node is freed once empty) — cheap, and unlike
-// `MAXLEN ~` it makes "history beyond the cap" exact. PUBLISH happens in the same script, so
-// history and live delivery agree on content and order. In Redis Cluster this becomes SPUBLISH
-// (sharded pub/sub; the channel carries the room's hash tag) and the subscriber uses SSUBSCRIBE.
+// ARGV: body, history size, ttl, channel, room. The stream entry id is the offset itself, so
+// history is one XRANGE. Exact MAXLEN costs one entry removal per append in steady state (the
+// deleted entry is flagged inside its listpack node; the node is freed once empty) — cheap, and
+// unlike `MAXLEN ~` it makes "history beyond the cap" exact. PUBLISH happens in the same script,
+// so history and live delivery agree on content and order. The channel is the room's shard
+// channel (see `liveChannel`), so the message names its room.
 const PUBLISH_LUA = `${GENERATION_LUA}
 local t = redis.call('TIME')
 local ttl = tonumber(ARGV[3])
@@ -43,7 +43,7 @@ if ttl > 0 then
   redis.call('EXPIRE', KEYS[2], ttl)
   redis.call('EXPIRE', KEYS[3], ttl)
 end
-redis.call('PUBLISH', ARGV[4], id .. ' ' .. ts .. ' ' .. ARGV[1])
+redis.call('PUBLISH', ARGV[4], id .. ' ' .. ts .. ' ' .. ARGV[5] .. ' ' .. ARGV[1])
 return {id, ts}
 `;
 
@@ -60,7 +60,9 @@ return {epoch, top, entries}
 `;
 
 interface BusScripts {
-  wirefleetBusPublish(...args: [string, string, string, string, number, number, string]): Promise<unknown>;
+  wirefleetBusPublish(
+    ...args: [string, string, string, string, number, number, string, string]
+  ): Promise<unknown>;
   wirefleetBusHistory(...args: [string, string, string, string, string, number]): Promise<unknown>;
 }
 
@@ -86,6 +88,7 @@ export async function runPublish(
     historySize,
     ttl,
     k.channel,
+    k.room,
   );
   if (!Array.isArray(reply) || typeof reply[0] !== 'string' || typeof reply[1] !== 'string') {
     throw new Error(`unexpected reply from the bus publish script: ${JSON.stringify(reply)}`);
@@ -117,10 +120,37 @@ export async function readHistory(
 }
 
 export interface RoomKeys {
+  room: string;
   stream: string;
   seq: string;
   epoch: string;
+  /** The room's shard channel: live events of every room of its shard. */
   channel: string;
+}
+
+/**
+ * Live events travel on LIVE_CHANNEL_SHARDS channels, not one per room: a gateway subscribes a
+ * shard's channel the first time one of its rooms gets a listener and keeps it until it closes,
+ * so after the first few connections joining a room costs no Redis command at all (no SUBSCRIBE
+ * per connection's own room). An instance receives the events of every room of the shards it
+ * listens to and drops those of rooms it has no listener for — for a control plane's event rate
+ * a small price (docs/gateway.md, "Scaling out"). Publishers and subscribers must agree on the
+ * number: it is part of the wire format.
+ */
+export const LIVE_CHANNEL_SHARDS = 64;
+
+/** The shard of `room`: FNV-1a of its UTF-16 code units, modulo LIVE_CHANNEL_SHARDS. */
+export function shardOf(room: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < room.length; i += 1) {
+    hash ^= room.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % LIVE_CHANNEL_SHARDS;
+}
+
+export function liveChannel(prefix: string, shard: number): string {
+  return `${prefix}bus:live:${shard}`;
 }
 
 /**
@@ -129,31 +159,53 @@ export interface RoomKeys {
  */
 export function roomKeys(prefix: string, room: string): RoomKeys {
   const base = `${prefix}{room:${room}}`;
-  return { stream: `${base}:stream`, seq: `${base}:seq`, epoch: `${base}:epoch`, channel: `${base}:live` };
-}
-
-/** The room a channel of `roomKeys` belongs to; undefined for any other channel. */
-export function roomOfChannel(prefix: string, channel: string): string | undefined {
-  const head = `${prefix}{room:`;
-  if (!channel.startsWith(head) || !channel.endsWith('}:live')) return undefined;
-  return channel.slice(head.length, -'}:live'.length);
+  return {
+    room,
+    stream: `${base}:stream`,
+    seq: `${base}:seq`,
+    epoch: `${base}:epoch`,
+    channel: liveChannel(prefix, shardOf(room)),
+  };
 }
 
 export function encodeBody(event: string, dataJson: string): string {
   return `{"event":${JSON.stringify(event)},"data":${dataJson}}`;
 }
 
-/** Live message: `<offset> <ts> <body>`, body being `{"event":…,"data":…}`. */
+/** The room a live message is for (rooms hold no whitespace), without decoding the rest. */
+export function roomOfMessage(message: string): string | undefined {
+  const first = message.indexOf(' ');
+  const second = first < 0 ? -1 : message.indexOf(' ', first + 1);
+  const third = second < 0 ? -1 : message.indexOf(' ', second + 1);
+  return third < 0 ? undefined : message.slice(second + 1, third);
+}
+
+/** Live message: `<offset> <ts> <room> <body>`, body being `{"event":…,"data":…}`. */
 export function decodeMessage(room: string, message: string): BusEvent | undefined {
   const first = message.indexOf(' ');
   const second = message.indexOf(' ', first + 1);
-  if (first < 0 || second < 0) return undefined;
+  const third = message.indexOf(' ', second + 1);
+  if (first < 0 || second < 0 || third < 0 || message.slice(second + 1, third) !== room) return undefined;
   return decodeParts(
     room,
     message.slice(0, first),
     message.slice(first + 1, second),
-    message.slice(second + 1),
+    message.slice(third + 1),
   );
+}
+
+/**
+ * The room's newest history entries, newest first, `count` of them from `before` (exclusive; the
+ * newest when undefined). Used to find what a room joined without a known offset missed.
+ */
+export async function readNewest(
+  redis: Redis,
+  k: RoomKeys,
+  count: number,
+  before?: string,
+): Promise<unknown[]> {
+  const end = before === undefined ? '+' : `(${before}`;
+  return (await redis.xrevrange(k.stream, end, '-', 'COUNT', count)) as unknown[];
 }
 
 /** History entry as XRANGE returns it: `[id, [field, value, …]]`. */
