@@ -30,6 +30,11 @@ export class HeldEvents {
     this.timer = setTimeout(() => this.flush(), holdMs);
   }
 
+  /** Whether an event of `room` is waiting. */
+  holds(room: string): boolean {
+    return this.held.some((event) => event.room === room);
+  }
+
   /** Delivers every held event now, in arrival order. */
   flush(): void {
     if (this.held.length === 0) return;

@@ -184,9 +184,11 @@ export class RoomHub {
     { since, acknowledge, greeting }: JoinRequest,
     history: { events: BusEvent[]; recovered: boolean; offset: string },
   ): JoinResult | undefined {
-    // Held events reached this instance before the join completes: they must reach the
-    // joining connection's buffer (and be deduplicated against history) before it goes live.
-    this.held.flush();
+    // Held events of this room reached this instance before the join completes: they must
+    // reach the joining connection's buffer (and be deduplicated against history) before it
+    // goes live. Only then: a flush per join would defeat write coalescing when thousands of
+    // connections join their own rooms at once (a reconnect storm), one write per event.
+    if (this.held.holds(room)) this.held.flush();
     const buffered = connection.pending?.get(room);
     dropPending(connection, room);
     const state = this.rooms.get(room);
