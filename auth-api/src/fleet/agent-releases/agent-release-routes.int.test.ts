@@ -4,24 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestAuthApi, type TestAuthApi, TEST_ISSUER } from '../../../../test/support/auth-api.js';
+import { writeAgentRelease } from '../../../../test/support/agent-release.js';
 import { MANIFEST_NAME, MIN_AGENT_VERSION } from './agent-releases.js';
 
 const BODY = '#!/usr/bin/env node\nconsole.log("agent");\n';
 const SHA = createHash('sha256').update(BODY).digest('hex');
-
-function writeRelease(dir: string, version: string, body = BODY) {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'wirefleet-agent.mjs'), body);
-  const manifest = {
-    name: 'wirefleet-agent',
-    version,
-    file: 'wirefleet-agent.mjs',
-    bytes: Buffer.byteLength(body),
-    sha256: createHash('sha256').update(body).digest('hex'),
-    node: '>=20',
-  };
-  fs.writeFileSync(path.join(dir, MANIFEST_NAME), JSON.stringify(manifest));
-}
 
 describe('agent release routes', () => {
   let t: TestAuthApi;
@@ -43,8 +30,8 @@ describe('agent release routes', () => {
   });
 
   it('serves the latest release, a kept one, and the bundle with immutable caching', async () => {
-    writeRelease(dir, '1.2.0');
-    writeRelease(path.join(dir, '1.1.0'), '1.1.0', '// older\n');
+    writeAgentRelease(dir, '1.2.0', BODY);
+    writeAgentRelease(path.join(dir, '1.1.0'), '1.1.0', '// older\n');
     const latest = await fetch(`${t.url}/v1/agent/releases/latest`);
     expect(latest.status).toBe(200);
     const release = (await latest.json()) as Record<string, unknown>;

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { writeAgentRelease } from '../../../../test/support/agent-release.js';
 import { AgentReleases, INSTALL_SCRIPT_NAME, MANIFEST_NAME } from './agent-releases.js';
 
 const dirs: string[] = [];
@@ -16,22 +16,6 @@ function tempDir(): string {
   return dir;
 }
 
-/** Writes a bundle and its manifest into `dir` (as release:agent does) and returns the manifest. */
-function release(dir: string, version: string, body = `// agent ${version}\n`) {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'wirefleet-agent.mjs'), body);
-  const manifest = {
-    name: 'wirefleet-agent',
-    version,
-    file: 'wirefleet-agent.mjs',
-    bytes: Buffer.byteLength(body),
-    sha256: createHash('sha256').update(body).digest('hex'),
-    node: '>=20',
-  };
-  fs.writeFileSync(path.join(dir, MANIFEST_NAME), JSON.stringify(manifest));
-  return manifest;
-}
-
 describe('AgentReleases', () => {
   it('has nothing in an empty or missing folder', () => {
     const releases = new AgentReleases(path.join(tempDir(), 'missing'));
@@ -42,8 +26,8 @@ describe('AgentReleases', () => {
 
   it('serves the top-level manifest as latest and kept versions from their folders', () => {
     const dir = tempDir();
-    const latest = release(dir, '1.2.0');
-    const kept = release(path.join(dir, '1.1.0'), '1.1.0');
+    const latest = writeAgentRelease(dir, '1.2.0');
+    const kept = writeAgentRelease(path.join(dir, '1.1.0'), '1.1.0');
     const releases = new AgentReleases(dir);
     expect(releases.latest()).toEqual(latest);
     expect(releases.find('1.2.0')).toEqual(latest);
@@ -55,19 +39,19 @@ describe('AgentReleases', () => {
 
   it('re-reads the manifest when a new release is written', () => {
     const dir = tempDir();
-    release(dir, '1.0.0');
+    writeAgentRelease(dir, '1.0.0');
     const releases = new AgentReleases(dir);
     expect(releases.latest()?.version).toBe('1.0.0');
-    release(dir, '1.0.1', '// a longer body, so the size changes too\n');
+    writeAgentRelease(dir, '1.0.1', '// a longer body, so the size changes too\n');
     expect(releases.latest()?.version).toBe('1.0.1');
     expect(releases.find('1.0.0')).toBeUndefined();
   });
 
   it('names nothing outside the folder', () => {
     const dir = tempDir();
-    release(path.join(dir, 'inner'), '1.0.0');
+    writeAgentRelease(path.join(dir, 'inner'), '1.0.0');
     const releases = new AgentReleases(path.join(dir, 'inner'));
-    release(dir, '0.9.0');
+    writeAgentRelease(dir, '0.9.0');
     for (const version of ['..', '../1.0.0', '1.0.0/..', '/etc', '1.0.0/../../x', '']) {
       expect(releases.find(version)).toBeUndefined();
       expect(releases.bundlePath(version)).toBeUndefined();
@@ -75,7 +59,7 @@ describe('AgentReleases', () => {
     // a manifest naming a path instead of a file is not a manifest
     fs.writeFileSync(
       path.join(dir, 'inner', MANIFEST_NAME),
-      JSON.stringify({ ...release(path.join(dir, 'x'), '1.0.0'), file: '../wirefleet-agent.mjs' }),
+      JSON.stringify({ ...writeAgentRelease(path.join(dir, 'x'), '1.0.0'), file: '../wirefleet-agent.mjs' }),
     );
     expect(releases.latest()).toBeUndefined();
     expect(releases.bundlePath('1.0.0')).toBeUndefined();
@@ -85,7 +69,7 @@ describe('AgentReleases', () => {
     const dir = tempDir();
     fs.writeFileSync(path.join(dir, MANIFEST_NAME), '{"name":');
     expect(new AgentReleases(dir).latest()).toBeUndefined();
-    release(dir, '1.0.0');
+    writeAgentRelease(dir, '1.0.0');
     fs.rmSync(path.join(dir, 'wirefleet-agent.mjs'));
     const releases = new AgentReleases(dir);
     expect(releases.latest()?.version).toBe('1.0.0');
